@@ -1,0 +1,416 @@
+"""The user's own data: CSV, .npy and .npz loaders, label encoding, the train/test split and
+standardisation. Pure NumPy and the standard library's ``csv`` module.
+
+Every loader returns a ``Dataset``. Labels are stored as class indices ``y`` in ``0..k-1``
+with ``classes[i]`` the original label of index i, so predictions map back to the user's
+labels with ``decode_labels``. Errors are ``ValueError`` messages that name the file, the
+row and the column at fault.
+"""
+
+import csv
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+_X_KEYS = ("X", "x", "data")
+_Y_KEYS = ("y", "target", "labels")
+
+
+@dataclass
+class Dataset:
+    """A data set read from a file.
+
+    Attributes:
+        X: (n_samples, n_features) float64 features.
+        y: (n_samples,) int64 class indices into ``classes``; float64 targets when the target
+            column holds non-integer numbers, and then ``classes`` is None.
+        classes: the original labels, ``classes[i]`` being the label of index i (sorted), or None.
+        feature_names: the n_features column names (``x0``, ``x1``, ... when the file has none).
+        target_name: the name of the target column.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    classes: list | None
+    feature_names: list[str]
+    target_name: str
+
+
+def load_file(path: str | Path, target: str | int | None = None) -> Dataset:
+    """Load ``path`` by its extension: .csv/.txt (delimiter sniffed), .tsv (tabs), .npy, .npz.
+
+    ``target`` picks the target column (CSV: a name or an index; .npy: an index; .npz: the key
+    of the label array); by default the last column, or the array ``y``.
+    """
+    path = _existing(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return load_csv(path, target, delimiter="\t" if suffix == ".tsv" else None)
+    if suffix == ".npy":
+        return load_npy(path, target)
+    if suffix == ".npz":
+        return load_npz(path, target)
+    raise ValueError(
+        f"cannot read {path}: unknown extension {suffix!r}; use .csv, .tsv, .txt, .npy or .npz"
+    )
+
+
+def load_csv(
+    path: str | Path,
+    target: str | int | None = None,
+    *,
+    header: bool | None = None,
+    delimiter: str | None = None,
+) -> Dataset:
+    """Read a CSV file of numeric feature columns and one target column.
+
+    Args:
+        path: the file; rows of equal length, blank lines skipped.
+        target: the target column's name or index (an index also as a string, "-1");
+            default the last column.
+        header: whether the first row holds column names. By default it does when one of its
+            fields is text while the later cells of that column are numbers.
+        delimiter: the field separator; by default sniffed among ``, ; tab space``.
+
+    Labels: a target column of integers keeps them as the classes; text labels map to indices
+    in sorted order; non-integer numbers give a float64 regression target with classes None.
+
+    Returns:
+        Dataset with X: (n_samples, n_features) float64 and y: (n_samples,).
+    """
+    path = _existing(path)
+    lines, rows = _read_rows(path, delimiter)
+    if not rows:
+        raise ValueError(f"{path} is empty; expected rows of numbers with the target last")
+    width = len(rows[0])
+    for line, row in zip(lines, rows, strict=True):
+        if len(row) != width:
+            raise ValueError(
+                f"{path}, row {line}: {len(row)} fields where row {lines[0]} has {width}; "
+                "every row needs the same number of columns"
+            )
+    if width < 2:
+        raise ValueError(
+            f"{path} has a single column; need feature columns and a target column "
+            "(pass delimiter= if the fields are not separated by , ; tab or space)"
+        )
+    header = _has_header(rows) if header is None else header
+    names = [name or f"x{j}" for j, name in enumerate(rows[0])] if header else _names(width)
+    if header:
+        lines, rows = lines[1:], rows[1:]
+    if not rows:
+        raise ValueError(f"{path} holds a header but no data rows")
+    t = _target_index(target, names, path)
+    feature_names = names[:t] + names[t + 1 :]
+    feature_cells = [row[:t] + row[t + 1 :] for row in rows]
+    X = _csv_features(feature_cells, lines, feature_names, path)
+    target_cells = np.array([row[t] for row in rows])
+    y, classes = _csv_target(target_cells, lines, f"{path}: target column {names[t]!r}")
+    return Dataset(X, y, classes, feature_names, names[t])
+
+
+def load_npy(path: str | Path, target: int | str | None = None) -> Dataset:
+    """Read a 2-D .npy array, (n_samples, n_features + 1), whose column ``target`` (default
+    the last) holds the labels. Never unpickles (``allow_pickle=False``).
+    """
+    path = _existing(path)
+    arr = _np_load(path)
+    if not isinstance(arr, np.ndarray) or arr.ndim != 2 or arr.shape[1] < 2:
+        shape = arr.shape if isinstance(arr, np.ndarray) else "an .npz archive"
+        raise ValueError(
+            f"{path} holds {shape}; expected a 2-D (n_samples, n_features + 1) array "
+            "with the target in the last column"
+        )
+    names = _names(arr.shape[1])
+    t = _target_index(target, names, path)
+    X = _features(np.delete(arr, t, axis=1), str(path))
+    y, classes = _target(arr[:, t], f"{path}: target column {t}")
+    return Dataset(X, y, classes, names[:t] + names[t + 1 :], names[t])
+
+
+def load_npz(path: str | Path, target: str | None = None) -> Dataset:
+    """Read an .npz archive holding features X: (n_samples, n_features) under ``X`` (or ``x``,
+    ``data``) and labels y: (n_samples,) under ``target`` (default ``y``, ``target`` or
+    ``labels``), as written by ``numpy.savez(path, X=X, y=y)``. Never unpickles.
+    """
+    path = _existing(path)
+    arrays = _np_load(path)
+    if isinstance(arrays, np.ndarray):
+        raise ValueError(f"{path} holds a single array, not an .npz archive; use load_npy")
+    x_key = next((k for k in _X_KEYS if k in arrays), None)
+    y_key = target if target is not None else next((k for k in _Y_KEYS if k in arrays), None)
+    if x_key is None or y_key not in arrays:
+        raise ValueError(
+            f"{path} holds the arrays {sorted(arrays)}; expected features under one of "
+            f"{_X_KEYS} and labels under one of {_Y_KEYS} (or target=<key>); "
+            "write it with numpy.savez(path, X=X, y=y)"
+        )
+    X = _features(arrays[x_key], f"{path}: array {x_key!r}")
+    labels = arrays[y_key]
+    if labels.shape not in ((len(X),), (len(X), 1)):
+        raise ValueError(
+            f"{path}: {y_key!r} has shape {labels.shape} but {x_key!r} has {len(X)} rows; "
+            "pass one label per row"
+        )
+    y, classes = _target(labels.ravel(), f"{path}: array {y_key!r}")
+    return Dataset(X, y, classes, _names(X.shape[1]), y_key)
+
+
+def encode_labels(y) -> tuple[np.ndarray, list]:
+    """Map labels y: (n_samples,) (ints or strings) to indices 0..k-1 in sorted label order.
+
+    Returns y_idx: (n_samples,) int64 and ``classes``, the k labels, ``classes[y_idx[i]] == y[i]``.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"labels have shape {y.shape}; pass a 1-D array, one label per sample")
+    classes, y_idx = np.unique(y, return_inverse=True)
+    return y_idx.astype(np.int64), classes.tolist()
+
+
+def decode_labels(idx, classes: list) -> np.ndarray:
+    """Map class indices idx: (n_samples,) back to labels: ``classes[idx]``, shape (n_samples,)."""
+    idx = np.asarray(idx)
+    if idx.dtype.kind not in "iu" or ((idx < 0) | (idx >= len(classes))).any():
+        raise ValueError(
+            f"class indices must be integers in 0..{len(classes) - 1} for {len(classes)} classes"
+        )
+    return np.asarray(classes)[idx]
+
+
+def require_two_classes(y, classes: list | None = None) -> int:
+    """Check that labels (or indices into ``classes``) y: (n_samples,) hold at least two
+    classes, as classification needs; return how many they hold.
+    """
+    found = np.unique(np.asarray(y))
+    if len(found) < 2:
+        shown = found.tolist() if classes is None else [classes[i] for i in found]
+        raise ValueError(
+            f"classification needs at least two classes, found {len(found)}: {shown}; "
+            "check the target column, or add samples of the other classes"
+        )
+    return len(found)
+
+
+def train_test_split(
+    X,
+    y,
+    test_fraction: float = 0.2,
+    seed: int | np.random.Generator | None = 0,
+    stratify: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split X: (n_samples, n_features) and y: (n_samples,) into shuffled train and test parts.
+
+    The test part holds round(test_fraction * n_samples) rows (at least 1, at most n - 1).
+    With ``stratify``, each class gives the test part its share of that total (largest
+    remainder rounding), so both parts keep the class proportions to within one sample.
+
+    Returns:
+        X_train, X_test, y_train, y_test.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    n = len(X)
+    if y.ndim != 1 or len(y) != n:
+        raise ValueError(f"X has {n} rows but y has shape {y.shape}; pass one label per row")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(
+            f"test_fraction={test_fraction!r}; pass a fraction strictly between 0 and 1"
+        )
+    if n < 2:
+        raise ValueError(f"cannot split {n} sample(s); need at least 2")
+    n_test = min(max(round(n * test_fraction), 1), n - 1)
+    rng = np.random.default_rng(seed)
+    if stratify:
+        _, inverse = np.unique(y, return_inverse=True)
+        quota = np.bincount(inverse) * (n_test / n)
+        per_class = np.floor(quota).astype(np.int64)
+        largest_remainders = np.argsort(per_class - quota, kind="stable")
+        per_class[largest_remainders[: n_test - per_class.sum()]] += 1
+        test = np.concatenate(
+            [rng.permutation(np.flatnonzero(inverse == c))[:m] for c, m in enumerate(per_class)]
+        )
+        test = rng.permutation(test)
+    else:
+        test = rng.permutation(n)[:n_test]
+    is_train = np.ones(n, dtype=bool)
+    is_train[test] = False
+    train = rng.permutation(np.flatnonzero(is_train))
+    return X[train], X[test], y[train], y[test]
+
+
+def fit_standardize(X) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature statistics of X: (n_samples, n_features): mean and scale, both (n_features,).
+
+    ``scale`` is the standard deviation, with 1 for constant columns so that ``standardize``
+    maps them to 0 instead of dividing by zero.
+    """
+    X = _features(X, "X")
+    scale = X.std(axis=0)
+    scale[np.ptp(X, axis=0) == 0] = 1.0
+    return X.mean(axis=0), scale
+
+
+def standardize(X, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """(X - mean) / scale for X: (n_samples, n_features), mean and scale: (n_features,)."""
+    X = np.asarray(X, dtype=np.float64)
+    mean, scale = np.asarray(mean), np.asarray(scale)
+    if X.ndim != 2 or mean.shape != (X.shape[1],) or scale.shape != mean.shape:
+        raise ValueError(
+            f"X has shape {X.shape} but mean {mean.shape} and scale {scale.shape}; "
+            "pass statistics from fit_standardize on data with the same features"
+        )
+    return (X - mean) / scale
+
+
+def _existing(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return path
+
+
+def _np_load(path: Path) -> np.ndarray | dict[str, np.ndarray]:
+    """The array of an .npy file, or the arrays of an .npz archive by key; never unpickles."""
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):
+            return loaded
+        with loaded:
+            return {key: loaded[key] for key in loaded.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(
+            f"cannot read {path} as a NumPy file ({err}); fcnn reads plain arrays only and never "
+            "unpickles (allow_pickle=False): save numbers or strings with numpy.save/numpy.savez"
+        ) from err
+
+
+def _names(width: int) -> list[str]:
+    return [f"x{j}" for j in range(width)]
+
+
+def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[str]]]:
+    """The non-blank rows of a CSV file, their fields stripped, with their 1-based line numbers."""
+    text = path.read_text(encoding="utf-8-sig")
+    if delimiter is None:
+        sample = "\n".join(text.splitlines()[:50])
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t ").delimiter
+        except csv.Error:  # no consistent separator, as in space-aligned columns
+            delimiter = "," if "," in sample else " "
+    lines = (line.strip() if delimiter == " " else line for line in text.splitlines())
+    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
+    numbers, rows = [], []
+    for row in reader:
+        row = [field.strip() for field in row]
+        if any(row):
+            numbers.append(reader.line_num)
+            rows.append(row)
+    return numbers, rows
+
+
+def _number(text: str) -> float | None:
+    """float(text), the reference parser for a cell, or None where the text is no number."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _has_header(rows: list[list[str]]) -> bool:
+    """Whether the first row names the columns: one of its fields is text while the later
+    cells of that column (the first 1,000 non-empty ones) are all numbers."""
+    first, rest = rows[0], rows[1:1001]
+    if not rest:
+        return all(_number(cell) is None for cell in first)
+    for j, cell in enumerate(first):
+        later = [row[j] for row in rest if row[j]]
+        later_numeric = later and all(_number(c) is not None for c in later)
+        if cell and _number(cell) is None and later_numeric:
+            return True
+    return False
+
+
+def _target_index(target: str | int | None, names: list[str], path: Path) -> int:
+    """The column index of ``target``: a name, an index, or an index written as a string."""
+    if target is None:
+        return len(names) - 1
+    index = target
+    if isinstance(target, str):
+        index = names.index(target) if target in names else target
+        if isinstance(index, str) and index.lstrip("-").isdigit():
+            index = int(index)
+    if isinstance(index, int | np.integer) and -len(names) <= index < len(names):
+        return int(index) % len(names)
+    raise ValueError(
+        f"{path} has no target column {target!r}; the columns are {', '.join(names)}: "
+        "pass one of these names, or a column index, as target"
+    )
+
+
+def _csv_features(
+    cells: list[list[str]], lines: list[int], names: list[str], path: Path
+) -> np.ndarray:
+    """Feature cells, n_samples rows of n_features str, as float64; name the first bad cell."""
+    try:
+        X = np.array(cells, dtype=np.float64)
+    except ValueError:  # parse cell by cell, text becoming NaN, to find the cell at fault
+        X = np.array([[_number(cell) for cell in row] for row in cells], dtype=np.float64)
+    bad = np.argwhere(~np.isfinite(X))
+    if len(bad):
+        i, j = bad[0]
+        cell = cells[i][j]
+        problem = "a missing value" if cell.lower() in ("", "nan") else repr(cell)
+        raise ValueError(
+            f"{path}, row {lines[i]}, column {names[j]!r}: {problem}; feature columns must "
+            "hold finite numbers (fill or drop the row, or drop the column)"
+        )
+    return X
+
+
+def _csv_target(cells: np.ndarray, lines: list[int], where: str) -> tuple[np.ndarray, list | None]:
+    """Target cells (n_samples,) of str as ``_target`` reads them: numbers where all parse."""
+    empty = np.flatnonzero(cells == "")
+    if empty.size:
+        raise ValueError(f"{where}, row {lines[empty[0]]}: no label; every row needs one")
+    try:
+        labels = cells.astype(np.float64)
+    except ValueError:  # text labels
+        labels = cells
+    return _target(labels, where)
+
+
+def _features(X, where: str) -> np.ndarray:
+    """X: (n_samples, n_features) of numbers as float64, checked 2-D, non-empty and finite."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf" or X.ndim != 2 or 0 in X.shape:
+        raise ValueError(
+            f"{where} has shape {X.shape} and dtype {X.dtype}; features must be a non-empty "
+            "2-D (n_samples, n_features) array of numbers"
+        )
+    X = X.astype(np.float64)
+    bad = np.argwhere(~np.isfinite(X))
+    if len(bad):
+        i, j = bad[0]
+        raise ValueError(
+            f"{where}: row {i}, column {j} is {X[i, j]}; fill or drop non-finite values"
+        )
+    return X
+
+
+def _target(labels: np.ndarray, where: str) -> tuple[np.ndarray, list | None]:
+    """Labels (n_samples,) as (class indices, classes), or (float64 values, None) when they
+    are non-integer numbers."""
+    kind = labels.dtype.kind
+    if kind == "f":
+        if not np.isfinite(labels).all():
+            raise ValueError(f"{where} holds NaN or infinite values; fill or drop those rows")
+        if (labels != np.round(labels)).any():
+            return labels.astype(np.float64), None
+        labels = labels.astype(np.int64)
+    elif kind == "S":
+        labels = labels.astype(str)
+    elif kind not in "biuU":
+        raise ValueError(f"{where} has dtype {labels.dtype}; labels must be numbers or strings")
+    return encode_labels(labels)
