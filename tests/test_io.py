@@ -1,0 +1,659 @@
+"""Tests for fcnn.io: atomic writes, model files and checkpoints.
+
+Corrupt files are crafted with the safetensors package itself (or raw bytes), never with the
+code under test, and every one must give ModelFileError and nothing else.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import pickle
+import stat
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import safetensors
+import safetensors.numpy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fcnn import io
+from fcnn.errors import FCNNError, ModelFileError
+from fcnn.network import Network
+
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def _leftovers(folder: Path, keep: set[str]) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name not in keep)
+
+
+# ---------------------------------------------------------------------------------------------
+# atomic writes
+# ---------------------------------------------------------------------------------------------
+
+
+def test_atomic_write_bytes_replaces_content_and_leaves_no_temp_file(tmp_path):
+    target = tmp_path / "a.bin"
+    target.write_bytes(b"old")
+    io.atomic_write_bytes(target, b"new" * 1000)
+    assert target.read_bytes() == b"new" * 1000
+    assert _leftovers(tmp_path, {"a.bin"}) == []
+
+
+def test_atomic_write_text_round_trips_unicode_without_newline_translation(tmp_path):
+    target = tmp_path / "a.txt"
+    io.atomic_write_text(target, "ŷ = σ(a)\r\nline\n")
+    assert target.read_bytes() == "ŷ = σ(a)\r\nline\n".encode()
+
+
+def test_atomic_path_yields_temp_beside_target_with_same_suffix(tmp_path):
+    target = tmp_path / "fig.png"
+    with io.atomic_path(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".png" and tmp != target
+        tmp.write_bytes(b"png")
+        assert not target.exists()
+    assert target.read_bytes() == b"png"
+    assert _leftovers(tmp_path, {"fig.png"}) == []
+
+
+def test_atomic_write_fsyncs_file_and_folder(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    io.atomic_write_bytes(tmp_path / "a.bin", b"x")
+    assert len(synced) >= (1 if sys.platform == "win32" else 2)
+
+
+def test_failed_replace_keeps_old_file_and_removes_temp(tmp_path, monkeypatch):
+    target = tmp_path / "model.safetensors"
+    target.write_bytes(b"old")
+
+    def broken_replace(src, dst):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="previous file is intact") as info:
+        io.atomic_write_bytes(target, b"new")
+    assert str(target) in str(info.value)
+    assert target.read_bytes() == b"old"
+    assert _leftovers(tmp_path, {"model.safetensors"}) == []
+
+
+def test_exception_inside_atomic_path_keeps_old_file_and_removes_temp(tmp_path):
+    target = tmp_path / "fig.png"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        with io.atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("drawing failed")
+    assert target.read_bytes() == b"old"
+    assert _leftovers(tmp_path, {"fig.png"}) == []
+
+
+def test_no_space_left_gives_clear_message_and_keeps_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "model.safetensors"
+    target.write_bytes(b"old")
+
+    def full_disk(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full_disk)
+    with pytest.raises(OSError) as info:
+        io.atomic_write_bytes(target, b"new")
+    message = str(info.value)
+    assert info.value.errno == errno.ENOSPC
+    assert "no space left on device" in message and "free space" in message
+    assert str(target) in message and "previous file is intact" in message
+    assert target.read_bytes() == b"old"
+    assert _leftovers(tmp_path, {"model.safetensors"}) == []
+
+
+def test_write_to_missing_folder_names_the_folder(tmp_path):
+    target = tmp_path / "no" / "such" / "m.safetensors"
+    with pytest.raises(FileNotFoundError, match="does not exist; create it") as info:
+        io.atomic_write_bytes(target, b"x")
+    assert str(target.parent) in str(info.value)
+    assert "no file was created" in str(info.value)
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0, reason="root ignores folder permissions"
+)
+def test_write_to_read_only_folder_gives_permission_error(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(PermissionError, match="permission denied writing"):
+            io.atomic_write_bytes(folder / "m.safetensors", b"x")
+    finally:
+        folder.chmod(0o700)
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "words"),
+    [
+        (errno.EACCES, PermissionError, "permission denied writing"),
+        (errno.EROFS, OSError, "read-only file system"),
+        (errno.ENOSPC, OSError, "no space left on device"),
+    ],
+)
+def test_temp_file_creation_failure_is_explained(tmp_path, monkeypatch, code, kind, words):
+    target = tmp_path / "m.safetensors"
+    target.write_bytes(b"old")
+
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(io.tempfile, "mkstemp", refuse)
+    with pytest.raises(kind, match=words) as info:
+        io.atomic_write_text(target, "new")
+    assert info.value.errno == code and str(target) in str(info.value)
+    assert target.read_bytes() == b"old"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_new_file_gets_umask_mode_and_replaced_file_keeps_its_mode(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.bin"
+        io.atomic_write_bytes(fresh, b"x")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        kept = tmp_path / "kept.bin"
+        kept.write_bytes(b"old")
+        kept.chmod(0o640)
+        io.atomic_write_bytes(kept, b"new")
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    finally:
+        os.umask(umask)
+
+
+# ---------------------------------------------------------------------------------------------
+# checkpoints
+# ---------------------------------------------------------------------------------------------
+
+
+def _checkpoint_state():
+    rng = np.random.default_rng(12345)
+    rng.random(7)
+    arrays = {
+        "params": rng.standard_normal(17),
+        "optim.m": rng.standard_normal(17).astype(np.float32),
+        "perm": rng.permutation(10),
+        "history.loss": np.array([], dtype=np.float64),
+        "step": np.array(3, dtype=np.int64),
+        "mask": np.array([True, False]),
+        "transposed": np.arange(6.0).reshape(2, 3).T,
+        "big_endian": np.arange(4, dtype=">f8"),
+    }
+    meta = {
+        "epoch": 4,
+        "rng": rng.bit_generator.state,
+        "best_loss": float("inf"),
+        "worst": float("-inf"),
+        "nan": float("nan"),
+        "schedule": {"name": "step", "gamma": 0.5, "milestones": [1, 2]},
+        "tag": "ŷ",
+        "np_scalar": np.float32(0.25),
+    }
+    return rng, arrays, meta
+
+
+def test_checkpoint_round_trips_arrays_and_meta_exactly(tmp_path):
+    rng, arrays, meta = _checkpoint_state()
+    path = tmp_path / "ckpt.safetensors"
+    io.save_checkpoint(path, arrays, meta)
+    got_arrays, got_meta = io.load_checkpoint(path)
+    assert got_arrays.keys() == arrays.keys()
+    for name, value in arrays.items():
+        assert got_arrays[name].shape == value.shape
+        assert got_arrays[name].dtype == value.dtype.newbyteorder("=")
+        np.testing.assert_array_equal(got_arrays[name], value)
+    assert got_meta["rng"] == meta["rng"]  # PCG64 state: 128-bit ints survive
+    assert got_meta["best_loss"] == float("inf") and got_meta["worst"] == float("-inf")
+    assert np.isnan(got_meta["nan"])
+    assert got_meta["schedule"] == meta["schedule"] and got_meta["tag"] == "ŷ"
+    assert got_meta["np_scalar"] == 0.25 and type(got_meta["np_scalar"]) is float
+
+
+def test_checkpoint_restores_generator_to_the_same_stream(tmp_path):
+    rng, arrays, meta = _checkpoint_state()
+    io.save_checkpoint(tmp_path / "c.safetensors", arrays, meta)
+    _, got_meta = io.load_checkpoint(tmp_path / "c.safetensors")
+    resumed = np.random.default_rng()
+    resumed.bit_generator.state = got_meta["rng"]
+    np.testing.assert_array_equal(resumed.random(5), rng.random(5))
+
+
+def test_checkpoint_arrays_come_back_writable(tmp_path):
+    io.save_checkpoint(tmp_path / "c.safetensors", {"params": np.zeros(3)}, {})
+    arrays, _ = io.load_checkpoint(tmp_path / "c.safetensors")
+    arrays["params"] += 1.0
+    np.testing.assert_array_equal(arrays["params"], np.ones(3))
+
+
+def test_empty_checkpoint_round_trips(tmp_path):
+    io.save_checkpoint(tmp_path / "c.safetensors", {}, {})
+    assert io.load_checkpoint(tmp_path / "c.safetensors") == ({}, {})
+
+
+@pytest.mark.parametrize(
+    ("arrays", "meta", "words"),
+    [
+        ({"x": np.zeros(2)}, {"f": lambda: 0}, "JSON-able"),
+        ({"x": np.zeros(2)}, {"a": np.zeros(2)}, "put arrays in"),
+        ({"x": np.zeros(2)}, [1, 2], "meta must be a dict"),
+        ({"x": np.array(["a"])}, {}, "bool/int/float ndarray"),
+        ({"x": np.zeros(2, dtype=complex)}, {}, "bool/int/float ndarray"),
+        ({"x": [1.0, 2.0]}, {}, "bool/int/float ndarray"),
+        ({"__metadata__": np.zeros(1)}, {}, "not allowed"),
+        ({"": np.zeros(1)}, {}, "not allowed"),
+    ],
+)
+def test_save_checkpoint_rejects_what_it_cannot_store(tmp_path, arrays, meta, words):
+    with pytest.raises(ValueError, match=words):
+        io.save_checkpoint(tmp_path / "c.safetensors", arrays, meta)
+    assert not (tmp_path / "c.safetensors").exists()
+
+
+def test_missing_checkpoint_is_a_model_file_error_and_a_value_error(tmp_path):
+    with pytest.raises(ModelFileError, match="no such checkpoint file") as info:
+        io.load_checkpoint(tmp_path / "nope.safetensors")
+    assert isinstance(info.value, ValueError) and isinstance(info.value, FCNNError)
+
+
+def test_checkpoint_with_non_object_meta_is_rejected(tmp_path):
+    metadata = {"format": "fcnn-checkpoint", "format_version": "1", "meta": "[1, 2]"}
+    (tmp_path / "c.safetensors").write_bytes(safetensors.numpy.save({}, metadata=metadata))
+    with pytest.raises(ModelFileError, match="'meta' is not a JSON object"):
+        io.load_checkpoint(tmp_path / "c.safetensors")
+
+
+def test_checkpoint_with_invalid_meta_json_is_rejected(tmp_path):
+    metadata = {"format": "fcnn-checkpoint", "format_version": "1", "meta": "{oops"}
+    (tmp_path / "c.safetensors").write_bytes(safetensors.numpy.save({}, metadata=metadata))
+    with pytest.raises(ModelFileError, match="'meta' is not valid JSON"):
+        io.load_checkpoint(tmp_path / "c.safetensors")
+
+
+@pytest.fixture(scope="module")
+def checkpoint_bytes(tmp_path_factory):
+    _, arrays, meta = _checkpoint_state()
+    path = tmp_path_factory.mktemp("ckpt") / "c.safetensors"
+    io.save_checkpoint(path, arrays, meta)
+    return path.read_bytes()
+
+
+@FUZZ
+@given(data=st.data())
+def test_truncated_checkpoint_gives_model_file_error(tmp_path, checkpoint_bytes, data):
+    cut = data.draw(st.integers(0, len(checkpoint_bytes) - 1))
+    path = tmp_path / "c.safetensors"
+    path.write_bytes(checkpoint_bytes[:cut])
+    with pytest.raises(ModelFileError):
+        io.load_checkpoint(path)
+
+
+@FUZZ
+@given(data=st.data())
+def test_bit_flipped_checkpoint_loads_or_gives_model_file_error(tmp_path, checkpoint_bytes, data):
+    flips = data.draw(st.lists(st.integers(0, 8 * len(checkpoint_bytes) - 1), min_size=1))
+    corrupt = bytearray(checkpoint_bytes)
+    for bit in flips:
+        corrupt[bit // 8] ^= 1 << (bit % 8)
+    path = tmp_path / "c.safetensors"
+    path.write_bytes(bytes(corrupt))
+    try:
+        arrays, meta = io.load_checkpoint(path)
+    except ModelFileError:
+        return
+    assert isinstance(arrays, dict) and isinstance(meta, dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# model files
+# ---------------------------------------------------------------------------------------------
+
+ARCHITECTURES = [[3, 2], [4, 5, 3], [2, 6, 4, 3], [5, 4, 4, 3, 2]]
+HEADS = [
+    ("cross_entropy", "softmax"),
+    ("mse", "identity"),
+    ("mse", "sigmoid"),
+    ("mse+ce", "softmax"),
+    ("cross_entropy", "sigmoid"),
+]
+
+
+def _net(sizes=(4, 5, 3), loss="cross_entropy", output="softmax", dtype="float64", seed=7):
+    hidden = ["tanh", "relu", "sigmoid"][: len(sizes) - 2]
+    net = Network(list(sizes), hidden, output=output, loss=loss, seed=seed, dtype=dtype)
+    net.params[...] = np.random.default_rng(seed).standard_normal(net.params.size)
+    return net
+
+
+def _decorate(net):
+    """Give ``net`` class labels and standardisation statistics."""
+    rng = np.random.default_rng(1)
+    if net.output == "softmax":
+        net.classes = [f"class {i}" for i in range(net.sizes[-1])]
+    elif net.output == "sigmoid":
+        net.classes = list(range(net.sizes[-1]))
+    net.feature_mean = rng.standard_normal(net.sizes[0])
+    net.feature_scale = rng.uniform(0.5, 2.0, net.sizes[0])
+    return net
+
+
+def _parts(path):
+    """(tensors, metadata) of a safetensors file, read with safetensors alone."""
+    with safetensors.safe_open(str(path), framework="np") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata())
+
+
+def _craft(path, tensors, metadata):
+    path.write_bytes(safetensors.numpy.save(tensors, metadata=metadata))
+    return path
+
+
+@pytest.fixture
+def saved(tmp_path):
+    """A valid model file and the network it holds."""
+    net = _decorate(_net())
+    io.save(net, tmp_path / "model.safetensors")
+    return tmp_path / "model.safetensors", net
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sizes", ARCHITECTURES, ids=lambda s: "-".join(map(str, s)))
+@pytest.mark.parametrize(("loss", "output"), HEADS, ids=lambda h: str(h))
+def test_save_load_round_trip_is_bit_identical(tmp_path, dtype, sizes, loss, output):
+    net = _decorate(_net(sizes, loss, output, dtype))
+    io.save(net, tmp_path / "m.safetensors")
+    got = io.load(tmp_path / "m.safetensors")
+    assert got.config() == net.config()
+    assert got.dtype == net.dtype and got.params.dtype == np.dtype(dtype)
+    assert got.params.tobytes() == net.params.tobytes()
+    assert got.classes == net.classes
+    np.testing.assert_array_equal(got.feature_mean, net.feature_mean)
+    np.testing.assert_array_equal(got.feature_scale, net.feature_scale)
+    X = np.random.default_rng(2).standard_normal((9, sizes[0])).astype(dtype)
+    assert got.forward(X).tobytes() == net.forward(X).tobytes()
+    np.testing.assert_array_equal(got.predict(got.standardize(X)), net.predict(net.standardize(X)))
+
+
+def test_round_trip_without_classes_or_statistics(tmp_path):
+    net = _net([3, 4, 2], seed=None)
+    io.save(net, tmp_path / "m.safetensors")
+    got = io.load(tmp_path / "m.safetensors")
+    assert got.classes is None and got.feature_mean is None and got.feature_scale is None
+    assert got.params.tobytes() == net.params.tobytes() and got.config()["seed"] is None
+
+
+def test_saved_file_is_plain_safetensors_in_seed_notation(saved):
+    path, net = saved
+    tensors, metadata = _parts(path)
+    assert sorted(tensors) == ["W1", "W2", "b1", "b2", "feature_mean", "feature_scale"]
+    np.testing.assert_array_equal(tensors["W1"], net.weights[0])  # W^(1): (n_1, n_0)
+    assert tensors["W1"].shape == (5, 4) and tensors["W2"].shape == (3, 5)
+    assert tensors["b2"].shape == (3,)
+    assert metadata["format"] == "fcnn-model" and metadata["format_version"] == "1"
+    assert json.loads(metadata["config"]) == net.config()
+    assert json.loads(metadata["classes"]) == ["class 0", "class 1", "class 2"]
+    assert metadata["fcnn_version"]
+
+
+def test_save_refuses_nan_parameters_and_leaves_no_file(tmp_path):
+    net = _net()
+    net.params[3] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        io.save(net, tmp_path / "m.safetensors")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_refuses_statistics_of_the_wrong_shape(tmp_path):
+    net = _net()
+    net.feature_mean = np.zeros(3)
+    with pytest.raises(ValueError, match="feature_mean"):
+        io.save(net, tmp_path / "m.safetensors")
+
+
+def test_missing_model_file_is_a_model_file_error(tmp_path):
+    with pytest.raises(ModelFileError, match="no such model file") as info:
+        io.load(tmp_path / "nope.safetensors")
+    assert isinstance(info.value, ValueError)
+
+
+def test_folder_instead_of_model_file_is_a_model_file_error(tmp_path):
+    with pytest.raises(ModelFileError, match="is a folder"):
+        io.load(tmp_path)
+
+
+def test_file_over_the_size_limit_is_refused(saved, monkeypatch):
+    monkeypatch.setattr(io, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ModelFileError, match="byte limit"):
+        io.load(saved[0])
+
+
+def test_oversized_header_length_is_refused(tmp_path):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes((2**40).to_bytes(8, "little") + b"{}" * 10)
+    with pytest.raises(ModelFileError, match="header too large"):
+        io.load(path)
+
+
+def test_header_length_past_the_end_is_truncation(tmp_path):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes((1000).to_bytes(8, "little") + b"{}")
+    with pytest.raises(ModelFileError, match="truncated"):
+        io.load(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [
+        (b"\xff\xfe{", "not valid JSON"),
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"W1": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}}', "no fcnn metadata"),
+        (b'{"__metadata__": {"format": 1}}', "no fcnn metadata"),
+        (b'{"__metadata__": {"format": "pt"}}', "not an fcnn model file"),
+        (b'{"__metadata__": {"format": ["fcnn-model"]}}', "not an fcnn model file"),
+        (b'{"__metadata__": {"format": "fcnn-model"}}', "no 'format_version'"),
+        (b'{"__metadata__": {"format": "fcnn-model", "format_version": "2"}}', "upgrade fcnn"),
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+    ],
+)
+def test_bad_headers_are_explained(tmp_path, header, words):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(len(header).to_bytes(8, "little") + header + b"\0" * 8)
+    with pytest.raises(ModelFileError, match=words):
+        io.load(path)
+
+
+def test_pickle_payload_is_never_unpickled(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(pickle.dumps(Payload()))
+    with pytest.raises(ModelFileError):
+        io.load(path)
+    with pytest.raises(ModelFileError):
+        io.load_checkpoint(path)
+    assert not marker.exists()
+
+
+def test_safetensors_file_from_another_tool_is_not_a_model(tmp_path):
+    foreign = {"linear.weight": np.zeros((3, 4), np.float32)}
+    plain = _craft(tmp_path / "plain.safetensors", foreign, None)
+    with pytest.raises(ModelFileError, match="not an fcnn model file"):
+        io.load(plain)
+    tagged = _craft(tmp_path / "pt.safetensors", foreign, {"format": "pt"})
+    with pytest.raises(ModelFileError, match="not an fcnn model file"):
+        io.load(tagged)
+
+
+def test_checkpoint_passed_to_load_points_to_load_checkpoint(tmp_path):
+    io.save_checkpoint(tmp_path / "c.safetensors", {"params": np.zeros(3)}, {"epoch": 1})
+    with pytest.raises(ModelFileError, match="load_checkpoint"):
+        io.load(tmp_path / "c.safetensors")
+
+
+def test_model_passed_to_load_checkpoint_points_to_load(saved):
+    with pytest.raises(ModelFileError, match=r"open it with fcnn\.io\.load\b"):
+        io.load_checkpoint(saved[0])
+
+
+def _edited(saved, tmp_path, tensors=None, **metadata):
+    """A copy of the saved model with some tensors and metadata entries replaced."""
+    base_tensors, base_metadata = _parts(saved[0])
+    base_tensors.update(tensors or {})
+    base_metadata.update(metadata)
+    return _craft(tmp_path / "edited.safetensors", base_tensors, base_metadata)
+
+
+@pytest.mark.parametrize(
+    ("tensors", "words"),
+    [
+        ({"W1": np.zeros((4, 5))}, r"W1 has shape \(4, 5\)"),
+        ({"b2": np.zeros(4)}, r"b2 has shape \(4,\)"),
+        ({"feature_mean": np.zeros(5)}, "feature_mean has shape"),
+        ({"W1": np.zeros((5, 4), np.float32)}, "W1 has dtype float32, expected float64"),
+        ({"W2": np.zeros((3, 5), np.int64)}, "W2 has dtype int64"),
+        ({"feature_scale": np.ones(4, np.int32)}, "feature_scale has dtype int32"),
+        ({"W3": np.zeros((2, 3))}, r"unexpected: \['W3'\]"),
+        ({"W1": np.full((5, 4), np.nan)}, "W1 holds NaN or infinite"),
+        ({"b1": np.array([0, np.inf, 0, 0, 0])}, "b1 holds NaN or infinite"),
+        ({"feature_scale": np.array([1, 1, -np.inf, 1])}, "feature_scale holds NaN"),
+    ],
+)
+def test_tensors_inconsistent_with_config_are_rejected(saved, tmp_path, tensors, words):
+    with pytest.raises(ModelFileError, match=words):
+        io.load(_edited(saved, tmp_path, tensors))
+
+
+def test_missing_tensor_is_named(saved, tmp_path):
+    tensors, metadata = _parts(saved[0])
+    del tensors["b1"]
+    path = _craft(tmp_path / "m.safetensors", tensors, metadata)
+    with pytest.raises(ModelFileError, match=r"missing: \['b1'\]"):
+        io.load(path)
+
+
+def _config(**changes):
+    cfg = _net().config()
+    cfg.update(changes)
+    return json.dumps(cfg)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "words"),
+    [
+        ({"config": "{oops"}, "'config' is not valid JSON"),
+        ({"config": "[]"}, "'config' is not a JSON object"),
+        ({"config": _config(sizes=[4])}, "sizes must be a list"),
+        ({"config": _config(sizes=[4, 0, 3])}, "positive ints"),
+        ({"config": _config(sizes=[4, 5.0, 3])}, "positive ints"),
+        ({"config": _config(dtype="float16")}, "dtype must be one of"),
+        ({"config": _config(dtype="float32")}, "W1 has dtype float64, expected float32"),
+        ({"config": _config(sizes=[4, 6, 3])}, r"W1 has shape \(5, 4\)"),
+        ({"config": _config(activation=["swish"])}, "unknown activation 'swish'"),
+        ({"config": _config(output="identity")}, "needs a probability output"),
+        ({"config": _config(loss="hinge")}, "unknown loss"),
+        ({"config": _config(reduction="max")}, "unknown reduction"),
+        ({"config": _config(init="zeros")}, "unknown init"),
+        ({"config": _config(seed="abc")}, "seed must be an int"),
+        ({"config": _config(colour="red")}, "invalid config"),
+        ({"classes": "{oops"}, "'classes' is not valid JSON"),
+        ({"classes": '{"a": 1}'}, "classes must be null or a list"),
+        ({"classes": "[[1], [2], [3]]"}, "classes must be null or a list"),
+    ],
+)
+def test_bad_config_metadata_is_rejected(saved, tmp_path, metadata, words):
+    with pytest.raises(ModelFileError, match=words):
+        io.load(_edited(saved, tmp_path, **metadata))
+
+
+def test_metadata_without_config_is_rejected(saved, tmp_path):
+    tensors, metadata = _parts(saved[0])
+    del metadata["config"]
+    path = _craft(tmp_path / "m.safetensors", tensors, metadata)
+    with pytest.raises(ModelFileError, match="no 'config'"):
+        io.load(path)
+
+
+@pytest.fixture(scope="module")
+def model_bytes(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "m.safetensors"
+    io.save(_decorate(_net([3, 4, 2], dtype="float32")), path)
+    return path.read_bytes()
+
+
+def _only_model_file_errors(path):
+    """Load ``path``; the only acceptable failure is ModelFileError. Returns the net or None."""
+    try:
+        net = io.load(path)
+    except ModelFileError:
+        return None
+    assert np.all(np.isfinite(net.params))
+    return net
+
+
+@FUZZ
+@given(junk=st.binary(max_size=4096))
+def test_random_bytes_give_model_file_error(tmp_path, junk):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(junk)
+    with pytest.raises(ModelFileError):
+        io.load(path)
+
+
+@FUZZ
+@given(data=st.data())
+def test_truncated_model_gives_model_file_error(tmp_path, model_bytes, data):
+    cut = data.draw(st.integers(0, len(model_bytes) - 1))
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(model_bytes[:cut])
+    with pytest.raises(ModelFileError):
+        io.load(path)
+
+
+@settings(FUZZ, max_examples=500)
+@given(data=st.data())
+def test_bit_flipped_model_loads_finite_or_gives_model_file_error(tmp_path, model_bytes, data):
+    flips = data.draw(st.lists(st.integers(0, 8 * len(model_bytes) - 1), min_size=1, max_size=8))
+    corrupt = bytearray(model_bytes)
+    for bit in flips:
+        corrupt[bit // 8] ^= 1 << (bit % 8)
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(bytes(corrupt))
+    _only_model_file_errors(path)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(key=st.sampled_from(sorted(_net().config()) + ["classes", "extra"]), value=JSON)
+def test_any_json_in_a_config_field_loads_or_gives_model_file_error(saved, tmp_path, key, value):
+    tensors, metadata = _parts(saved[0])
+    if key == "classes":
+        metadata["classes"] = json.dumps(value)
+    else:
+        cfg = json.loads(metadata["config"])
+        cfg[key] = value
+        metadata["config"] = json.dumps(cfg)
+    _only_model_file_errors(_craft(tmp_path / "m.safetensors", tensors, metadata))
