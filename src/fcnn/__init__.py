@@ -1,0 +1,43 @@
+"""fcnn: fully connected neural networks trained by explicit, hand-written backpropagation.
+
+The math follows two course documents (``docs/math.md``): seed 002's Algorithms 1 and 2 for
+an l-layer network on mini-batches, and seed 000's 2-2-2 tanh/softmax network with the loss
+MSE + cross-entropy.
+"""
+
+from . import activations, datasets, init, losses, optim
+from .activations import register_activation
+from .errors import DivergenceError, FCNNError, ModelFileError
+from .gradcheck import GradcheckReport, gradcheck
+from .history import History
+from .network import Network
+from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_schedule
+from .train import Callback, Trainer, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "Callback",
+    "DivergenceError",
+    "FCNNError",
+    "GradcheckReport",
+    "History",
+    "ModelFileError",
+    "Network",
+    "Optimizer",
+    "RMSprop",
+    "Schedule",
+    "Trainer",
+    "activations",
+    "datasets",
+    "fit",
+    "get_optimizer",
+    "get_schedule",
+    "gradcheck",
+    "init",
+    "losses",
+    "optim",
+    "register_activation",
+]

@@ -1,0 +1,95 @@
+"""Batches for the training loop: validated data, and workspaces the batches are gathered into.
+
+Only indices are shuffled; each batch is copied (``np.take(..., out=)``) into a preallocated
+workspace, so an epoch never copies the whole data set.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .network import Network, Workspace
+from .validation import as_features, as_targets
+
+Array = np.ndarray
+
+
+def accuracy_kind(output: str, n_outputs: int, labels: Array | None) -> str | None:
+    if labels is not None:
+        return "binary" if n_outputs == 1 else "argmax"
+    return "subset" if output == "sigmoid" else None
+
+
+def correct(kind: str | None, P: Array, labels: Array | None, Y: Array) -> int:
+    """Number of correctly classified rows of ``P: (B, l)``."""
+    if kind == "argmax":
+        return int(np.count_nonzero(P.argmax(axis=1) == labels))
+    if kind == "binary":
+        return int(np.count_nonzero((P[:, 0] > 0.5) == (labels > 0)))
+    if kind == "subset":
+        return int(np.count_nonzero(((P > 0.5) == (Y > 0.5)).all(axis=1)))
+    return 0
+
+
+class Data:
+    """Validated features, targets, labels and sample weights, gathered into workspaces."""
+
+    def __init__(self, net: Network, X: Array, y: Array, w: Array | None) -> None:
+        self.X = as_features(X, net.n_inputs, net.dtype)
+        self.Y, self.labels = as_targets(
+            y, len(self.X), net.n_outputs, net.output, net.loss_name, net.dtype
+        )
+        self.w = None if w is None else _weights(w, len(self.X), net.dtype)
+        self.kind = accuracy_kind(net.output, net.n_outputs, self.labels)
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+
+def _weights(w: Array, n: int, dtype: np.dtype) -> Array:
+    w = np.asarray(w, dtype=dtype)
+    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError(f"sample_weight must be {n} finite non-negative numbers, one per sample")
+    return w.reshape(-1, 1)
+
+
+class Batch(Workspace):
+    """A workspace plus room for the batch's targets, labels and weights."""
+
+    def __init__(self, net: Network, B: int, data: Data) -> None:
+        super().__init__(net.sizes, B, net.dtype)
+        self.Y = np.empty((B, net.n_outputs), net.dtype)
+        self.labels = None if data.labels is None else np.empty(B, np.int64)
+        self.w = None if data.w is None else np.empty((B, 1), net.dtype)
+
+    def gather(self, data: Data, idx: Array | None) -> None:
+        """Copy rows ``idx`` of the data (all rows when ``idx`` is None) into the batch."""
+        pairs = [(data.X, self.X), (data.Y, self.Y), (data.labels, self.labels), (data.w, self.w)]
+        for src, dst in pairs:
+            if src is None:
+                continue
+            if idx is None:
+                dst[...] = src
+            else:
+                np.take(src, idx, axis=0, out=dst)
+
+
+def split(data: Data, fraction: float, rng: np.random.Generator) -> tuple[Data, Data]:
+    """Hold out ``fraction`` of the samples (at random) as a validation set."""
+    n = len(data)
+    n_val = int(round(n * fraction))
+    if n_val < 1 or n_val >= n:
+        raise ValueError(
+            f"val_split={fraction} of {n} samples leaves {n_val} for validation and "
+            f"{n - n_val} for training; both need at least one"
+        )
+    order = rng.permutation(n)
+    parts = []
+    for idx in (np.sort(order[n_val:]), np.sort(order[:n_val])):
+        part = object.__new__(Data)
+        part.X, part.Y = data.X[idx], data.Y[idx]
+        part.labels = None if data.labels is None else data.labels[idx]
+        part.w = None if data.w is None else data.w[idx]
+        part.kind = data.kind
+        parts.append(part)
+    return parts[0], parts[1]

@@ -1,0 +1,104 @@
+"""What a training run records: per-epoch metrics, per-step losses, parameter trajectories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray
+_LISTS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "step_loss")
+
+
+@dataclass
+class History:
+    """Records of one training run; every list has one entry per completed epoch except
+    ``step_loss`` (one per update) and ``params`` (the initial vector, then one per update).
+
+    - ``loss``: the objective averaged over the epoch's updates, weighted by batch size (for
+      full-batch training, J before the epoch's single update).
+    - ``parts``: the loss parts under the same averaging, e.g. ``{"mse": [...], "ce": [...]}``
+      for ``mse+ce``, plus ``"l2"`` when an L2 penalty is set.
+    - ``accuracy``: running training accuracy over the epoch's batches, before each update.
+    - ``val_loss``, ``val_accuracy``, ``val_parts``: on the validation set after the epoch.
+    - ``params``: flat parameter snapshots when ``record_params=True`` (see :meth:`trajectory`).
+    """
+
+    epoch: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    parts: dict[str, list[float]] = field(default_factory=dict)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    val_parts: dict[str, list[float]] = field(default_factory=dict)
+    lr: list[float] = field(default_factory=list)
+    step_loss: list[float] = field(default_factory=list)
+    params: list[Array] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def columns(self) -> dict[str, list[float]]:
+        """Per-epoch columns for a table or CSV: ``epoch, loss, <parts>, accuracy, val_loss,
+        val_<parts>, val_accuracy, lr``; columns with no data are left out."""
+        cols: dict[str, list[float]] = {"epoch": list(self.epoch), "loss": list(self.loss)}
+        if len(self.parts) > 1:
+            cols.update(self.parts)
+        cols["accuracy"] = list(self.accuracy)
+        cols["val_loss"] = list(self.val_loss)
+        if len(self.val_parts) > 1:
+            cols.update({f"val_{k}": v for k, v in self.val_parts.items()})
+        cols["val_accuracy"] = list(self.val_accuracy)
+        cols["lr"] = list(self.lr)
+        return {k: v for k, v in cols.items() if len(v) == len(self.epoch) and v}
+
+    def trajectory(self, net: Any) -> tuple[list[Array], list[Array]]:
+        """Weight and bias trajectories from the recorded snapshots.
+
+        Returns ``(Ws, bs)`` where ``Ws[k]: (n_snapshots, n_k, n_{k-1})`` and
+        ``bs[k]: (n_snapshots, n_k)``, layers in order. Needs ``record_params=True``.
+        """
+        if not self.params:
+            raise ValueError("no parameters were recorded; train with record_params=True")
+        P = np.stack(self.params)
+        Ws, bs, start = [], [], 0
+        for W in net.weights:
+            r, c = W.shape
+            block = P[:, start : start + r * (c + 1)].reshape(len(P), r, c + 1)
+            Ws.append(block[:, :, :-1])
+            bs.append(block[:, :, -1])
+            start += r * (c + 1)
+        return Ws, bs
+
+    # ------------------------------------------------------------ checkpoint support
+    def to_state(self) -> tuple[dict[str, Array], dict[str, Any]]:
+        """Split into arrays (for a tensor file) and JSON-able metadata."""
+        arrays = {f"history.{k}": np.asarray(getattr(self, k), np.float64) for k in _LISTS}
+        for prefix, d in (("parts", self.parts), ("val_parts", self.val_parts)):
+            for k, v in d.items():
+                arrays[f"history.{prefix}.{k}"] = np.asarray(v, np.float64)
+        if self.params:
+            arrays["history.params"] = np.stack(self.params)
+        meta = {
+            "best_epoch": self.best_epoch,
+            "stopped_early": self.stopped_early,
+            "parts": list(self.parts),
+            "val_parts": list(self.val_parts),
+        }
+        return arrays, meta
+
+    @classmethod
+    def from_state(cls, arrays: dict[str, Array], meta: dict[str, Any]) -> History:
+        """Inverse of :meth:`to_state`."""
+        h = cls(best_epoch=meta["best_epoch"], stopped_early=meta["stopped_early"])
+        for k in _LISTS:
+            setattr(h, k, arrays[f"history.{k}"].tolist())
+        h.epoch = [int(e) for e in h.epoch]
+        h.parts = {k: arrays[f"history.parts.{k}"].tolist() for k in meta["parts"]}
+        h.val_parts = {k: arrays[f"history.val_parts.{k}"].tolist() for k in meta["val_parts"]}
+        if "history.params" in arrays:
+            h.params = list(arrays["history.params"])
+        return h

@@ -1,0 +1,175 @@
+"""Output functions and losses: values, and gradients w.r.t. the output pre-activation.
+
+Layout is fcnn's samples x outputs: ``Z: (B, l)`` holds the output pre-activations
+``a^(l)`` (seed 002, Alg. 1 line 10) of a batch of B samples, ``P = o(Z): (B, l)`` the outputs
+``ŷ`` and ``Y: (B, l)`` the targets. Per-sample losses J_k are summed over the batch here; the
+caller applies the reduction (``mean`` multiplies by 1/B, ``sum`` by 1; seed 002 eq. 3i).
+
+.. math::
+
+    J^{ce}_k = -\\sum_i y_{ik} \\ln \\hat y_{ik}, \\qquad
+    J^{mse}_k = \\frac{1}{2l} \\sum_i (\\hat y_{ik} - y_{ik})^2, \\qquad
+    J^{mse+ce}_k = J^{mse}_k + J^{ce}_k
+
+(seed 000 eq. 5-7, seed 002 eq. 13). With a softmax output the cross-entropy is computed from
+the logits by log-sum-exp and its gradient is the fused ``ŷ - y`` (seed 000 eq. 11, seed 002
+eq. 14). The MSE gradient goes through the *full* softmax Jacobian ``diag(s) - s sᵀ``; seed 000
+differentiates softmax elementwise, which is wrong (``docs/math.md``, "Departures").
+
+Every function writes into caller-provided buffers so that the training loop allocates nothing;
+``Buffers.like(Z)`` makes fresh ones for one-off calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+OUTPUTS = ("softmax", "sigmoid", "identity")
+LOSSES = ("cross_entropy", "mse", "mse+ce")
+# which output functions each loss accepts
+VALID_OUTPUTS = {
+    "cross_entropy": ("softmax", "sigmoid"),
+    "mse": OUTPUTS,
+    "mse+ce": ("softmax", "sigmoid"),
+}
+PARTS = {"cross_entropy": ("ce",), "mse": ("mse",), "mse+ce": ("mse", "ce")}
+
+
+def check(loss: str, output: str) -> None:
+    """Raise ``ValueError`` unless ``loss`` and ``output`` name a valid pair."""
+    if output not in OUTPUTS:
+        raise ValueError(f"unknown output {output!r}; choose one of {', '.join(OUTPUTS)}")
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    if output not in VALID_OUTPUTS[loss]:
+        raise ValueError(
+            f"loss {loss!r} needs a probability output ({' or '.join(VALID_OUTPUTS[loss])}), "
+            f"not {output!r}: cross-entropy of an identity output is undefined. "
+            "Use output='softmax' for classes, or loss='mse' for regression"
+        )
+
+
+@dataclass
+class Buffers:
+    """Scratch space for one batch size: ``t: (B, l)``, ``m`` and ``s: (B, 1)``."""
+
+    t: Array
+    m: Array
+    s: Array
+
+    @classmethod
+    def like(cls, Z: Array) -> Buffers:
+        """Fresh buffers shaped for ``Z: (B, l)``."""
+        B = Z.shape[0]
+        return cls(np.empty_like(Z), np.empty((B, 1), Z.dtype), np.empty((B, 1), Z.dtype))
+
+
+def output_forward(output: str, Z: Array, P: Array, buf: Buffers) -> None:
+    """Write ``P = o(Z)``. For softmax, ``Z`` is shifted in place by its row max, and
+    ``buf.s`` keeps the row sums of ``exp(Z - max)`` for the loss (log-sum-exp).
+
+    Shapes: ``Z, P: (B, l)``.
+    """
+    if output == "softmax":
+        np.max(Z, axis=1, keepdims=True, out=buf.m)
+        np.subtract(Z, buf.m, out=Z)  # softmax(z) = softmax(z - max z): no overflow
+        np.exp(Z, out=P)
+        np.sum(P, axis=1, keepdims=True, out=buf.s)
+        np.divide(P, buf.s, out=P)
+    elif output == "sigmoid":
+        np.multiply(Z, 0.5, out=P)  # sigma(z) = (1 + tanh(z/2)) / 2
+        np.tanh(P, out=P)
+        P += 1
+        P *= 0.5
+    else:
+        np.copyto(P, Z)
+
+
+def _wsum(A: Array, w: Array | None) -> float:
+    """Σ over every entry of ``A: (B, n)``, each row weighted by ``w: (B, 1)`` when given."""
+    return float(A.sum() if w is None else np.vdot(w, A.sum(axis=1)))
+
+
+def _wdot(Y: Array, Z: Array, w: Array | None) -> float:
+    """Σ_k w_k (y_k · z_k), or Σ_k y_k · z_k without weights."""
+    return float(np.vdot(Y, Z) if w is None else np.einsum("ki,ki,k->", Y, Z, w[:, 0]))
+
+
+def _cross_entropy(output: str, Z: Array, Y: Array, buf: Buffers, w: Array | None) -> float:
+    """Σ_k w_k J^ce_k from the logits (after ``output_forward``)."""
+    if output == "softmax":
+        # -Σ_i y_i ln softmax(z)_i = (Σ_i y_i) lse(z) - y·z, and Σ_i y_i = 1 for every row
+        np.log(buf.s, out=buf.s)
+        return _wsum(buf.s, w) - _wdot(Y, Z, w)
+    # sigmoid: -[y ln σ(z) + (1-y) ln(1-σ(z))] = softplus(z) - y z
+    np.logaddexp(0, Z, out=buf.t)
+    return _wsum(buf.t, w) - _wdot(Y, Z, w)
+
+
+def value_and_delta(
+    loss: str,
+    output: str,
+    Z: Array,
+    P: Array,
+    Y: Array,
+    dZ: Array | None,
+    scale: float,
+    buf: Buffers,
+    w: Array | None = None,
+) -> tuple[float, ...]:
+    """Return the loss parts summed over the batch, and write ``dZ = scale * ∂J/∂Z``.
+
+    Call after :func:`output_forward`. The parts follow ``PARTS[loss]`` (``("mse", "ce")``
+    for the composite). With ``dZ=None`` only the values are computed. Optional sample
+    weights ``w: (B, 1)`` make the sum ``Σ_k w_k J_k``.
+    Shapes: ``Z, P, Y, dZ: (B, l)``.
+    """
+    l = Z.shape[1]
+    mse = ce = 0.0
+    if loss != "cross_entropy":
+        # r = ŷ - y;  J^mse = (1/2l) Σ r²;  g = ∂J^mse/∂ŷ = r / l   (seed 000 eq. 5)
+        r = buf.t
+        np.subtract(P, Y, out=r)
+        mse = _wdot(r, r, w) / (2 * l)
+        if dZ is not None:
+            r *= 1.0 / l
+            _through_output(output, r, P, dZ, buf)
+    if loss != "mse":
+        ce = _cross_entropy(output, Z, Y, buf, w)
+        if dZ is not None:
+            # ∂J^ce/∂z = ŷ - y  (seed 000 eq. 11, seed 002 eq. 14)
+            if loss == "mse+ce":
+                dZ += P
+                dZ -= Y
+            else:
+                np.subtract(P, Y, out=dZ)
+    if dZ is not None and w is not None:
+        dZ *= w
+    if dZ is not None and scale != 1.0:
+        dZ *= scale
+    if loss == "mse+ce":
+        return (mse, ce)
+    return (ce,) if loss == "cross_entropy" else (mse,)
+
+
+def _through_output(output: str, g: Array, P: Array, dZ: Array, buf: Buffers) -> None:
+    """Write ``dZ = (∂ŷ/∂z)ᵀ g`` row by row, for ``g = ∂J/∂ŷ``.
+
+    softmax: the Jacobian is ``diag(s) - s sᵀ``, so ``dz = s ⊙ (g - (g·s))``.
+    sigmoid: ``dz = g ⊙ ŷ(1-ŷ)``. identity: ``dz = g``.
+    """
+    if output == "softmax":
+        np.multiply(g, P, out=dZ)
+        np.sum(dZ, axis=1, keepdims=True, out=buf.m)  # g·s per row
+        np.subtract(g, buf.m, out=dZ)
+        dZ *= P
+    elif output == "sigmoid":
+        np.subtract(1, P, out=dZ)
+        dZ *= P
+        dZ *= g
+    else:
+        np.copyto(dZ, g)

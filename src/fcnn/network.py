@@ -1,0 +1,350 @@
+"""The fully connected network: parameters, forward (seed 002 Alg. 1), backward (Alg. 2).
+
+fcnn's arrays are samples x features: ``X: (B, n_0)``, the transpose of seed 002's ``X_{f x b}``.
+Weights keep the seeds' orientation ``W^(k): (n_k, n_{k-1})``, so in this layout Alg. 1 line 8
+``a = W h + b`` reads ``A = H Wᵀ + bᵀ`` and Alg. 2 line 4 ``∇W = g hᵀ`` reads ``dW = Gᵀ H``
+(``docs/math.md``, "Layout").
+
+All parameters live in ONE flat buffer, ``params``. Layer k owns the block
+``Wb^(k) = [W^(k) | b^(k)]: (n_k, n_{k-1} + 1)``, and ``weights``/``biases`` are views into it.
+With a column of ones appended to each layer's input (the "bias trick"), one matrix product
+gives ``a^(k)`` with its bias, and one gives ``[∇W | ∇b]`` (Alg. 2 lines 3-4 together). The
+gradients live in a second flat buffer of the same layout, so an optimiser updates everything
+in one or two NumPy calls. The readable, line-by-line version of the same math is
+``fcnn.reference``; tests prove the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import activations, losses
+from . import init as initializers
+from .validation import as_features, as_targets
+
+Array = np.ndarray
+DTYPES = ("float32", "float64")
+REDUCTIONS = ("mean", "sum")
+
+
+class Workspace:
+    """Preallocated arrays for one batch size ``B``; the training loop reuses them every step.
+
+    ``H[k]: (B, n_k + 1)`` is h^(k) with a trailing column of ones (``H[0]`` holds the input),
+    ``A[k]: (B, n_{k+1})`` is a^(k+1), ``G[k]`` is ∂J/∂a^(k+1), ``T[k]`` holds f'(a).
+    """
+
+    def __init__(self, sizes: Sequence[int], B: int, dtype: np.dtype) -> None:
+        self.B = B
+        self.H = [np.ones((B, n + 1), dtype) for n in sizes[:-1]]
+        self.A = [np.empty((B, n), dtype) for n in sizes[1:]]
+        self.G = [np.empty((B, n), dtype) for n in sizes[1:]]
+        self.T = [np.empty((B, n), dtype) for n in sizes[1:-1]]
+        self.P = np.empty((B, sizes[-1]), dtype)
+        self.buf = losses.Buffers.like(self.P)
+
+    @property
+    def X(self) -> Array:
+        """The input block ``H[0][:, :n_0]``, where a batch is gathered."""
+        return self.H[0][:, :-1]
+
+
+class Network:
+    """A fully connected network trained by explicit backpropagation.
+
+    Parameters
+    ----------
+    sizes : layer widths, input first: ``[n_0, n_1, ..., n_l]`` (at least two).
+    activation : hidden activation name, or one name per hidden layer (``fcnn.activations``).
+    output : ``"softmax"``, ``"sigmoid"`` or ``"identity"``, applied to ``a^(l)``.
+    loss : ``"cross_entropy"``, ``"mse"`` or ``"mse+ce"`` (seed 000 eq. 7).
+    reduction : ``"mean"`` (J = (1/B) Σ_k J_k) or ``"sum"`` (seed 002 eq. 3i).
+    init : ``"xavier"``, ``"he"`` or ``"normal"`` (``fcnn.init``).
+    seed : seed of the ``numpy.random.Generator`` that draws the weights.
+    dtype : ``"float32"`` or ``"float64"``; every parameter and workspace keeps it.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | Sequence[str] = "tanh",
+        output: str = "softmax",
+        loss: str = "cross_entropy",
+        reduction: str = "mean",
+        init: str = "xavier",
+        seed: int | None = None,
+        dtype: str | type | np.dtype = "float64",
+    ) -> None:
+        self.sizes = _check_sizes(sizes)
+        n_hidden = len(self.sizes) - 2
+        names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+        if len(names) != n_hidden:
+            raise ValueError(
+                f"got {len(names)} activations for {n_hidden} hidden layers; give one name, "
+                "or one per hidden layer"
+            )
+        self._acts = [activations.get(a) for a in names]
+        self.activations = tuple(names)
+        losses.check(loss, output)
+        if output == "softmax" and self.sizes[-1] < 2:
+            raise ValueError(
+                "a softmax output needs at least 2 units (softmax of one unit is always 1); "
+                "use output='sigmoid' for a single-output classifier"
+            )
+        self.output, self.loss_name = output, loss
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"unknown reduction {reduction!r}; choose 'mean' or 'sum'")
+        self.reduction = reduction
+        if str(np.dtype(dtype)) not in DTYPES:
+            raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
+        self.dtype = np.dtype(dtype)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+            raise ValueError(f"seed must be an int or None, got {seed!r}")
+        self.seed = None if seed is None else int(seed)
+        self.init = init
+        self.classes: list[Any] | None = None
+        self.feature_mean: Array | None = None
+        self.feature_scale: Array | None = None
+
+        shapes = [(n, m + 1) for m, n in zip(self.sizes[:-1], self.sizes[1:], strict=True)]
+        self.n_params = sum(r * c for r, c in shapes)
+        self.params = np.zeros(self.n_params, self.dtype)
+        self.grad = np.zeros(self.n_params, self.dtype)
+        self._scratch = np.empty(self.n_params, self.dtype)
+        self._Wb = _views(self.params, shapes)
+        self._dWb = _views(self.grad, shapes)
+        self.weights = [Wb[:, :-1] for Wb in self._Wb]
+        self.biases = [Wb[:, -1] for Wb in self._Wb]
+        # 1 for weights, 0 for biases: the L2 penalty touches weights only
+        self.weight_mask = np.zeros(self.n_params, self.dtype)
+        for M in _views(self.weight_mask, shapes):
+            M[:, :-1] = 1
+        self._ws: Workspace | None = None
+        rng = np.random.default_rng(self.seed)
+        fill = initializers.get(init)
+        for W, b in zip(self.weights, self.biases, strict=True):
+            fill(W, b, rng)
+
+    # ----------------------------------------------------------------- description
+    @property
+    def n_inputs(self) -> int:
+        """Number of input features ``n_0``."""
+        return self.sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of output units ``n_l``."""
+        return self.sizes[-1]
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """Names of the loss parts: ``("mse", "ce")`` for ``mse+ce``."""
+        return losses.PARTS[self.loss_name]
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments as a JSON-able dict; ``Network(**cfg)`` rebuilds it."""
+        return {
+            "sizes": list(self.sizes),
+            "activation": list(self.activations),
+            "output": self.output,
+            "loss": self.loss_name,
+            "reduction": self.reduction,
+            "init": self.init,
+            "seed": self.seed,
+            "dtype": str(self.dtype),
+        }
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any], params: Array | None = None) -> Network:
+        """Build a network from :meth:`config` output, optionally with its flat parameters."""
+        net = cls(**cfg)
+        if params is not None:
+            net.set_params(params)
+        return net
+
+    def set_params(self, params: Array) -> None:
+        """Copy a flat parameter vector (layout of :attr:`params`) into the network."""
+        p = np.asarray(params)
+        if p.shape != (self.n_params,):
+            raise ValueError(f"params must have shape ({self.n_params},), got {p.shape}")
+        if not np.all(np.isfinite(p)):
+            raise ValueError("params contain NaN or inf")
+        np.copyto(self.params, p, casting="same_kind")
+
+    def copy(self) -> Network:
+        """An independent copy with the same parameters and metadata."""
+        net = Network.from_config(self.config(), self.params)
+        net.classes = None if self.classes is None else list(self.classes)
+        for name in ("feature_mean", "feature_scale"):
+            value = getattr(self, name)
+            setattr(net, name, None if value is None else value.copy())
+        return net
+
+    def __repr__(self) -> str:
+        sizes = "-".join(map(str, self.sizes))
+        acts = ",".join(dict.fromkeys(self.activations)) or "none"
+        return (
+            f"Network({sizes}, activation={acts}, output={self.output}, loss={self.loss_name}, "
+            f"reduction={self.reduction}, dtype={self.dtype}, params={self.n_params})"
+        )
+
+    # ------------------------------------------------------------------- public math
+    def standardize(self, X: Array) -> Array:
+        """Apply the stored standardisation statistics, ``(X - feature_mean) / feature_scale``.
+
+        Returns ``X`` unchanged when the network carries no statistics.
+        """
+        if self.feature_mean is None or self.feature_scale is None:
+            return X
+        return (np.asarray(X, dtype=self.dtype) - self.feature_mean) / self.feature_scale
+
+    def forward(self, X: Array) -> Array:
+        """Outputs ``ŷ = o(a^(l))`` for ``X: (n_samples, n_0)``; returns ``(n_samples, n_l)``."""
+        ws = self._workspace_for(self._inputs(X))
+        self._forward(ws)
+        return ws.P.copy()
+
+    predict_proba = forward
+
+    def logits(self, X: Array) -> Array:
+        """Output pre-activations ``a^(l)`` (before the output function): ``(n_samples, n_l)``."""
+        ws = self._workspace_for(self._inputs(X))
+        self._forward(ws, output=False)
+        return ws.A[-1].copy()
+
+    def predict(self, X: Array) -> Array:
+        """Class indices for softmax (argmax) and sigmoid (ŷ > 0.5) outputs; values for identity.
+
+        Returns ``(n_samples,)`` for softmax and for single-output networks, else
+        ``(n_samples, n_l)``.
+        """
+        P = self.forward(X)
+        if self.output == "softmax":
+            return P.argmax(axis=1)
+        if self.output == "sigmoid":
+            P = (P > 0.5).astype(np.int64)
+        return P[:, 0] if self.n_outputs == 1 else P
+
+    def loss(self, X: Array, y: Array, l2: float = 0.0) -> float:
+        """The objective ``J`` (reduced over the batch) plus ``(l2/2) Σ_k ||W^(k)||²``."""
+        return sum(self.loss_parts(X, y, l2).values())
+
+    def loss_parts(self, X: Array, y: Array, l2: float = 0.0) -> dict[str, float]:
+        """The reduced loss split into its parts, e.g. ``{"mse": .., "ce": ..}``, plus ``"l2"``
+        when ``l2 > 0``."""
+        ws, Y = self._batch(X, y)
+        self._forward(ws)
+        values = losses.value_and_delta(
+            self.loss_name, self.output, ws.A[-1], ws.P, Y, None, 1.0, ws.buf, None
+        )
+        scale = self._scale(ws.B)
+        parts = {name: v * scale for name, v in zip(self.parts, values, strict=True)}
+        if l2:
+            parts["l2"] = self.l2_penalty(l2)
+        return parts
+
+    def gradients(self, X: Array, y: Array, l2: float = 0.0) -> tuple[list[Array], list[Array]]:
+        """``(dWs, dbs)``: ∂J/∂W^(k) shaped ``(n_k, n_{k-1})`` and ∂J/∂b^(k) shaped ``(n_k,)``,
+        by seed 002's Algorithm 2, for the objective of :meth:`loss`."""
+        ws, Y = self._batch(X, y)
+        self._step(ws, Y, l2)
+        return [d[:, :-1].copy() for d in self._dWb], [d[:, -1].copy() for d in self._dWb]
+
+    def l2_penalty(self, l2: float) -> float:
+        """``(l2/2) Σ_k ||W^(k)||_F²`` (weights only, not biases)."""
+        w = self.params * self.weight_mask
+        return 0.5 * l2 * float(np.vdot(w, w))
+
+    def fit(self, X: Array, y: Array, **kwargs: Any):
+        """Train in place and return the :class:`fcnn.History`; see :func:`fcnn.train.fit`."""
+        from .train import fit
+
+        return fit(self, X, y, **kwargs)
+
+    # ------------------------------------------------------------- validated inputs
+    def _inputs(self, X: Array) -> Array:
+        return as_features(X, self.n_inputs, self.dtype)
+
+    def _batch(self, X: Array, y: Array) -> tuple[Workspace, Array]:
+        X = self._inputs(X)
+        Y, _ = as_targets(y, len(X), self.n_outputs, self.output, self.loss_name, self.dtype)
+        return self._workspace_for(X), Y
+
+    def _workspace_for(self, X: Array) -> Workspace:
+        ws = Workspace(self.sizes, len(X), self.dtype)
+        ws.X[...] = X
+        return ws
+
+    def _scale(self, B: int) -> float:
+        return 1.0 / B if self.reduction == "mean" else 1.0
+
+    # ------------------------------------------------------------------ fast path
+    def _forward(self, ws: Workspace, output: bool = True) -> None:
+        """Seed 002, Alg. 1 on the batch in ``ws.H[0]``; leaves ``ŷ`` in ``ws.P``."""
+        L = len(self._Wb)
+        for k, Wb in enumerate(self._Wb):
+            # Alg. 1 lines 8/10: a^(k) = W^(k) h^(k-1) + b^(k), as [H 1] @ [W | b]ᵀ
+            np.matmul(ws.H[k], Wb.T, out=ws.A[k])
+            if k < L - 1:
+                # line 9: h^(k) = f(a^(k)), written beside the column of ones
+                self._acts[k].f(ws.A[k], out=ws.H[k + 1][:, :-1])
+        if output:
+            losses.output_forward(self.output, ws.A[-1], ws.P, ws.buf)
+
+    def _backward(self, ws: Workspace) -> None:
+        """Seed 002, Alg. 2, from ``ws.G[-1] = ∂J/∂a^(l)``; fills the flat ``grad`` buffer."""
+        for k in range(len(self._Wb) - 1, -1, -1):
+            # lines 3-4 / 9-10: [∇W | ∇b] = g [h^(k-1); 1]ᵀ, here Gᵀ [H 1]
+            np.matmul(ws.G[k].T, ws.H[k], out=self._dWb[k])
+            if k:
+                # lines 5/11: g <- W^(k)ᵀ g, here G W
+                np.matmul(ws.G[k], self.weights[k], out=ws.G[k - 1])
+                # line 7: g <- g ⊙ f'(a^(k-1))
+                self._acts[k - 1].df(ws.A[k - 1], ws.H[k][:, :-1], out=ws.T[k - 1])
+                ws.G[k - 1] *= ws.T[k - 1]
+
+    def _step(
+        self, ws: Workspace, Y: Array, l2: float = 0.0, w: Array | None = None
+    ) -> tuple[float, ...]:
+        """Forward, loss and backward on the batch in ``ws``; returns the reduced loss parts
+        (plus the L2 penalty as the last item when ``l2 > 0``) and fills ``grad``.
+        ``w: (B, 1)`` weights the samples' losses (``J = scale · Σ_k w_k J_k``)."""
+        self._forward(ws)
+        scale = self._scale(ws.B)
+        parts = losses.value_and_delta(
+            self.loss_name, self.output, ws.A[-1], ws.P, Y, ws.G[-1], scale, ws.buf, w
+        )
+        self._backward(ws)
+        parts = tuple(v * scale for v in parts)
+        if l2:
+            # ∂/∂W of (l2/2)||W||² is l2 W; biases are not penalised
+            np.multiply(self.params, self.weight_mask, out=self._scratch)
+            self._scratch *= l2
+            self.grad += self._scratch
+            parts += (self.l2_penalty(l2),)
+        return parts
+
+
+def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
+    try:
+        out = tuple(int(n) for n in sizes)
+        ok = len(out) >= 2 and all(n >= 1 and n == m for n, m in zip(out, sizes, strict=True))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"sizes must list at least two positive integer layer widths, input first "
+            f"(e.g. [2, 2, 2]); got {sizes!r}"
+        )
+    return out
+
+
+def _views(flat: Array, shapes: Sequence[tuple[int, int]]) -> list[Array]:
+    views, start = [], 0
+    for r, c in shapes:
+        views.append(flat[start : start + r * c].reshape(r, c))
+        start += r * c
+    return views

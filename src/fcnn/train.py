@@ -1,0 +1,382 @@
+"""The training loop. It knows nothing of the math: every step it gathers a batch, asks the
+network for the loss and the gradients, hands them to the optimiser, and records the history.
+
+Every piece of loop state is a plain array or number (``Trainer.state_dict``), so a run that
+is stopped at any step and resumed from a checkpoint ends with bit-identical parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .batching import Batch, Data, correct, split
+from .errors import DivergenceError
+from .history import History
+from .losses import value_and_delta
+from .network import Network
+from .optim import Optimizer, Schedule, get_optimizer, get_schedule
+
+Array = np.ndarray
+MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
+
+
+class Callback:
+    """Hooks the loop calls; override any of them. ``trainer.request_stop()`` ends the run
+    after the current step, with its state intact."""
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        """Before the first update of this call to ``run``."""
+
+    def on_step_end(self, trainer: Trainer) -> None:
+        """After every update."""
+
+    def on_epoch_end(self, trainer: Trainer) -> None:
+        """After every epoch's history row is written."""
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        """When ``run`` returns, whatever the reason."""
+
+
+class _FunctionCallback(Callback):
+    def __init__(self, fn: Callable[[Trainer], Any]) -> None:
+        self.fn = fn
+
+    def on_epoch_end(self, trainer: Trainer) -> None:
+        self.fn(trainer)
+
+
+class Trainer:
+    """Trains ``net`` on ``(X, y)``; see :func:`fit` for the arguments."""
+
+    def __init__(
+        self,
+        net: Network,
+        X: Array,
+        y: Array,
+        *,
+        epochs: int = 200,
+        lr: float = 0.1,
+        batch_size: int | None = None,
+        optimizer: str | Optimizer = "gd",
+        optimizer_options: dict[str, Any] | None = None,
+        schedule: str | Schedule = "constant",
+        schedule_options: dict[str, Any] | None = None,
+        l2: float = 0.0,
+        clip: float | None = None,
+        shuffle: bool = True,
+        validation_data: tuple[Array, Array] | None = None,
+        val_split: float = 0.0,
+        early_stopping: bool = False,
+        patience: int = 10,
+        min_delta: float = 0.0,
+        monitor: str | None = None,
+        restore_best: bool = True,
+        sample_weight: Array | None = None,
+        callbacks: Sequence[Callback | Callable[[Trainer], Any]] = (),
+        record_params: bool = False,
+        progress: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        _check_options(epochs, l2, clip, val_split, patience, batch_size)
+        self.net, self.epochs = net, int(epochs)
+        seed = net.seed if seed is None else seed
+        split_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
+        data = Data(net, X, y, sample_weight)
+        if val_split and validation_data is not None:
+            raise ValueError("give validation_data or val_split, not both")
+        if val_split:
+            data, val = split(data, val_split, np.random.default_rng(split_seq))
+        else:
+            val = None if validation_data is None else Data(net, *validation_data, None)
+        self.data, self.val = data, val
+        n = len(data)
+        self.B = n if batch_size is None else min(int(batch_size), n)
+        self.n_batches = -(-n // self.B)
+        self.shuffle = bool(shuffle) and self.n_batches > 1  # a full batch's order is moot
+        self.optimizer = get_optimizer(optimizer, **(optimizer_options or {}))
+        self.schedule = get_schedule(schedule, lr, **(schedule_options or {}))
+        self.l2, self.clip = float(l2), clip
+        self.monitor = monitor or ("val_loss" if val is not None else "loss")
+        if self.monitor not in MONITORS:
+            raise ValueError(f"unknown monitor {self.monitor!r}; choose one of {MONITORS}")
+        if self.monitor.startswith("val_") and val is None:
+            raise ValueError(f"monitor={self.monitor!r} needs validation_data or val_split")
+        self.early_stopping, self.patience = bool(early_stopping), int(patience)
+        self.min_delta, self.restore_best = float(min_delta), bool(restore_best)
+        self.callbacks = [c if isinstance(c, Callback) else _FunctionCallback(c) for c in callbacks]
+        self.record_params, self.progress = bool(record_params), bool(progress)
+        self.rng = np.random.default_rng(shuffle_seq)
+        # ---- loop state: plain arrays and numbers only (state_dict) ----
+        self.history = History(parts={p: [] for p in self._part_names()})
+        self.epoch = self.step = self.pos = 0
+        self.perm: Array | None = None
+        self._acc = np.zeros(3 + len(self._part_names()))  # weight, correct, loss, parts
+        self.best_value, self.best_params, self.wait = math.inf, None, 0
+        self.done = False
+        self._stop = False
+        self._batches: dict[int, Batch] = {}
+        if val is not None:
+            self._val_ws = Batch(net, len(val), val)
+            self._val_ws.gather(val, None)
+        self._snapshot = net.params.copy()
+        if record_params:
+            self.history.params.append(net.params.copy())
+
+    def _part_names(self) -> tuple[str, ...]:
+        return self.net.parts + (("l2",) if self.l2 else ())
+
+    def request_stop(self) -> None:
+        """Ask the loop to stop after the current update (state stays resumable)."""
+        self._stop = True
+
+    # ------------------------------------------------------------------- the loop
+    def run(self) -> History:
+        """Train until ``epochs`` are done, early stopping fires or a stop is requested."""
+        self._stop = False
+        bar = tqdm(
+            total=self.epochs,
+            initial=self.epoch,
+            disable=not self.progress,
+            unit="epoch",
+            dynamic_ncols=True,
+            leave=False,
+        )
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        try:
+            while not self.done and not self._stop:
+                if self.pos == 0:
+                    self._begin_epoch()
+                while self.pos < self.n_batches and not self._stop:
+                    self._update()
+                if self.pos == self.n_batches:
+                    self._end_epoch()
+                    bar.update(1)
+                    bar.set_postfix(self._postfix(), refresh=False)
+        finally:
+            bar.close()
+            for cb in self.callbacks:
+                cb.on_train_end(self)
+        return self.history
+
+    def _begin_epoch(self) -> None:
+        if self.shuffle:
+            self.perm = self.rng.permutation(len(self.data))
+        self._acc[:] = 0
+        np.copyto(self._snapshot, self.net.params)
+
+    def _batch(self) -> Batch:
+        start = self.pos * self.B
+        idx = None if self.perm is None else self.perm[start : start + self.B]
+        if idx is None and self.n_batches > 1:
+            idx = np.arange(start, min(start + self.B, len(self.data)))
+        size = len(self.data) if idx is None else len(idx)
+        ws = self._batches.get(size)
+        if ws is None:
+            ws = self._batches[size] = Batch(self.net, size, self.data)
+            if idx is None:
+                ws.gather(self.data, None)  # full batch: gathered once for the whole run
+        if idx is not None:
+            ws.gather(self.data, idx)
+        return ws
+
+    def _update(self) -> None:
+        net, ws = self.net, self._batch()
+        parts = net._step(ws, ws.Y, self.l2, ws.w)
+        loss = sum(parts)
+        if not math.isfinite(loss):
+            self._diverged(loss)
+        if self.clip is not None:
+            norm = math.sqrt(float(np.vdot(net.grad, net.grad)))
+            if norm > self.clip:
+                net.grad *= self.clip / norm
+        self.optimizer.step(net.params, net.grad, self.schedule.lr(self.epoch, self.step))
+        acc = self._acc
+        acc[0] += ws.B
+        acc[1] += correct(self.data.kind, ws.P, ws.labels, ws.Y)
+        acc[2] += loss * ws.B
+        acc[3:] += np.multiply(parts, ws.B)
+        self.history.step_loss.append(loss)
+        if self.record_params:
+            self.history.params.append(net.params.copy())
+        self.pos += 1
+        self.step += 1
+        for cb in self.callbacks:
+            cb.on_step_end(self)
+
+    def _diverged(self, loss: float) -> None:
+        net = self.net
+        if not np.isfinite(net.params).all():
+            np.copyto(net.params, self._snapshot)
+        self._stop = True
+        raise DivergenceError(
+            f"training diverged at epoch {self.epoch + 1}, step {self.step + 1}: the loss is "
+            f"{loss}. The network keeps its last finite parameters. Lower the learning rate "
+            f"(now {self.schedule.lr(self.epoch, self.step):g}), standardise the inputs, or set "
+            "clip= to bound the gradient norm",
+            epoch=self.epoch + 1,
+            step=self.step + 1,
+        )
+
+    def _end_epoch(self) -> None:
+        h, acc, net = self.history, self._acc, self.net
+        if not np.isfinite(net.params).all():
+            self._diverged(math.nan)
+        h.epoch.append(self.epoch + 1)
+        h.loss.append(acc[2] / acc[0])
+        for name, total in zip(h.parts, acc[3:], strict=True):
+            h.parts[name].append(total / acc[0])
+        if self.data.kind is not None:
+            h.accuracy.append(acc[1] / acc[0])
+        h.lr.append(self.schedule.lr(self.epoch, self.step - 1))
+        if self.val is not None:
+            self._validate()
+        self.schedule.on_epoch_end(h.loss[-1])
+        self.epoch += 1
+        self.pos = 0
+        self._early_stopping()
+        if self.epoch >= self.epochs:
+            self.done = True
+        for cb in self.callbacks:
+            cb.on_epoch_end(self)
+
+    def _validate(self) -> None:
+        h, val, net, ws = self.history, self.val, self.net, self._val_ws
+        net._forward(ws)
+        values = value_and_delta(
+            net.loss_name, net.output, ws.A[-1], ws.P, ws.Y, None, 1.0, ws.buf, ws.w
+        )
+        scale = net._scale(ws.B)
+        for name, v in zip(net.parts, values, strict=True):
+            h.val_parts.setdefault(name, []).append(v * scale)
+        h.val_loss.append(sum(values) * scale + (net.l2_penalty(self.l2) if self.l2 else 0.0))
+        if val.kind is not None:
+            h.val_accuracy.append(correct(val.kind, ws.P, ws.labels, ws.Y) / ws.B)
+
+    def _early_stopping(self) -> None:
+        h = self.history
+        value = {"loss": h.loss, "val_loss": h.val_loss}.get(self.monitor)
+        value = value[-1] if value is not None else -getattr(h, self.monitor)[-1]
+        if value < self.best_value - self.min_delta:
+            self.best_value, self.wait, h.best_epoch = value, 0, self.epoch
+            if self.early_stopping and self.restore_best:
+                self.best_params = self.net.params.copy()
+        else:
+            self.wait += 1
+        if self.early_stopping and self.wait >= self.patience:
+            h.stopped_early, self.done = True, True
+            if self.best_params is not None:
+                np.copyto(self.net.params, self.best_params)
+
+    def _postfix(self) -> dict[str, str]:
+        h = self.history
+        post = {"loss": f"{h.loss[-1]:.4g}"}
+        if h.val_loss:
+            post["val_loss"] = f"{h.val_loss[-1]:.4g}"
+        return post
+
+    # ------------------------------------------------------------ checkpoint state
+    def state_dict(self) -> tuple[dict[str, Array], dict[str, Any]]:
+        """The whole loop state as ``(arrays, meta)``: arrays for a tensor file, JSON-able
+        metadata (including the RNG's ``bit_generator.state``) beside them."""
+        arrays, hist_meta = self.history.to_state()
+        arrays["params"] = self.net.params.copy()
+        arrays["acc"] = self._acc.copy()
+        arrays["snapshot"] = self._snapshot.copy()
+        if self.perm is not None:
+            arrays["perm"] = self.perm.copy()
+        if self.best_params is not None:
+            arrays["best_params"] = self.best_params.copy()
+        opt_meta = {}
+        for k, v in self.optimizer.state_dict().items():
+            if isinstance(v, np.ndarray):
+                arrays[f"optim.{k}"] = v
+            else:
+                opt_meta[k] = v
+        meta = {
+            "epoch": self.epoch,
+            "step": self.step,
+            "pos": self.pos,
+            "done": self.done,
+            "best_value": self.best_value,
+            "wait": self.wait,
+            "rng": self.rng.bit_generator.state,
+            "optimizer": opt_meta,
+            "schedule": self.schedule.state_dict(),
+            "history": hist_meta,
+        }
+        return arrays, meta
+
+    def load_state_dict(self, arrays: dict[str, Array], meta: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` output into a trainer built with the same arguments."""
+        self.net.set_params(arrays["params"])
+        self._acc[:] = arrays["acc"]
+        np.copyto(self._snapshot, arrays["snapshot"])
+        self.perm = arrays["perm"].astype(np.int64) if "perm" in arrays else None
+        self.best_params = arrays["best_params"].copy() if "best_params" in arrays else None
+        opt = dict(meta["optimizer"])
+        opt.update({k[len("optim.") :]: v for k, v in arrays.items() if k.startswith("optim.")})
+        self.optimizer.load_state_dict(opt)
+        self.schedule.load_state_dict(meta["schedule"])
+        self.epoch, self.step, self.pos = int(meta["epoch"]), int(meta["step"]), int(meta["pos"])
+        self.done, self.wait = bool(meta["done"]), int(meta["wait"])
+        self.best_value = float(meta["best_value"])
+        self.rng.bit_generator.state = meta["rng"]
+        self.history = History.from_state(arrays, meta["history"])
+
+
+def _check_options(
+    epochs: int,
+    l2: float,
+    clip: float | None,
+    val_split: float,
+    patience: int,
+    batch_size: int | None,
+) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    if not (math.isfinite(l2) and l2 >= 0):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    if clip is not None and not (math.isfinite(clip) and clip > 0):
+        raise ValueError(f"clip must be a positive number or None, got {clip!r}")
+    if not 0 <= val_split < 1:
+        raise ValueError(f"val_split must be in [0, 1), got {val_split!r}")
+    if patience < 1:
+        raise ValueError(f"patience must be >= 1, got {patience!r}")
+
+
+def fit(net: Network, X: Array, y: Array, **kwargs: Any) -> History:
+    """Train ``net`` in place on ``X: (n_samples, n_0)`` and ``y`` and return the History.
+
+    ``y`` is integer labels ``(n_samples,)`` or targets ``(n_samples, n_l)``. Keyword arguments:
+
+    - ``epochs`` (200), ``lr`` (0.1), ``batch_size`` (None: full-batch gradient descent)
+    - ``optimizer``: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``,
+      ``"rmsprop"`` or an ``fcnn.optim.Optimizer``; ``optimizer_options`` a dict for it
+    - ``schedule``: ``"constant"``, ``"step"``, ``"exponential"``, ``"invscaling"``,
+      ``"adaptive"`` or an ``fcnn.optim.Schedule``; ``schedule_options`` a dict for it
+    - ``l2`` (0): penalty (l2/2) Σ||W||² on weights; ``clip``: max global gradient norm
+    - ``shuffle`` (True), ``seed`` (default ``net.seed``) for shuffling and ``val_split``
+    - ``validation_data=(X_val, y_val)`` or ``val_split`` (fraction held out)
+    - ``early_stopping`` (False), ``patience`` (10), ``min_delta`` (0), ``monitor``
+      (``val_loss`` when there is validation data, else ``loss``), ``restore_best`` (True)
+    - ``sample_weight``: ``(n_samples,)`` weights of the per-sample losses
+    - ``callbacks``: ``fcnn.Callback`` objects or functions called after every epoch
+    - ``record_params`` (False): keep every parameter vector (``History.trajectory``)
+    - ``progress`` (False): show a progress bar with the live loss
+
+    Raises ``fcnn.DivergenceError`` when the loss or a parameter becomes NaN/inf; the network
+    keeps its last finite parameters.
+    """
+    return Trainer(net, X, y, **kwargs).run()
