@@ -5,11 +5,12 @@ an l-layer network on mini-batches, and seed 000's 2-2-2 tanh/softmax network wi
 MSE + cross-entropy.
 """
 
-from . import activations, datasets, init, losses, optim
+from . import activations, datasets, init, io, losses, optim
 from .activations import register_activation
 from .errors import DivergenceError, FCNNError, ModelFileError
 from .gradcheck import GradcheckReport, gradcheck
 from .history import History
+from .io import load, save
 from .network import Network
 from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_schedule
 from .train import Callback, Trainer, fit
@@ -37,7 +38,10 @@ __all__ = [
     "get_schedule",
     "gradcheck",
     "init",
+    "io",
+    "load",
     "losses",
     "optim",
     "register_activation",
+    "save",
 ]
