@@ -1,0 +1,413 @@
+"""Run folders: ``fcnn train`` as two library calls.
+
+:func:`start_run` loads the data a config names, checks them against the layer sizes, builds
+the network and the trainer, trains, and writes the run folder; :func:`resume_run` continues a
+stopped run from its checkpoint and ends with the parameters an uninterrupted run would have,
+bit for bit. A run folder holds, in the order they are first written::
+
+    config.toml              the resolved config (fcnn.config.dump)
+    checkpoint.safetensors   the training state (fcnn.checkpoint): at the start, every
+                             ``training.checkpoint_every`` steps, on SIGINT/SIGTERM, at the end
+    history.csv              one row per epoch (History.columns)
+    *.png                    the figures (fcnn.plots.save_all)
+    model.safetensors        the trained network (fcnn.save), written last
+
+Every file is written atomically (``fcnn.io``). What is written when, and why a resumed run
+is bit-identical: ``docs/reliability.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _text
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import checkpoint, config, io
+from .checkpoint import Checkpointer, SignalStop
+from .datasets import (
+    Dataset,
+    fit_standardize,
+    load_dataset,
+    load_file,
+    require_two_classes,
+    standardize,
+)
+from .errors import DivergenceError, ModelFileError
+from .history import History
+from .network import Network
+from .train import Callback, Trainer
+
+CONFIG, CHECKPOINT = "config.toml", "checkpoint.safetensors"
+HISTORY, MODEL = "history.csv", "model.safetensors"
+FIGURES = ("data.png", "loss.png", "accuracy.png", "parameters.png", "decision_boundary.png")
+RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, MODEL, *FIGURES)
+
+
+@dataclass
+class RunResult:
+    """What a call to :func:`start_run` or :func:`resume_run` did.
+
+    ``interrupted`` is True when the run stopped before its last epoch (SIGINT/SIGTERM or
+    ``trainer.request_stop()``); its checkpoint is saved and :func:`resume_run` continues it.
+    ``summary`` holds ``epochs``, ``steps``, ``seconds`` (training time over every resume)
+    and the last ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` that exist, plus
+    ``stopped_early`` and ``best_epoch`` when early stopping fired.
+    """
+
+    out: Path
+    net: Network
+    history: History
+    interrupted: bool
+    files: list[Path]
+    summary: dict[str, Any]
+
+
+# ------------------------------------------------------------------------------------- data
+
+
+def load_data(cfg: dict[str, Any]) -> Dataset:
+    """The data set a config's ``[data]`` section names: the file ``data.file`` (with its
+    ``data.target`` column) or else the teaching set ``data.dataset`` with ``data.options``.
+
+    Returns a Dataset with ``X: (n_samples, n_features)`` as loaded (not standardised).
+    """
+    return _load(config.validate(cfg))
+
+
+def _load(cfg: dict[str, Any]) -> Dataset:
+    data = cfg["data"]
+    if data["file"]:
+        return load_file(data["file"], data["target"] or None)
+    X, y = load_dataset(data["dataset"], **data["options"])
+    classes = list(range(int(y.max()) + 1))
+    return Dataset(X, y, classes, [f"x{j}" for j in range(X.shape[1])], "y")
+
+
+def _output_widths(output: str, ds: Dataset) -> tuple[int, ...]:
+    """The output-layer widths the targets allow; ``"auto"`` takes the first."""
+    if ds.classes is None:
+        if output != "identity":
+            raise ValueError(
+                f"a {output} output needs class labels, but the target {ds.target_name!r} "
+                "holds non-integer numbers; for regression set output = 'identity' and "
+                "loss = 'mse' (--output identity --loss mse)"
+            )
+        return (1,)
+    k = len(ds.classes)
+    if output == "identity":
+        return (k, 1)
+    require_two_classes(ds.y, ds.classes)
+    return (1, 2) if output == "sigmoid" and k == 2 else (k,)
+
+
+def _check_layers(cfg: dict[str, Any], ds: Dataset) -> dict[str, Any]:
+    """``cfg`` with ``"auto"`` layer widths filled from the data, after checking that the
+    first width is the number of features and the last fits the targets."""
+    n_features, output = ds.X.shape[1], cfg["network"]["output"]
+    widths = _output_widths(output, ds)
+    cfg = config.fill_layers(cfg, n_features, widths[0])
+    layers = cfg["network"]["layers"]
+    if layers[0] != n_features:
+        raise ValueError(
+            f"network.layers starts with {layers[0]} inputs but the data have {n_features} "
+            f"features ({', '.join(ds.feature_names[:8])}{', ...' if n_features > 8 else ''});"
+            f" set the first layer to {n_features} (--layers {n_features},...) or to 'auto'"
+        )
+    if layers[-1] not in widths:
+        if ds.classes is None:
+            have = f"a real-valued target {ds.target_name!r}"
+        else:
+            have = f"{len(ds.classes)} classes {ds.classes[:10]}"
+        need = " or ".join(map(str, widths))
+        raise ValueError(
+            f"network.layers ends with {layers[-1]} outputs but the data have {have}; a "
+            f"{output} output needs {need} units here: set the last layer to {widths[0]} "
+            "or to 'auto'"
+        )
+    return cfg
+
+
+def _prepare(cfg: dict[str, Any]) -> tuple[dict[str, Any], Dataset]:
+    """The validated config, its layers filled and its data file made absolute, and the data."""
+    cfg = config.validate(cfg)
+    if cfg["data"]["file"]:
+        cfg["data"]["file"] = str(Path(cfg["data"]["file"]).resolve())
+    ds = _load(cfg)
+    return _check_layers(cfg, ds), ds
+
+
+def _data_sha256(ds: Dataset) -> str:
+    classes = np.frombuffer(json.dumps(ds.classes).encode(), np.uint8)
+    return checkpoint.digest({"X": ds.X, "y": ds.y, "classes": classes})
+
+
+# ---------------------------------------------------------------------------------- training
+
+
+def _trainer(
+    cfg: dict[str, Any], ds: Dataset, callbacks: list[Callback], progress: bool
+) -> Trainer:
+    """The network and its trainer, exactly as a config and its data describe them: the
+    same calls on resume rebuild the same data, split and standardisation."""
+    net = Network(**config.network_kwargs(cfg))
+    net.classes = ds.classes
+    tr = cfg["training"]
+    kwargs = {
+        "epochs": tr["epochs"],
+        "lr": tr["lr"],
+        "batch_size": tr["batch_size"] or None,
+        "optimizer": tr["optimizer"],
+        "schedule": tr["schedule"],
+        "l2": tr["l2"],
+        "early_stopping": tr["early_stopping"],
+        "patience": tr["patience"],
+        "seed": tr["seed"],
+        "record_params": tr["record_params"],
+        "val_split": cfg["data"]["val_split"],
+    }
+    X = ds.X
+    if cfg["data"]["standardize"]:
+        # statistics of the training rows only: the rows val_split leaves for training
+        train_X = Trainer(net, X, ds.y, **kwargs).data.X
+        net.feature_mean, net.feature_scale = fit_standardize(train_X)
+        X = standardize(X, net.feature_mean, net.feature_scale)
+    return Trainer(net, X, ds.y, **kwargs, callbacks=callbacks, progress=progress)
+
+
+def _train(
+    out: Path,
+    cfg: dict[str, Any],
+    ds: Dataset,
+    resume: tuple[dict, dict] | None,
+    *,
+    progress: bool,
+    figures: bool,
+    callbacks: Sequence[Callback],
+    files: list[Path],
+) -> RunResult:
+    """Train from the start, or from ``resume = (arrays, meta)``, checkpointing as we go;
+    write the outputs when the last epoch is done."""
+    meta = resume[1] if resume else {"trainer": {"step": 0}, "seconds": 0.0}
+    every = cfg["training"]["checkpoint_every"]
+    ckpt = Checkpointer(
+        out / CHECKPOINT, cfg, _data_sha256(ds), every, meta["trainer"], meta["seconds"]
+    )
+    stop = SignalStop()
+    trainer = _trainer(cfg, ds, [ckpt, stop, *callbacks], progress)
+    if resume:
+        _load_state(trainer, *resume, out / CHECKPOINT)
+    ckpt.save(trainer)  # the state this call starts from: resumable from here on
+    with stop.installed():
+        try:
+            history = trainer.run()
+        except DivergenceError as exc:
+            raise _kept(exc, out, ckpt, cfg) from exc
+        state = ckpt.save(trainer)
+    if state is None:
+        error = DivergenceError("training diverged: the parameters hold NaN or inf")
+        raise _kept(error, out, ckpt, cfg)
+    files.append(out / CHECKPOINT)
+    interrupted = not state["done"]
+    if not interrupted:
+        files += _write_outputs(out, trainer.net, history, ds, figures)
+    summary = _summary(history, state, ckpt.seconds)
+    return RunResult(out, trainer.net, history, interrupted, files, summary)
+
+
+def _load_state(trainer: Trainer, arrays: dict, meta: dict, path: Path) -> None:
+    try:
+        trainer.load_state_dict(arrays, meta["trainer"])
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise ModelFileError(
+            f"bad checkpoint file {path}: its state does not fit the run's config "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _kept(exc: DivergenceError, out: Path, ckpt: Checkpointer, cfg: dict) -> DivergenceError:
+    """The divergence message, plus where the last finite state is and how to go on."""
+    lr = cfg["training"]["lr"]
+    return DivergenceError(
+        f"{str(exc).rstrip('.')}. The last finite checkpoint (after step {ckpt.saved}) is "
+        f"kept at {out / CHECKPOINT}: resume from it at a lower rate with fcnn train --resume "
+        f"{out} --lr {lr / 10:g}, or, if the loss had already grown by then, start a new run "
+        "with a lower --lr",
+        epoch=exc.epoch,
+        step=exc.step,
+    )
+
+
+def _summary(history: History, state: dict, seconds: float) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "epochs": len(history),
+        "steps": int(state["step"]),
+        "seconds": round(seconds, 3),
+    }
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        values = getattr(history, key)
+        if values:
+            summary[key] = float(values[-1])
+    if history.stopped_early:
+        summary["stopped_early"], summary["best_epoch"] = True, history.best_epoch
+    return summary
+
+
+# ------------------------------------------------------------------------------------ files
+
+
+def _history_csv(history: History) -> str:
+    cols = history.columns()
+    text = _text.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(cols)
+    writer.writerows(zip(*cols.values(), strict=True))
+    return text.getvalue()
+
+
+def _write_outputs(
+    out: Path, net: Network, history: History, ds: Dataset, figures: bool
+) -> list[Path]:
+    """history.csv, the figures, then model.safetensors: the model last, so that a finished
+    checkpoint beside a model with its parameters means every output is there."""
+    io.atomic_write_text(out / HISTORY, _history_csv(history))
+    files = [out / HISTORY]
+    if figures:
+        from . import plots  # matplotlib is imported only when figures are drawn
+
+        files += plots.save_all(out, history, net, ds.X, ds.y, ds.classes)
+    io.save(net, out / MODEL)
+    return [*files, out / MODEL]
+
+
+def _write_config(out: Path, cfg: dict[str, Any]) -> Path:
+    io.atomic_write_text(out / CONFIG, config.dump(cfg))
+    return out / CONFIG
+
+
+def _remove_temporaries(out: Path) -> None:
+    """Temporary files a killed writer left beside the run files (``fcnn.io.atomic_path``)."""
+    stems = tuple(f".{Path(name).stem}." for name in RUN_FILES)
+    for path in out.glob(".*.tmp*"):
+        if path.name.startswith(stems) and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def _claim(out: Path, force: bool) -> None:
+    """Refuse a file, or a non-empty folder without ``force``; nothing is touched here."""
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} is a file, not a run folder; choose another --out")
+    if out.is_dir() and not force and any(out.iterdir()):
+        hint = f", or continue it: fcnn train --resume {out}" if (out / CHECKPOINT).exists() else ""
+        raise FileExistsError(
+            f"run folder {out} is not empty; choose another --out, or pass --force to "
+            f"overwrite it{hint}"
+        )
+
+
+def _make_folder(out: Path) -> None:
+    """Create ``out`` and clear the files an earlier run left there (only fcnn's own)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(
+            exc.errno,
+            f"cannot create the run folder {out}: {exc.strerror or exc}; choose a folder you "
+            "can write to (--out)",
+        ) from exc
+    for name in RUN_FILES:
+        (out / name).unlink(missing_ok=True)
+    _remove_temporaries(out)
+
+
+# ------------------------------------------------------------------------------- public API
+
+
+def start_run(
+    cfg: dict[str, Any],
+    out: str | Path,
+    *,
+    force: bool = False,
+    progress: bool = True,
+    figures: bool = True,
+    callbacks: Sequence[Callback] = (),
+) -> RunResult:
+    """Train the run ``cfg`` describes (a config as ``fcnn.config.resolve`` returns it;
+    missing keys take their defaults) and write its folder ``out``.
+
+    Refuses (``FileExistsError``) an existing non-empty ``out`` unless ``force``, which
+    replaces the files of an earlier run there. ``figures=False`` skips the PNGs;
+    ``callbacks`` are extra :class:`fcnn.Callback` objects for the trainer. SIGINT/SIGTERM
+    during training stop it after the current step with a checkpoint saved
+    (``interrupted=True``). Raises ``ValueError`` for a config that does not fit its data,
+    ``OSError`` when a file cannot be written (the previous checkpoint stays intact) and
+    ``fcnn.DivergenceError`` naming the last finite checkpoint.
+    """
+    out = Path(out)
+    _claim(out, force)
+    cfg, ds = _prepare(cfg)
+    _make_folder(out)
+    files = [_write_config(out, cfg)]
+    return _train(
+        out, cfg, ds, None, progress=progress, figures=figures, callbacks=callbacks, files=files
+    )
+
+
+def resume_run(
+    out: str | Path,
+    *,
+    progress: bool = True,
+    epochs: int | None = None,
+    lr: float | None = None,
+    figures: bool = True,
+    callbacks: Sequence[Callback] = (),
+) -> RunResult:
+    """Continue the run in folder ``out`` from its checkpoint.
+
+    With the same config, the final parameters and history are bit-identical to those of an
+    uninterrupted run, wherever it stopped (Ctrl-C, SIGTERM, ``kill -9``, a crash).
+    ``epochs`` larger than the config's extends a run (a finished one too, unless it stopped
+    early); ``lr`` changes the base learning rate (after a divergence, say). Both are written
+    to config.toml. Raises ``ValueError`` for a finished run, a config.toml that was edited
+    or data that changed, and ``fcnn.ModelFileError`` for a missing or corrupt checkpoint.
+    """
+    out = Path(out)
+    if not out.is_dir():
+        raise ValueError(f"no run folder {out}; pass the folder a run was written to")
+    arrays, meta = checkpoint.load(out / CHECKPOINT)
+    cfg = checkpoint.check_config(out / CONFIG, meta["config"])
+    changed = checkpoint.apply_overrides(cfg, meta["trainer"], epochs, lr)
+    state = meta["trainer"]
+    if state["done"] and checkpoint.model_matches(out / MODEL, arrays["params"]):
+        n = len(arrays["history.epoch"])
+        early = " (early stopping fired)" if state["history"]["stopped_early"] else ""
+        raise ValueError(
+            f"the run in {out} is already finished: {n} epochs{early}, model in "
+            f"{out / MODEL}; nothing to resume. Train longer with --epochs N (N > "
+            f"{cfg['training']['epochs']}), or start a new run"
+        )
+    cfg, ds = _prepare(cfg)
+    if _data_sha256(ds) != meta["data_sha256"]:
+        raise ValueError(
+            f"the data of the run in {out} have changed since its checkpoint (the "
+            f"{'file ' + cfg['data']['file'] if cfg['data']['file'] else 'data set'} no longer "
+            "gives the same samples); a resumed run needs the same data: restore them, or "
+            "start a new run"
+        )
+    _remove_temporaries(out)
+    files = [_write_config(out, cfg)] if changed or not (out / CONFIG).exists() else []
+    return _train(
+        out,
+        cfg,
+        ds,
+        (arrays, meta),
+        progress=progress,
+        figures=figures,
+        callbacks=callbacks,
+        files=files,
+    )
