@@ -1,0 +1,137 @@
+"""Backpropagation against finite differences (docs/math.md §6), and the checker itself.
+
+Every hidden activation × (output, loss) pair × reduction × depth 1..4 is checked on random
+shapes, weights, inputs and targets drawn by hypothesis, in float64, to a max relative error
+below 1e-6. Finite differences are the independent source: they only evaluate ``net.loss``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import (
+    ACTIVATIONS,
+    DEPTHS,
+    KINKED,
+    PAIRS,
+    REDUCTIONS,
+    batch_sizes,
+    layer_sizes,
+    min_hidden_margin,
+    random_problem,
+    seeds,
+)
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import fcnn
+
+TOL = 1e-6
+# The difference quotient carries rounding noise of about u |J| / eps (u = 1.1e-16), some 1e-12
+# at eps = 1e-3: an entry whose true gradient is ~1e-6 cannot be matched to 1e-6 *relative*
+# error by any finite difference. The floor of the relative error is therefore set to the
+# noise level (1e-5), so such entries are held to ~1e-11 absolute error instead.
+FLOOR = 1e-5
+# ReLU's kink: keep every hidden pre-activation this far from 0, so that no perturbation of the
+# five-point stencil (at most 2 eps per parameter) can move one across it. The smaller eps
+# brings ten times the rounding noise, hence ten times the floor.
+KINK_EPS, KINK_MARGIN, KINK_FLOOR = 1e-4, 1e-2, 1e-4
+
+
+def _check(net, X, y, **kwargs):
+    if any(a in KINKED for a in net.activations):
+        assume(min_hidden_margin(net, X) > KINK_MARGIN)
+        return fcnn.gradcheck(net, X, y, eps=KINK_EPS, floor=KINK_FLOOR, **kwargs)
+    return fcnn.gradcheck(net, X, y, floor=FLOOR, **kwargs)
+
+
+@pytest.mark.usefixtures("custom_activation")
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(("output", "loss"), PAIRS)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@settings(max_examples=3, deadline=None)
+@given(data=st.data(), seed=seeds, B=batch_sizes)
+def test_backprop_gradients_match_finite_differences(
+    activation, output, loss, reduction, depth, data, seed, B
+):
+    sizes = data.draw(layer_sizes(depth, output), label="sizes")
+    net, X, y = random_problem(seed, sizes, activation, output, loss, reduction, B)
+    report = _check(net, X, y)
+    assert set(report.errors) == {f"{p}{k}" for k in range(1, depth + 1) for p in "Wb"}
+    assert report.max_error < TOL, str(report)
+    assert report.passed
+
+
+@pytest.mark.parametrize(("output", "loss"), PAIRS)
+@settings(max_examples=10, deadline=None)
+@given(
+    data=st.data(),
+    seed=seeds,
+    B=batch_sizes,
+    depth=st.integers(1, 4),
+    l2=st.floats(1e-3, 1.0),
+    reduction=st.sampled_from(REDUCTIONS),
+)
+def test_gradients_with_l2_penalty_match_finite_differences(
+    output, loss, data, seed, B, depth, l2, reduction
+):
+    sizes = data.draw(layer_sizes(depth, output), label="sizes")
+    net, X, y = random_problem(seed, sizes, "tanh", output, loss, reduction, B)
+    report = fcnn.gradcheck(net, X, y, l2=l2, floor=FLOOR)
+    assert report.max_error < TOL, str(report)
+
+
+def test_gradcheck_reports_a_wrong_gradient(monkeypatch):
+    # A backward pass that is off by 1% in every entry must fail the check, array by array.
+    net, X, y = random_problem(0, [3, 4, 2], "tanh", "softmax", "cross_entropy")
+    right = fcnn.Network.gradients
+
+    def off_by_one_percent(self, X, y, l2=0.0):
+        dWs, dbs = right(self, X, y, l2)
+        return [1.01 * d for d in dWs], [1.01 * d for d in dbs]
+
+    monkeypatch.setattr(fcnn.Network, "gradients", off_by_one_percent)
+    report = fcnn.gradcheck(net, X, y)
+    assert not report.passed
+    assert all(err == pytest.approx(0.01 / 1.01, rel=1e-4) for err in report.errors.values())
+    assert "FAIL" in str(report)
+
+
+def test_gradcheck_reports_one_bad_array_by_name(monkeypatch):
+    net, X, y = random_problem(1, [3, 4, 4, 2], "tanh", "softmax", "cross_entropy")
+    right = fcnn.Network.gradients
+
+    def bad_b2(self, X, y, l2=0.0):
+        dWs, dbs = right(self, X, y, l2)
+        dbs[1] = dbs[1] + 0.5
+        return dWs, dbs
+
+    monkeypatch.setattr(fcnn.Network, "gradients", bad_b2)
+    report = fcnn.gradcheck(net, X, y)
+    bad = {name for name, err in report.errors.items() if err > TOL}
+    assert bad == {"b2"}
+
+
+def test_gradcheck_of_float32_network_runs_in_float64_and_leaves_network_untouched():
+    net, X, y = random_problem(2, [2, 3, 2], "tanh", "softmax", "mse+ce")
+    net32 = fcnn.Network.from_config(net.config() | {"dtype": "float32"}, net.params)
+    before = net32.params.copy()
+    report = fcnn.gradcheck(net32, X, y, floor=FLOOR)
+    # float32 differences would leave errors near 1e-3 (docs/math.md §6); float64 is far below
+    assert report.max_error < TOL, str(report)
+    assert net32.params.dtype == np.float32
+    assert np.array_equal(net32.params, before)
+
+
+def test_gradcheck_passes_at_a_dead_relu_unit():
+    # A hidden unit that is off for every sample has zero gradient in its weights, both
+    # analytically and numerically; the floor turns 0/0 into 0 rather than NaN.
+    net, X, y = random_problem(3, [2, 3, 2], "relu", "softmax", "cross_entropy")
+    net.weights[0][0] = 0.0
+    net.biases[0][0] = -5.0
+    assert min_hidden_margin(net, X) > KINK_MARGIN
+    report = fcnn.gradcheck(net, X, y, eps=KINK_EPS, floor=KINK_FLOOR)
+    dWs, _ = net.gradients(X, y)
+    assert np.all(dWs[0][0] == 0)
+    assert report.max_error < TOL, str(report)
