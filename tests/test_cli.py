@@ -485,3 +485,30 @@ def test_subprocess_usage_error_is_one_line_without_traceback():
 def test_console_script_prints_the_version():
     proc = subprocess.run(["fcnn", "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == f"fcnn {fcnn.__version__}"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_saves_a_checkpoint_exits_130_and_prints_the_resume_command(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    argv = [sys.executable, "-m", "fcnn", "train", "--epochs", "1000000", "--no-figures"]
+    proc = subprocess.Popen(
+        [*argv, "--no-progress", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (out / "checkpoint.safetensors").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the first checkpoint is written just before the loop starts
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.splitlines()[-1] == f"interrupted; resume with: fcnn train --resume {out}"
+    assert f"run folder    {out}" in stdout
+    assert (out / "checkpoint.safetensors").is_file()
+    assert not (out / "model.safetensors").exists()
