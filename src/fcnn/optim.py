@@ -57,16 +57,18 @@ class Optimizer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a state saved by :meth:`state_dict`."""
-        missing = {"t", *self._slots} - set(state)
+        """Restore a state saved by :meth:`state_dict` (before the first step, only ``t``:
+        the slots are allocated by the first :meth:`step`)."""
+        slots = self._slots if state.get("t") else ()
+        missing = {"t", *slots} - set(state)
         if missing:
             raise ValueError(f"{self.name} state lacks {sorted(missing)}")
         self.state = {
             k: (np.array(v) if isinstance(v, np.ndarray) else v) for k, v in state.items()
         }
         self.state["t"] = int(self.state["t"])
-        if self._slots:
-            self.state["tmp"] = np.zeros_like(self.state[self._slots[0]])
+        if slots:
+            self.state["tmp"] = np.zeros_like(self.state[slots[0]])
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.hyperparams().items())
