@@ -202,8 +202,8 @@ def _train(
     trainer = _trainer(cfg, ds, [ckpt, stop, *callbacks], progress)
     if resume:
         _load_state(trainer, *resume, out / CHECKPOINT)
-    ckpt.save(trainer)  # the state this call starts from: resumable from here on
     with stop.installed():
+        ckpt.save(trainer)  # the state this call starts from: resumable from here on
         try:
             history = trainer.run()
         except DivergenceError as exc:

@@ -1,0 +1,352 @@
+"""Tests for fcnn.runs.resume_run: a run stopped anywhere (Ctrl-C, SIGTERM, a crash, kill -9)
+and resumed ends bit-identical to the same run left alone, and resuming refuses what it cannot
+do (a finished run, a corrupt checkpoint, an edited config, changed data) with a clear error.
+
+The reference is always an uninterrupted run of the same config; "bit-identical" is checked on
+the model file's tensors, read back with safetensors itself, and on history.csv's bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import safetensors.numpy
+
+import fcnn
+from fcnn import io, runs
+from fcnn.train import Callback
+
+STEPS_PER_EPOCH = 4  # 60 samples in batches of 16: 16, 16, 16 and a partial 12
+
+
+def config(**training) -> dict:
+    return {
+        "data": {"options": {"n_samples": 60}},
+        "network": {"layers": [2, 5, 2]},
+        "training": {
+            "optimizer": "sgd",
+            "batch_size": 16,
+            "lr": 0.2,
+            "epochs": 5,
+            "record_params": False,
+            **training,
+        },
+    }
+
+
+CONFIGS = {
+    "gd_full_batch": config(optimizer="gd", batch_size=0, epochs=16),
+    "sgd_shuffle_partial_batch": config(),
+    "adam": config(optimizer="adam", lr=0.05),
+    "momentum": config(optimizer="momentum", lr=0.1),
+    "record_params": config(record_params=True),
+    "val_split_early_stopping_standardize": {
+        **config(lr=0.5, epochs=40, early_stopping=True, patience=3),
+        "data": {
+            "dataset": "moons",
+            "options": {"n_samples": 60, "noise": 0.3},
+            "val_split": 0.25,
+            "standardize": True,
+        },
+    },
+}
+
+
+class StepHook(Callback):
+    """Calls ``fn(trainer)`` after the ``at``-th optimiser step of this call to run."""
+
+    def __init__(self, at: int, fn) -> None:
+        self.at, self.fn, self.n = at, fn, 0
+
+    def on_step_end(self, trainer) -> None:
+        self.n += 1
+        if self.n == self.at:
+            self.fn(trainer)
+
+
+class Crash(Exception):
+    """Stands for kill -9: the process ends between two steps, with no clean-up."""
+
+
+def crash(trainer) -> None:
+    raise Crash
+
+
+def send_sigint(trainer) -> None:
+    signal.raise_signal(signal.SIGINT)
+
+
+def send_sigterm(trainer) -> None:
+    signal.raise_signal(signal.SIGTERM)
+
+
+def request_stop(trainer) -> None:
+    trainer.request_stop()
+
+
+def start(cfg: dict, out: Path, **kwargs) -> runs.RunResult:
+    return runs.start_run(cfg, out, progress=False, figures=False, **kwargs)
+
+
+def resume(out: Path, **kwargs) -> runs.RunResult:
+    return runs.resume_run(out, progress=False, figures=False, **kwargs)
+
+
+def outcome(out: Path) -> tuple[dict[str, bytes], bytes]:
+    """The model's tensors, as safetensors reads them, and history.csv's bytes."""
+    tensors = safetensors.numpy.load_file(out / "model.safetensors")
+    return {k: v.tobytes() for k, v in tensors.items()}, (out / "history.csv").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory):
+    """Each config's uninterrupted run: (folder, total optimiser steps)."""
+    root = tmp_path_factory.mktemp("references")
+    found = {}
+    for name, cfg in CONFIGS.items():
+        result = start(cfg, root / name)
+        found[name] = (root / name, result.summary["steps"])
+    return found
+
+
+def test_the_early_stopping_config_does_stop_early(references):
+    folder, _ = references["val_split_early_stopping_standardize"]
+    _, meta = io.load_checkpoint(folder / "checkpoint.safetensors")
+    assert meta["trainer"]["history"]["stopped_early"]
+    assert meta["trainer"]["epoch"] < 40
+
+
+@pytest.mark.parametrize("how", ["sigint", "crash"])
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_stopped_anywhere_and_resumed_is_bit_identical(references, tmp_path, name, how):
+    ref, total = references[name]
+    # the first step, an epoch boundary, the middle and the last step but one
+    stops = sorted({1, STEPS_PER_EPOCH, total // 2, total - 1})
+    for at in stops:
+        out = tmp_path / f"stop{at}"
+        cfg = json.loads(json.dumps(CONFIGS[name]))
+        if how == "sigint":
+            result = start(cfg, out, callbacks=[StepHook(at, send_sigint)])
+            assert result.interrupted and result.summary["steps"] == at
+            assert not (out / "model.safetensors").exists()
+        else:
+            cfg["training"]["checkpoint_every"] = 3  # resumes from the last multiple of 3
+            with pytest.raises(Crash):
+                start(cfg, out, callbacks=[StepHook(at, crash)])
+            _, meta = io.load_checkpoint(out / "checkpoint.safetensors")
+            assert meta["trainer"]["step"] == at // 3 * 3
+        result = resume(out)
+        assert not result.interrupted and result.summary["steps"] == total
+        assert outcome(out) == outcome(ref), f"{name}: stopped by {how} at step {at}"
+
+
+def test_many_interruptions_in_a_row_still_end_bit_identical(references, tmp_path):
+    ref, total = references["adam"]
+    out = tmp_path / "run"
+    cfg = {**CONFIGS["adam"], "training": {**CONFIGS["adam"]["training"], "checkpoint_every": 2}}
+    assert start(cfg, out, callbacks=[StepHook(3, send_sigterm)]).interrupted
+    with pytest.raises(Crash):
+        resume(out, callbacks=[StepHook(4, crash)])  # after step 7; the checkpoint holds 6
+    assert resume(out, callbacks=[StepHook(5, request_stop)]).interrupted  # at step 11
+    assert resume(out, callbacks=[StepHook(1, send_sigint)]).summary["steps"] == 12
+    result = resume(out)
+    assert result.summary["steps"] == total
+    assert outcome(out) == outcome(ref)
+
+
+def test_a_second_signal_stops_at_once_and_the_last_checkpoint_still_resumes(references, tmp_path):
+    ref, _ = references["momentum"]
+    out = tmp_path / "run"
+    cfg = {**CONFIGS["momentum"]}
+    cfg["training"] = {**cfg["training"], "checkpoint_every": 5}
+
+    def twice(trainer):
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        start(cfg, out, callbacks=[StepHook(7, twice)])
+    resume(out)
+    assert outcome(out) == outcome(ref)
+
+
+# --------------------------------------------------------------------------- what resume says
+
+
+def test_resuming_a_finished_run_says_it_is_finished(references):
+    ref, _ = references["sgd_shuffle_partial_batch"]
+    with pytest.raises(ValueError, match=r"already finished: 5 epochs.*--epochs"):
+        resume(ref)
+
+
+def test_a_finished_run_extended_by_epochs_equals_the_longer_run(references, tmp_path):
+    out = tmp_path / "run"
+    start(CONFIGS["momentum"], out)
+    result = resume(out, epochs=8)
+    longer = start(config(optimizer="momentum", lr=0.1, epochs=8), tmp_path / "longer")
+    assert result.summary["epochs"] == 8
+    assert result.net.params.tobytes() == longer.net.params.tobytes()
+    assert outcome(out) == outcome(tmp_path / "longer")
+
+
+def test_an_early_stopped_run_cannot_be_extended(references):
+    ref, _ = references["val_split_early_stopping_standardize"]
+    with pytest.raises(ValueError, match="early stopping"):
+        resume(ref, epochs=100)
+
+
+def test_outputs_lost_after_the_final_checkpoint_are_written_on_resume(references, tmp_path):
+    ref, _ = references["record_params"]
+    out = tmp_path / "run"
+    start(CONFIGS["record_params"], out)
+    (out / "model.safetensors").unlink()
+    (out / "history.csv").unlink()
+    (out / ".checkpoint.abc123.tmp.safetensors").write_bytes(b"half a write")
+    result = resume(out)
+    assert not result.interrupted
+    assert outcome(out) == outcome(ref)
+    assert not (out / ".checkpoint.abc123.tmp.safetensors").exists()
+
+
+def test_corrupt_truncated_missing_or_foreign_checkpoints_give_model_file_error(
+    references, tmp_path
+):
+    ref, _ = references["sgd_shuffle_partial_batch"]
+    data = (ref / "checkpoint.safetensors").read_bytes()
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.toml").write_bytes((ref / "config.toml").read_bytes())
+    header = 8 + int.from_bytes(data[:8], "little")
+    flipped = bytearray(data)
+    flipped[header + 3] ^= 0x10  # one bit of the tensor data: safetensors itself cannot tell
+    cases = {
+        "do not match their SHA-256": bytes(flipped),
+        "bad checkpoint file": data[: len(data) // 2],
+        "not an fcnn checkpoint file": (ref / "model.safetensors").read_bytes(),
+    }
+    for message, content in cases.items():
+        (out / "checkpoint.safetensors").write_bytes(content)
+        with pytest.raises(fcnn.ModelFileError, match=message):
+            resume(out)
+    (out / "checkpoint.safetensors").unlink()
+    with pytest.raises(fcnn.ModelFileError, match="no such checkpoint file"):
+        resume(out)
+
+
+def test_an_edited_config_toml_is_refused_with_the_key_that_changed(tmp_path):
+    out = tmp_path / "run"
+    start(CONFIGS["adam"], out, callbacks=[StepHook(2, request_stop)])
+    text = (out / "config.toml").read_text()
+    (out / "config.toml").write_text(text.replace("lr = 0.05", "lr = 0.5"))
+    with pytest.raises(ValueError, match=r"training\.lr is 0\.5, the checkpoint's is 0\.05"):
+        resume(out)
+
+
+def test_changed_data_are_refused(tmp_path):
+    path = tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 2)), [0, 1] * 10
+    np.savetxt(path, np.column_stack([X, y]), delimiter=",", fmt="%.17g")
+    cfg = config()
+    cfg["data"] = {"file": str(path)}
+    out = tmp_path / "run"
+    start(cfg, out, callbacks=[StepHook(1, request_stop)])
+    np.savetxt(path, np.column_stack([X + 1e-9, y]), delimiter=",", fmt="%.17g")
+    with pytest.raises(ValueError, match="data .* have changed"):
+        resume(out)
+
+
+# --------------------------------------------------------------------- real processes, killed
+
+CHILD = (
+    "import json, sys\n"
+    "from fcnn import runs\n"
+    "r = runs.start_run(json.loads(sys.argv[1]), sys.argv[2], progress=False, figures=False)\n"
+    "sys.exit(130 if r.interrupted else 0)\n"
+)
+# 150 samples in batches of 15 for 15 epochs: 150 steps, each followed by a checkpoint
+KILLED = {
+    "data": {"options": {"n_samples": 150}},
+    "network": {"layers": [2, 8, 2]},
+    "training": {
+        "optimizer": "adam",
+        "lr": 0.01,
+        "batch_size": 15,
+        "epochs": 15,
+        "record_params": False,
+        "checkpoint_every": 1,
+    },
+}
+KILLED_STEPS = 150
+
+
+def checkpoint_step(path: Path) -> int | None:
+    try:
+        return io.load_checkpoint(path)[1]["trainer"]["step"]
+    except fcnn.ModelFileError:
+        return None
+
+
+def launch_and_stop(out: Path, sig: int, target: int, delay: float) -> tuple[int | None, str]:
+    """Start a training process, send ``sig`` once its checkpoint reaches step ``target``
+    (and ``delay`` seconds more); return its exit code (None if it finished first) and
+    what it wrote to stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, json.dumps(KILLED), str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    try:
+        while (checkpoint_step(out / "checkpoint.safetensors") or 0) < target:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.002)
+        time.sleep(delay)
+        finished = proc.poll() is not None
+        if not finished:
+            proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return (None if finished else proc.returncode), err
+
+
+@pytest.fixture(scope="module")
+def killed_reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("killed") / "ref"
+    cfg = {**KILLED, "training": {**KILLED["training"], "checkpoint_every": 0}}
+    assert start(cfg, out).summary["steps"] == KILLED_STEPS
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_a_killed_training_process_resumes_bit_identical(killed_reference, tmp_path, sig):
+    rng = np.random.default_rng(2024 + sig)
+    points = 3 if sig == signal.SIGKILL else 2
+    for point in range(points):
+        for attempt in range(4):  # a process that finished before the signal is tried again
+            out = tmp_path / f"p{point}a{attempt}"
+            target = int(rng.integers(5, KILLED_STEPS * 2 // 3 // (attempt + 1)))
+            code, err = launch_and_stop(out, sig, target, float(rng.uniform(0, 0.02)))
+            if code is not None:
+                break
+        else:
+            pytest.fail("the training process finished before every signal")
+        assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 130), err
+        step = checkpoint_step(out / "checkpoint.safetensors")
+        assert step is not None and 0 < step < KILLED_STEPS
+        result = resume(out)
+        assert result.summary["steps"] == KILLED_STEPS
+        assert outcome(out) == outcome(killed_reference), f"{sig!r} after step {step}"
+        assert not [p.name for p in out.iterdir() if ".tmp" in p.name]
