@@ -1,0 +1,179 @@
+"""The peers fcnn is measured against: PyTorch eager, scikit-learn, and the matrix-product bound.
+
+Every timing function builds its own model outside the clock, times only the training, and
+returns seconds per unit of work (one gradient step, or one epoch). Repeats, warm-up and the
+median are the caller's job (``benchmarks/run.py``).
+
+PyTorch and scikit-learn are optional: ``torch`` or ``MLPClassifier`` is ``None`` where the
+package is missing, and the caller reports "not installed".
+"""
+
+import time
+import warnings
+
+import numpy as np
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+try:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+except ImportError:
+    MLPClassifier = None
+
+
+def seed_data(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two 2-D Gaussians (means -1 and +1, unit variance), half each.
+
+    Returns X: (n, 2) float64 and y: (n,) int64 labels in {0, 1}.
+    """
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(2), [n // 2, n - n // 2])
+    X = rng.standard_normal((n, 2)) + np.where(y[:, None] == 0, -1.0, 1.0)
+    return X, y
+
+
+def synthetic(n: int, d: int, classes: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Random float32 features and random labels.
+
+    X is drawn straight into float32 (no float64 temporary), so the memory workload's
+    baseline is not inflated. Returns X: (n, d) float32 and y: (n,) int64 in [0, classes).
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d), dtype=np.float32)
+    return X, rng.integers(0, classes, n)
+
+
+def batch_sizes(n: int, batch: int) -> list[int]:
+    """Sizes of the mini-batches of one epoch, the last partial batch included."""
+    return [min(batch, n - i) for i in range(0, n, batch)]
+
+
+def set_torch_threads(n: int) -> None:
+    """Give PyTorch the same intra-op thread count as NumPy's BLAS."""
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def _torch_model(sizes, dtype):
+    """``Linear, Tanh, Linear, ..., Linear`` for layer widths ``sizes``."""
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        layers += [torch.nn.Linear(n_in, n_out, dtype=dtype), torch.nn.Tanh()]
+    return torch.nn.Sequential(*layers[:-1])
+
+
+def torch_seed(X: np.ndarray, y: np.ndarray, steps: int, lr: float = 0.1) -> float:
+    """Seconds per full-batch gradient step of the 2-2-2 seed network, float64."""
+    torch.manual_seed(0)
+    model = _torch_model([2, 2, 2], torch.float64)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_fn(model(Xt), yt).backward()
+        opt.step()
+    return (time.perf_counter() - t0) / steps
+
+
+def torch_trainer(X: np.ndarray, y: np.ndarray, sizes, lr: float = 0.01, batch: int = 128):
+    """A function that trains one shuffled mini-batch SGD epoch (float32, no momentum)."""
+    torch.manual_seed(0)
+    model = _torch_model(sizes, torch.float32)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    gen = torch.Generator().manual_seed(0)
+
+    def epoch():
+        perm = torch.randperm(len(Xt), generator=gen)
+        for i in range(0, len(Xt), batch):
+            idx = perm[i : i + batch]
+            opt.zero_grad()
+            loss_fn(model(Xt[idx]), yt[idx]).backward()
+            opt.step()
+
+    return epoch
+
+
+def torch_mlp(X: np.ndarray, y: np.ndarray, sizes, epochs: int, batch: int = 128) -> float:
+    """Seconds per epoch of ``torch_trainer``."""
+    epoch = torch_trainer(X, y, sizes, batch=batch)
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        epoch()
+    return (time.perf_counter() - t0) / epochs
+
+
+def _sklearn_fit(X, y, epochs: int, **kw) -> float:
+    """Seconds per iteration (epoch) of ``MLPClassifier(**kw).fit``, stopping never early."""
+    clf = MLPClassifier(
+        activation="tanh",
+        solver="sgd",
+        momentum=0,
+        alpha=0,
+        max_iter=epochs,
+        tol=0,
+        n_iter_no_change=10**9,
+        random_state=0,
+        **kw,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        t0 = time.perf_counter()
+        clf.fit(X, y)
+        return (time.perf_counter() - t0) / clf.n_iter_
+
+
+def sklearn_seed(X: np.ndarray, y: np.ndarray, steps: int, lr: float = 0.1) -> float:
+    """Seconds per full-batch step: one batch of all samples, so one iteration is one step.
+
+    With two classes scikit-learn uses one logistic output unit, not a 2-unit softmax.
+    """
+    kw = dict(hidden_layer_sizes=(2,), batch_size=len(X), shuffle=False)
+    return _sklearn_fit(X, y, steps, learning_rate_init=lr, **kw)
+
+
+def sklearn_mlp(X: np.ndarray, y: np.ndarray, sizes, epochs: int, batch: int = 128) -> float:
+    """Seconds per shuffled mini-batch SGD epoch; the input dtype (float32) is kept."""
+    kw = dict(hidden_layer_sizes=tuple(sizes[1:-1]), batch_size=batch, shuffle=True)
+    return _sklearn_fit(X, y, epochs, learning_rate_init=0.01, **kw)
+
+
+def _gemm_buffers(sizes, b: int, rng) -> tuple[list, list]:
+    """Activations H_k: (b, n_k) for every layer and output gradients G_k: (b, n_k), k >= 1."""
+    H = [rng.standard_normal((b, n), dtype=np.float32) for n in sizes]
+    return H, [np.empty_like(h) for h in H[1:]]
+
+
+def gemm_bound(sizes, n: int, batch: int = 128) -> float:
+    """Seconds for exactly the matrix products backprop needs in one epoch (float32, ``out=``).
+
+    Per layer k and batch: A_k = H_{k-1} @ W_k.T, dW_k = G_k.T @ H_{k-1}, and G_{k-1} = G_k @ W_k
+    for every layer but the first. W_k: (n_k, n_{k-1}). Buffers are allocated outside the clock.
+    """
+    rng = np.random.default_rng(0)
+    sizes_b = batch_sizes(n, batch)
+    buffers = {b: _gemm_buffers(sizes, b, rng) for b in set(sizes_b)}
+    for H, G in buffers.values():
+        G[-1][:] = H[-1]
+    W = [
+        rng.standard_normal((m, k), dtype=np.float32) / np.sqrt(k)
+        for k, m in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+    dW = [np.empty_like(w) for w in W]
+    t0 = time.perf_counter()
+    for b in sizes_b:
+        H, G = buffers[b]
+        for k, w in enumerate(W):
+            np.matmul(H[k], w.T, out=H[k + 1])
+        for k in reversed(range(len(W))):
+            np.matmul(G[k].T, H[k], out=dW[k])
+            if k:
+                np.matmul(G[k], W[k], out=G[k - 1])
+    return time.perf_counter() - t0
