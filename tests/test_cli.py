@@ -285,6 +285,24 @@ def test_regression_evaluate_prints_mse_and_r2_and_predict_writes_values(tmp_pat
     np.testing.assert_allclose([float(r["prediction"]) for r in rows], P)
 
 
+def test_single_sigmoid_output_predicts_two_class_probabilities(tmp_path, capsys):
+    out = tmp_path / "run"
+    flags = ["--layers", "2,4,auto", "--output", "sigmoid", "--loss", "cross_entropy"]
+    assert run(capsys, "train", *flags, "--epochs", 100, "--out", out, *FAST)[0] == 0
+    net = fcnn.load(out / "model.safetensors")
+    assert net.sizes == (2, 4, 1)
+    X, y = gaussians()
+    data = write_csv(tmp_path / "g.csv", ["a", "b"], X.tolist())
+    assert run(capsys, "predict", out, "--data", data, "--out", tmp_path / "p.csv")[0] == 0
+    rows = read_csv(tmp_path / "p.csv")
+    p1 = net.forward(X)[:, 0]
+    np.testing.assert_allclose([float(r["p_1"]) for r in rows], p1)
+    np.testing.assert_allclose([float(r["p_0"]) for r in rows], 1 - p1)
+    assert [int(r["prediction"]) for r in rows] == (p1 > 0.5).astype(int).tolist()
+    code, stdout, _ = run(capsys, "evaluate", out, "--dataset", "gaussians")
+    assert code == 0 and f"({int(np.sum((p1 > 0.5) == y))}/200)" in stdout
+
+
 # -------------------------------------------------------------------------------- gradcheck
 
 
@@ -348,6 +366,8 @@ BAD_INPUTS = [
     (["evaluate", "{d}/missing.safetensors", "--dataset", "xor"], "no such model file"),
     (["evaluate", "{d}", "--dataset", "xor"], "has no model.safetensors"),
     (["predict", "{d}/x.safetensors", "--data", "{d}/ok.csv"], "required: --out"),
+    (["gradcheck", "--eps", "0"], "a step > 0"),
+    (["gradcheck", "--dtype", "float16"], "network.dtype = 'float16' is unknown"),
 ]
 
 

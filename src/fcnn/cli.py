@@ -488,8 +488,11 @@ def _gradcheck(args: argparse.Namespace) -> int:
     from . import runs
     from .datasets import fit_standardize, standardize
 
-    if args.batch < 1:
-        raise ValueError(f"--batch {args.batch}: give a number of samples >= 1")
+    if args.batch < 1 or not args.eps > 0 or not args.tolerance >= 0:
+        raise ValueError(
+            f"--batch {args.batch} --eps {args.eps} --tolerance {args.tolerance}: give a batch "
+            ">= 1, a step > 0 and a tolerance >= 0"
+        )
     cfg = config.resolve(args.config, _overrides(args))
     ds = runs.load_data(cfg)
     cfg = _with_layers(cfg, ds)
