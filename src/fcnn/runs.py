@@ -379,6 +379,12 @@ def resume_run(
     out = Path(out)
     if not out.is_dir():
         raise ValueError(f"no run folder {out}; pass the folder a run was written to")
+    if not (out / CHECKPOINT).exists():
+        raise ModelFileError(
+            f"{out} has no {CHECKPOINT}: the run stopped before training began, or this is not "
+            f"a run folder; start it again with fcnn train --config {out / CONFIG} --out {out} "
+            "--force"
+        )
     arrays, meta = checkpoint.load(out / CHECKPOINT)
     cfg = checkpoint.check_config(out / CONFIG, meta["config"])
     changed = checkpoint.apply_overrides(cfg, meta["trainer"], epochs, lr)
