@@ -187,6 +187,28 @@ def test_early_stopping_matches_mlpclassifier_on_binary_targets():
     assert ours.best_loss_ is None and theirs.best_loss_ is None
 
 
+def test_regressor_early_stopping_matches_mlpregressor():
+    X, y = regression(200)
+    kw = dict(
+        hidden_layer_sizes=(7,), random_state=1, shuffle=False, early_stopping=True,
+        learning_rate_init=0.01, n_iter_no_change=3, max_iter=300, tol=1e-3,
+    )  # fmt: skip
+    ours, theirs = fit_quietly(FCNNRegressor(**kw), X, y), fit_quietly(MLPRegressor(**kw), X, y)
+    assert_same_run(ours, theirs)
+    assert ours.n_iter_ < 300
+    assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-9)
+
+
+def test_verbose_prints_what_mlpclassifier_prints(capsys):
+    X, y = binary()
+    kw = {**SMALL, "shuffle": False, "verbose": True, "max_iter": 500, "tol": 1e-2}
+    FCNNClassifier(**kw).fit(X, y)
+    ours = capsys.readouterr().out
+    MLPClassifier(**kw).fit(X, y)
+    assert ours == capsys.readouterr().out
+    assert ours.startswith("Iteration 1, loss = ") and "Stopping." in ours
+
+
 def test_warm_start_continues_like_mlpclassifier():
     X, y = multiclass()
     kw = {**SMALL, "shuffle": False, "warm_start": True, "solver": "sgd"}

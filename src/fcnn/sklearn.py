@@ -13,9 +13,14 @@ This module alone imports scikit-learn; ``import fcnn`` does not import it.
 from __future__ import annotations
 
 try:
-    import sklearn  # noqa: F401
+    import sklearn
 except ImportError as err:  # pragma: no cover - depends on the environment
     raise ImportError("fcnn.sklearn needs scikit-learn: pip install 'fcnn[sklearn]'") from err
+if tuple(map(int, sklearn.__version__.split(".")[:2])) < (1, 6):  # pragma: no cover
+    raise ImportError(
+        f"fcnn.sklearn needs scikit-learn >= 1.6 (validate_data, __sklearn_tags__), found "
+        f"{sklearn.__version__}: pip install -U 'scikit-learn>=1.6'"
+    )
 
 import math
 import os
@@ -27,7 +32,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import io as fcnn_io
@@ -311,7 +316,7 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         if not hasattr(self, "classes_"):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
-            multilabel = np.ndim(y) == 2 and np.shape(y)[1] > 1
+            multilabel = type_of_target(y).startswith("multilabel")
             self._label_binarizer = LabelBinarizer().fit(y if multilabel else classes)
             self.classes_ = self._label_binarizer.classes_
         elif classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
