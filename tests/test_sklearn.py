@@ -222,6 +222,15 @@ def test_warm_start_continues_like_mlpclassifier():
     assert ours.loss_curve_[-1] < ours.loss_curve_[24] < ours.loss_curve_[0]
 
 
+def test_warm_start_may_switch_early_stopping_on_and_off():
+    X, y = multiclass(200)
+    clf = fit_quietly(FCNNClassifier(**SMALL, warm_start=True), X, y)
+    fit_quietly(clf.set_params(early_stopping=True), X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_ and len(clf.loss_curve_) == 25 + clf.n_iter_
+    fit_quietly(clf.set_params(early_stopping=False), X, y)
+    assert np.isfinite(clf.best_loss_)
+
+
 def test_partial_fit_matches_mlpclassifier_partial_fit():
     X, y = multiclass()
     kw = {**SMALL, "shuffle": False}

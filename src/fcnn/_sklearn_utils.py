@@ -1,9 +1,11 @@
-"""Helpers of ``fcnn.sklearn``: parameter checks, scikit-learn's initialisation, its learning
-rates and its Adam, and the per-epoch bookkeeping of ``MLPClassifier._fit_stochastic``.
+"""The scikit-learn side of ``fcnn.sklearn``: parameter checks, scikit-learn's
+initialisation, learning rates and Adam, the epoch loop of ``_fit_stochastic`` on an fcnn
+:class:`~fcnn.Trainer` (``run_epochs``, ``EpochEnd``), sample weights, the early-stopping
+split, and pickling of the network.
 
-Each piece copies one part of scikit-learn's ``neural_network/_multilayer_perceptron.py`` and
-``_stochastic_optimizers.py`` (1.9), so that the same settings and ``random_state`` give the
-same training run; the docstrings name the part.
+Each piece follows one part of scikit-learn's ``neural_network/_multilayer_perceptron.py`` or
+``_stochastic_optimizers.py`` (1.9), named in its docstring, so that the same settings and
+``random_state`` give the same training run.
 """
 
 from __future__ import annotations
@@ -210,8 +212,8 @@ class SklearnRate(Schedule):
 
 
 class SklearnAdam(Adam):
-    """Adam as scikit-learn's ``AdamOptimizer`` writes it (Kingma & Ba, arXiv:1412.6980, the
-    form before Algorithm 1's end): θ ← θ - α √(1-β2^t)/(1-β1^t) · m / (√s + ε).
+    """Adam as scikit-learn's ``AdamOptimizer`` writes it, the efficient form at the end of
+    Kingma & Ba (arXiv:1412.6980) section 2: θ ← θ - α √(1-β2^t)/(1-β1^t) · m / (√s + ε).
 
     fcnn's :class:`~fcnn.optim.Adam` divides by √ŝ + ε instead; the two agree when ε is scaled
     by 1/√(1-β2^t), which this class does before each update.
@@ -257,8 +259,10 @@ class EpochEnd(Callback):
 
     def on_epoch_end(self, trainer: Trainer) -> None:
         est, h = self.est, trainer.history
-        l2 = h.parts["l2"][-1] if "l2" in h.parts else 0.0
-        loss = (h.loss[-1] - l2) / self.outputs + l2
+        loss = h.loss[-1]
+        if self.outputs != 1:
+            l2 = h.parts["l2"][-1] if "l2" in h.parts else 0.0
+            loss = (loss - l2) / self.outputs + l2
         est.n_iter_ += 1
         est.t_ += self.n_train
         est.loss_ = loss

@@ -124,6 +124,11 @@ class _FCNNBase(BaseEstimator):
                 f"{self.network_.sizes}, but the data and hidden_layer_sizes ask for {sizes}; "
                 "set warm_start=False to start over"
             )
+        elif self.early_stopping and self.validation_scores_ is None:  # switched on: warm start
+            self.validation_scores_, self.validation_loss_curve_ = [], []
+            self.best_validation_score_ = -np.inf
+        elif not self.early_stopping and self.best_loss_ is None:
+            self.best_loss_ = np.inf
         X = self.network_.standardize(X)
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer, self._rate = make_optimizer(p)
@@ -238,7 +243,7 @@ _SHARED_DOC = """
         ``'leaky_relu'``, ``'softplus'`` or a name registered with
         ``fcnn.register_activation``; or a list with one name per hidden layer.
     loss : str, default={loss!r}
-        {loss_doc}
+        {loss_doc}{extra}
     record_params : bool, default=False
         Keep the parameters after every update, for ``param_trajectories_``.
     dtype : {{'float64', 'float32'}}, default='float64'
@@ -486,9 +491,14 @@ FCNNClassifier.__doc__ += _SHARED_DOC.format(
     mlp="MLPClassifier",
     loss="cross_entropy",
     loss_doc="'cross_entropy' ('log_loss' is accepted too), 'mse' or 'mse+ce'.",
+    extra="""
+    class_weight : None, 'balanced' or dict, default=None
+        Class weights, multiplied into ``sample_weight`` (as
+        ``sklearn.utils.class_weight.compute_sample_weight``); ``partial_fit`` takes a dict.""",
 )
 FCNNRegressor.__doc__ += _SHARED_DOC.format(
     mlp="MLPRegressor",
     loss="mse",
     loss_doc="'mse', half the mean squared error ('squared_error' is accepted too).",
+    extra="",
 )
