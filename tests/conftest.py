@@ -1,6 +1,6 @@
 """Shared pieces of the core tests: the combinations under test, random problems, a plain-NumPy
 forward pass (an independent source for hidden pre-activations and outputs), and a custom
-activation registered for the whole session.
+activation registered for each test module that asks for it.
 
 Test modules import the constants and helpers from here (``from conftest import ...``); the
 fixtures are found by pytest as usual.
@@ -16,7 +16,7 @@ import fcnn
 from fcnn.activations import unregister_activation
 
 # ------------------------------------------------------------------------ the combinations
-CUSTOM = "swish"  # registered by the session fixture ``custom_activation`` below
+CUSTOM = "custom_swish"  # registered by the fixture ``custom_activation`` below
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "identity", "softplus", CUSTOM)
 KINKED = ("relu", "leaky_relu")  # not differentiable at 0
 PAIRS = (
@@ -135,9 +135,9 @@ batch_sizes = st.integers(1, 5)
 
 
 # ---------------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def custom_activation():
-    """Registers ``swish`` (a σ(a)) for the session and removes it afterwards."""
+    """Registers swish, a σ(a), as ``custom_swish`` for one test module and removes it after."""
     fcnn.register_activation(CUSTOM, swish, dswish)
     yield CUSTOM
     unregister_activation(CUSTOM)
