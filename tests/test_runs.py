@@ -364,3 +364,16 @@ def test_signal_handlers_are_restored_after_the_run(tmp_path):
     before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     run(config(), tmp_path / "run")
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_record_params_auto_keeps_small_trajectories_and_skips_large_ones(tmp_path):
+    # 2-4-2 net: 22 parameters x (5 updates + 1) x 8 bytes is far below the 64 MB budget
+    small = run(config(record_params="auto"), tmp_path / "small")
+    assert len(small.history.params) == 6
+    # 2-512-512-2: 265,730 parameters x (40 updates + 1) x 8 bytes = 83.0 MiB > 64 MiB
+    cfg = config(record_params="auto", epochs=40)
+    cfg["network"]["layers"] = [2, 512, 512, 2]
+    large = run(cfg, tmp_path / "large")
+    assert large.history.params == []
+    forced = config(record_params=True)
+    assert len(run(forced, tmp_path / "forced").history.params) == 6

@@ -59,7 +59,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "early_stopping": False,
         "patience": 10,
         "seed": 10,
-        "record_params": True,
+        "record_params": "auto",
         "checkpoint_every": 0,
     },
 }
@@ -245,6 +245,10 @@ def _check_value(key: str, value: Any, default: Any) -> Any:
         if not value:
             raise ValueError(f"{key} is an empty list; give one name, or one per hidden layer")
         return [_check_value(key, v, default) for v in value]
+    if key == "training.record_params":
+        if type(value) is bool or value == AUTO:
+            return value
+        raise ValueError(f"{key} = {value!r}; expected true, false or 'auto'")
     if key == "data.options":
         if not isinstance(value, dict):
             raise ValueError(f"{key} must be a table of the dataset's arguments, got {value!r}")

@@ -71,6 +71,19 @@ class RunResult:
 # ------------------------------------------------------------------------------------- data
 
 
+#: with record_params = "auto", trajectories are kept while they fit in this many bytes
+RECORD_PARAMS_AUTO_BYTES = 64 * 2**20
+
+
+def _record_params(tr: dict[str, Any], net: Network, n_samples: int) -> bool:
+    """Resolve ``record_params = "auto"``: keep every parameter vector (seed 000's trajectory
+    plots) only while the copies stay under ``RECORD_PARAMS_AUTO_BYTES``."""
+    if tr["record_params"] != "auto":
+        return bool(tr["record_params"])
+    steps = tr["epochs"] * -(-n_samples // (tr["batch_size"] or n_samples))
+    return (steps + 1) * net.n_params * net.dtype.itemsize <= RECORD_PARAMS_AUTO_BYTES
+
+
 def load_data(cfg: dict[str, Any]) -> Dataset:
     """The data set a config's ``[data]`` section names: the file ``data.file`` (with its
     ``data.target`` column) or else the teaching set ``data.dataset`` with ``data.options``.
@@ -168,7 +181,7 @@ def _trainer(
         "early_stopping": tr["early_stopping"],
         "patience": tr["patience"],
         "seed": tr["seed"],
-        "record_params": tr["record_params"],
+        "record_params": _record_params(tr, net, len(ds.X)),
         "val_split": cfg["data"]["val_split"],
     }
     X = ds.X
