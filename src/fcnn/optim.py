@@ -286,6 +286,11 @@ class Adaptive(Schedule):
         self, lr: float, factor: float = 5.0, patience: int = 2, tol: float = 1e-4
     ) -> None:
         super().__init__(lr)
+        if not (factor > 1 and patience >= 1 and tol >= 0):
+            raise ValueError(
+                "adaptive schedule needs factor > 1, patience >= 1 and tol >= 0, got "
+                f"factor={factor}, patience={patience}, tol={tol}"
+            )
         self.factor, self.patience, self.tol = float(factor), int(patience), float(tol)
         self.current, self.best, self.bad = self.lr0, math.inf, 0
 
