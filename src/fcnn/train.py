@@ -346,14 +346,15 @@ def _check_options(
         or batch_size < 1
     ):
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
-    if not (math.isfinite(l2) and l2 >= 0):
+    real = (int, float, np.integer, np.floating)
+    if not (isinstance(l2, real) and math.isfinite(l2) and l2 >= 0):
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    if clip is not None and not (math.isfinite(clip) and clip > 0):
+    if clip is not None and not (isinstance(clip, real) and math.isfinite(clip) and clip > 0):
         raise ValueError(f"clip must be a positive number or None, got {clip!r}")
-    if not 0 <= val_split < 1:
+    if not (isinstance(val_split, real) and 0 <= val_split < 1):
         raise ValueError(f"val_split must be in [0, 1), got {val_split!r}")
-    if patience < 1:
-        raise ValueError(f"patience must be >= 1, got {patience!r}")
+    if not (isinstance(patience, int | np.integer) and patience >= 1):
+        raise ValueError(f"patience must be an integer >= 1, got {patience!r}")
 
 
 def fit(net: Network, X: Array, y: Array, **kwargs: Any) -> History:
