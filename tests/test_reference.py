@@ -13,11 +13,12 @@ from conftest import (
     REDUCTIONS,
     batch_sizes,
     layer_sizes,
+    numpy_forward,
     one_hot,
     random_problem,
     seeds,
 )
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from fcnn import reference
@@ -40,6 +41,10 @@ def test_network_gradients_and_loss_equal_the_reference(
 ):
     sizes = data.draw(layer_sizes(depth, output), label="sizes")
     net, X, y = random_problem(seed, sizes, activation, output, loss, reduction, B)
+    if output == "sigmoid":
+        # the reference takes ln(1 - σ(a)) of a rounded σ(a), which keeps only ~u/(1 - σ) relative
+        # precision where σ saturates; fcnn computes it from the logits (docs/math.md §3.3)
+        assume(np.abs(numpy_forward(net, X)[0][-1]).max() < 12)
     Ws, bs, Xs, Ys = _seed_layout(net, X, y)
     acts = net.activations
     J, dWs_ref, dbs_ref = reference.gradients(Ws, bs, Xs, Ys, acts, output, loss, reduction)
