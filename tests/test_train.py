@@ -491,14 +491,19 @@ def test_integer_sample_weights_equal_repeated_rows_with_sum_reduction():
     np.testing.assert_allclose(weighted, repeated, rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with reduction='mean' a weighted batch is divided by its row count B, not by the sum "
-    "of its weights (Network._step), so weights w equal repeated rows only when sum(w) = B",
-)
-def test_integer_sample_weights_equal_repeated_rows_with_mean_reduction():
-    weighted, repeated = _one_step_weighted_vs_repeated("mean")
-    np.testing.assert_allclose(weighted, repeated, rtol=1e-12, atol=1e-15)
+def test_sample_weights_with_mean_reduction_scale_the_repeated_rows_step_by_sum_w_over_b():
+    # reduction="mean" with weights is J = (1/B) Σ_k w_k J_k (Keras' "sum over batch size"),
+    # B the row count. Repeating row k w_k times gives (1/Σw) Σ_k w_k J_k instead, so one GD
+    # step from the same start differs by the factor Σw / B = 30 / 20 = 1.5.
+    X, y = fcnn.datasets.gaussians(n_samples=20)
+    weighted = fcnn.Network([2, 3, 2], loss="mse+ce", reduction="mean", seed=0)
+    repeated, start = weighted.copy(), weighted.params.copy()
+    weighted.fit(X, y, epochs=1, lr=0.1, sample_weight=W_INT)
+    repeated.fit(np.repeat(X, W_INT, axis=0), np.repeat(y, W_INT), epochs=1, lr=0.1)
+    factor = W_INT.sum() / len(W_INT)
+    np.testing.assert_allclose(
+        weighted.params - start, factor * (repeated.params - start), rtol=1e-10, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize(

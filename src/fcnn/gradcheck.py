@@ -6,8 +6,8 @@ For every parameter θ_i, the five-point central difference
 
 in float64 (truncation error O(ε⁴): with ε = 1e-3 rounding and truncation leave about 1e-12
 error together), compared with the backpropagated ``g`` by the relative error
-``|g - g_num| / max(|g|, |g_num|, floor)``. The floor (1e-6 by default) keeps entries whose true
-gradient is ~0 from dividing rounding noise by ~0 (``docs/math.md``, "Gradient checking").
+``|g - g_num| / max(|g|, |g_num|, floor)``. The floor (1e-5 by default) keeps entries whose true
+gradient is ~0 from dividing rounding noise (about 1e-12 · |J|) by ~0 (``docs/math.md``, "Gradient checking").
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def gradcheck(
     eps: float = 1e-3,
     l2: float = 0.0,
     tolerance: float = 1e-6,
-    floor: float = 1e-6,
+    floor: float = 1e-5,
 ) -> GradcheckReport:
     """Compare ``net.gradients(X, y)`` with central differences of ``net.loss(X, y)``.
 

@@ -372,7 +372,8 @@ def fit(net: Network, X: Array, y: Array, **kwargs: Any) -> History:
     - ``validation_data=(X_val, y_val)`` or ``val_split`` (fraction held out)
     - ``early_stopping`` (False), ``patience`` (10), ``min_delta`` (0), ``monitor``
       (``val_loss`` when there is validation data, else ``loss``), ``restore_best`` (True)
-    - ``sample_weight``: ``(n_samples,)`` weights of the per-sample losses
+    - ``sample_weight``: ``(n_samples,)`` weights of the per-sample losses; a batch's loss is
+      ``scale · Σ_k w_k J_k`` with ``scale = 1/B`` (B its row count, not Σw) for ``mean``
     - ``callbacks``: ``fcnn.Callback`` objects or functions called after every epoch
     - ``record_params`` (False): keep every parameter vector (``History.trajectory``)
     - ``progress`` (False): show a progress bar with the live loss
