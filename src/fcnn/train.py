@@ -115,7 +115,9 @@ class Trainer:
         self.history = History(parts={p: [] for p in self._part_names()})
         self.epoch = self.step = self.pos = 0
         self.perm: Array | None = None
-        self._acc = np.zeros(3 + len(self._part_names()))  # weight, correct, loss, parts
+        # running sums of the epoch as Python floats (cheaper than a NumPy array per step):
+        # weight, correct, loss, parts; state_dict stores them as one float64 array
+        self._acc = [0.0] * (3 + len(self._part_names()))
         self.best_value, self.best_params, self.wait = math.inf, None, 0
         self.done = False
         self._stop = False
@@ -124,6 +126,7 @@ class Trainer:
             self._val_ws = Batch(net, len(val), val)
             self._val_ws.gather(val, None)
         self._snapshot = net.params.copy()
+        self._zeros = np.zeros_like(net.params)  # for the cheap finiteness test, _finite
         if record_params:
             self.history.params.append(net.params.copy())
 
@@ -156,8 +159,9 @@ class Trainer:
                     self._update()
                 if self.pos == self.n_batches:
                     self._end_epoch()
-                    bar.update(1)
-                    bar.set_postfix(self._postfix(), refresh=False)
+                    if self.progress:
+                        bar.update(1)
+                        bar.set_postfix(self._postfix(), refresh=False)
         finally:
             bar.close()
             for cb in self.callbacks:
@@ -167,7 +171,7 @@ class Trainer:
     def _begin_epoch(self) -> None:
         if self.shuffle:
             self.perm = self.rng.permutation(len(self.data))
-        self._acc[:] = 0
+        self._acc = [0.0] * len(self._acc)
         np.copyto(self._snapshot, self.net.params)
 
     def _batch(self) -> Batch:
@@ -196,11 +200,12 @@ class Trainer:
             if norm > self.clip:
                 net.grad *= self.clip / norm
         self.optimizer.step(net.params, net.grad, self.schedule.lr(self.epoch, self.step))
-        acc = self._acc
-        acc[0] += ws.B
+        acc, B = self._acc, ws.B
+        acc[0] += B
         acc[1] += correct(self.data.kind, ws.P, ws.labels, ws.Y)
-        acc[2] += loss * ws.B
-        acc[3:] += np.multiply(parts, ws.B)
+        acc[2] += loss * B
+        for i, v in enumerate(parts, 3):
+            acc[i] += v * B
         self.history.step_loss.append(loss)
         if self.record_params:
             self.history.params.append(net.params.copy())
@@ -211,7 +216,7 @@ class Trainer:
 
     def _diverged(self, loss: float) -> None:
         net = self.net
-        if not np.isfinite(net.params).all():
+        if not self._finite(net.params):
             np.copyto(net.params, self._snapshot)
         self._stop = True
         raise DivergenceError(
@@ -225,7 +230,7 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         h, acc, net = self.history, self._acc, self.net
-        if not np.isfinite(net.params).all():
+        if not self._finite(net.params):
             self._diverged(math.nan)
         h.epoch.append(self.epoch + 1)
         h.loss.append(acc[2] / acc[0])
@@ -258,10 +263,17 @@ class Trainer:
         if val.kind is not None:
             h.val_accuracy.append(correct(val.kind, ws.P, ws.labels, ws.Y) / ws.B)
 
+    def _finite(self, params: Array) -> bool:
+        """Whether every parameter is finite, in one BLAS call: ``params · 0`` is NaN exactly
+        when some entry is inf or NaN (inf · 0 = NaN), and 0 otherwise."""
+        return not math.isnan(np.dot(params, self._zeros))
+
     def _early_stopping(self) -> None:
-        h = self.history
-        value = {"loss": h.loss, "val_loss": h.val_loss}.get(self.monitor)
-        value = value[-1] if value is not None else -getattr(h, self.monitor)[-1]
+        h, monitor = self.history, self.monitor
+        # loss and val_loss are minimised; accuracies are maximised, so their sign is flipped
+        value = getattr(h, monitor)[-1]
+        if monitor.endswith("accuracy"):
+            value = -value
         if value < self.best_value - self.min_delta:
             self.best_value, self.wait, h.best_epoch = value, 0, self.epoch
             if self.early_stopping and self.restore_best:
@@ -286,7 +298,7 @@ class Trainer:
         metadata (including the RNG's ``bit_generator.state``) beside them."""
         arrays, hist_meta = self.history.to_state()
         arrays["params"] = self.net.params.copy()
-        arrays["acc"] = self._acc.copy()
+        arrays["acc"] = np.array(self._acc, np.float64)
         arrays["snapshot"] = self._snapshot.copy()
         if self.perm is not None:
             arrays["perm"] = self.perm.copy()
@@ -315,7 +327,7 @@ class Trainer:
     def load_state_dict(self, arrays: dict[str, Array], meta: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output into a trainer built with the same arguments."""
         self.net.set_params(arrays["params"])
-        self._acc[:] = arrays["acc"]
+        self._acc = [float(v) for v in arrays["acc"]]
         np.copyto(self._snapshot, arrays["snapshot"])
         self.perm = arrays["perm"].astype(np.int64) if "perm" in arrays else None
         self.best_params = arrays["best_params"].copy() if "best_params" in arrays else None
