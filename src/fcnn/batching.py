@@ -21,26 +21,38 @@ def accuracy_kind(output: str, n_outputs: int, labels: Array | None) -> str | No
 
 
 def correct(kind: str | None, P: Array, labels: Array | None, Y: Array) -> int:
-    """Number of correctly classified rows of ``P: (B, l)``."""
+    """Number of correctly classified samples (columns) of ``P: (l, B)``."""
     if kind == "argmax":
-        return int(np.count_nonzero(P.argmax(axis=1) == labels))
+        if len(P) == 2:  # argmax of two entries, ties to the first, without np.argmax's cost
+            return int(np.count_nonzero((P[1] > P[0]) == labels))
+        return int(np.count_nonzero(P.argmax(axis=0) == labels))
     if kind == "binary":
-        return int(np.count_nonzero((P[:, 0] > 0.5) == (labels > 0)))
+        return int(np.count_nonzero((P[0] > 0.5) == (labels > 0)))
     if kind == "subset":
-        return int(np.count_nonzero(((P > 0.5) == (Y > 0.5)).all(axis=1)))
+        return int(np.count_nonzero(((P > 0.5) == (Y > 0.5)).all(axis=0)))
     return 0
 
 
 class Data:
-    """Validated features, targets, labels and sample weights, gathered into workspaces."""
+    """Validated features, targets, labels and sample weights, gathered into workspaces.
+
+    ``X: (n, n_0)`` keeps the API's layout (a batch is gathered row by row); the targets are
+    kept transposed, ``YT: (n_l, n)``, the layout of the workspaces (``Y`` is its view).
+    """
 
     def __init__(self, net: Network, X: Array, y: Array, w: Array | None) -> None:
         self.X = as_features(X, net.n_inputs, net.dtype)
-        self.Y, self.labels = as_targets(
+        Y, self.labels = as_targets(
             y, len(self.X), net.n_outputs, net.output, net.loss_name, net.dtype
         )
+        self.YT = np.ascontiguousarray(Y.T)
         self.w = None if w is None else _weights(w, len(self.X), net.dtype)
         self.kind = accuracy_kind(net.output, net.n_outputs, self.labels)
+
+    @property
+    def Y(self) -> Array:
+        """The targets ``(n, n_l)``, a view of ``YT``."""
+        return self.YT.T
 
     def __len__(self) -> int:
         return len(self.X)
@@ -50,28 +62,29 @@ def _weights(w: Array, n: int, dtype: np.dtype) -> Array:
     w = np.asarray(w, dtype=dtype)
     if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any():
         raise ValueError(f"sample_weight must be {n} finite non-negative numbers, one per sample")
-    return w.reshape(-1, 1)
+    return w
 
 
 class Batch(Workspace):
-    """A workspace plus room for the batch's targets, labels and weights."""
+    """A workspace plus room for the batch's targets ``Y: (n_l, B)``, labels and weights."""
 
     def __init__(self, net: Network, B: int, data: Data) -> None:
-        super().__init__(net.sizes, B, net.dtype)
-        self.Y = np.empty((B, net.n_outputs), net.dtype)
+        super().__init__(net, B)
+        self.Y = np.empty((net.n_outputs, B), net.dtype)
         self.labels = None if data.labels is None else np.empty(B, np.int64)
-        self.w = None if data.w is None else np.empty((B, 1), net.dtype)
+        self.w = None if data.w is None else np.empty(B, net.dtype)
 
     def gather(self, data: Data, idx: Array | None) -> None:
-        """Copy rows ``idx`` of the data (all rows when ``idx`` is None) into the batch."""
-        pairs = [(data.X, self.X), (data.Y, self.Y), (data.labels, self.labels), (data.w, self.w)]
-        for src, dst in pairs:
+        """Copy samples ``idx`` of the data (all when ``idx`` is None) into the batch."""
+        pairs = [(data.X, self.X, 0), (data.YT, self.Y, 1)]
+        pairs += [(data.labels, self.labels, 0), (data.w, self.w, 0)]
+        for src, dst, axis in pairs:
             if src is None:
                 continue
             if idx is None:
                 dst[...] = src
             else:
-                np.take(src, idx, axis=0, out=dst)
+                np.take(src, idx, axis=axis, out=dst)
 
 
 def split(data: Data, fraction: float, rng: np.random.Generator) -> tuple[Data, Data]:
@@ -87,7 +100,7 @@ def split(data: Data, fraction: float, rng: np.random.Generator) -> tuple[Data, 
     parts = []
     for idx in (np.sort(order[n_val:]), np.sort(order[:n_val])):
         part = object.__new__(Data)
-        part.X, part.Y = data.X[idx], data.Y[idx]
+        part.X, part.YT = data.X[idx], data.YT[:, idx]
         part.labels = None if data.labels is None else data.labels[idx]
         part.w = None if data.w is None else data.w[idx]
         part.kind = data.kind

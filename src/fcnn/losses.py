@@ -1,9 +1,10 @@
 """Output functions and losses: values, and gradients w.r.t. the output pre-activation.
 
-Layout is fcnn's samples x outputs: ``Z: (B, l)`` holds the output pre-activations
-``a^(l)`` (seed 002, Alg. 1 line 10) of a batch of B samples, ``P = o(Z): (B, l)`` the outputs
-``ŷ`` and ``Y: (B, l)`` the targets. Per-sample losses J_k are summed over the batch here; the
-caller applies the reduction (``mean`` multiplies by 1/B, ``sum`` by 1; seed 002 eq. 3i).
+Layout is seed 002's outputs x samples, one sample per column: ``Z: (l, B)`` holds the output
+pre-activations ``a^(l)`` (seed 002, Alg. 1 line 10) of a batch of B samples, ``P = o(Z): (l, B)``
+the outputs ``ŷ`` and ``Y: (l, B)`` the targets (the transposes of the API's ``(B, l)`` arrays).
+Per-sample losses J_k are summed over the batch here; the caller applies the reduction
+(``mean`` multiplies by 1/B, ``sum`` by 1; seed 002 eq. 3i).
 
 .. math::
 
@@ -55,30 +56,43 @@ def check(loss: str, output: str) -> None:
 
 @dataclass
 class Buffers:
-    """Scratch space for one batch size: ``t: (B, l)``, ``m`` and ``s: (B, 1)``."""
+    """Scratch space for one batch size: ``t: (l, B)``, ``m`` and ``s: (B,)``, and
+    ``ones: (l,)``, with which one BLAS call sums every column (``onesᵀ P``)."""
 
     t: Array
     m: Array
     s: Array
+    ones: Array
 
     @classmethod
     def like(cls, Z: Array) -> Buffers:
-        """Fresh buffers shaped for ``Z: (B, l)``."""
-        B = Z.shape[0]
-        return cls(np.empty_like(Z), np.empty((B, 1), Z.dtype), np.empty((B, 1), Z.dtype))
+        """Fresh buffers shaped for ``Z: (l, B)``."""
+        l, B = Z.shape
+        return cls(
+            np.empty_like(Z), np.empty(B, Z.dtype), np.empty(B, Z.dtype), np.ones(l, Z.dtype)
+        )
+
+
+def _column_max(Z: Array, out: Array) -> None:
+    """``out_k = max_i Z_ik`` for ``Z: (l, B)``: one elementwise maximum for two rows, else one
+    reduction (``np.max``'s Python wrapper costs more than the work at these sizes)."""
+    if len(Z) == 2:
+        np.maximum(Z[0], Z[1], out=out)
+    else:
+        np.maximum.reduce(Z, axis=0, out=out)
 
 
 def output_forward(output: str, Z: Array, P: Array, buf: Buffers) -> None:
-    """Write ``P = o(Z)``. For softmax, ``Z`` is shifted in place by its row max, and
-    ``buf.s`` keeps the row sums of ``exp(Z - max)`` for the loss (log-sum-exp).
+    """Write ``P = o(Z)``. For softmax, ``Z`` is shifted in place by its column max, and
+    ``buf.s`` keeps the column sums of ``exp(Z - max)`` for the loss (log-sum-exp).
 
-    Shapes: ``Z, P: (B, l)``.
+    Shapes: ``Z, P: (l, B)``.
     """
     if output == "softmax":
-        np.max(Z, axis=1, keepdims=True, out=buf.m)
+        _column_max(Z, buf.m)
         np.subtract(Z, buf.m, out=Z)  # softmax(z) = softmax(z - max z): no overflow
         np.exp(Z, out=P)
-        np.sum(P, axis=1, keepdims=True, out=buf.s)
+        np.dot(buf.ones, P, out=buf.s)  # s_k = Σ_i exp(z_ik - m_k)
         np.divide(P, buf.s, out=P)
     elif output == "sigmoid":
         np.multiply(Z, 0.5, out=P)  # sigma(z) = (1 + tanh(z/2)) / 2
@@ -90,19 +104,19 @@ def output_forward(output: str, Z: Array, P: Array, buf: Buffers) -> None:
 
 
 def _wsum(A: Array, w: Array | None) -> float:
-    """Σ over every entry of ``A: (B, n)``, each row weighted by ``w: (B, 1)`` when given."""
-    return float(A.sum() if w is None else np.vdot(w, A.sum(axis=1)))
+    """Σ over every entry of ``A: (n, B)`` (or ``(B,)``), column k weighted by ``w: (B,)``."""
+    return float(A.sum() if w is None else np.vdot(w, A.sum(axis=0) if A.ndim == 2 else A))
 
 
 def _wdot(Y: Array, Z: Array, w: Array | None) -> float:
-    """Σ_k w_k (y_k · z_k), or Σ_k y_k · z_k without weights."""
-    return float(np.vdot(Y, Z) if w is None else np.einsum("ki,ki,k->", Y, Z, w[:, 0]))
+    """Σ_k w_k (y_k · z_k), or Σ_k y_k · z_k without weights; ``y_k`` is column k."""
+    return float(np.vdot(Y, Z) if w is None else np.einsum("ik,ik,k->", Y, Z, w))
 
 
 def _cross_entropy(output: str, Z: Array, Y: Array, buf: Buffers, w: Array | None) -> float:
     """Σ_k w_k J^ce_k from the logits (after ``output_forward``)."""
     if output == "softmax":
-        # -Σ_i y_i ln softmax(z)_i = (Σ_i y_i) lse(z) - y·z, and Σ_i y_i = 1 for every row
+        # -Σ_i y_i ln softmax(z)_i = (Σ_i y_i) lse(z) - y·z, and Σ_i y_i = 1 in every column
         np.log(buf.s, out=buf.s)
         return _wsum(buf.s, w) - _wdot(Y, Z, w)
     # sigmoid: -[y ln σ(z) + (1-y) ln(1-σ(z))] = softplus(z) - y z
@@ -125,10 +139,10 @@ def value_and_delta(
 
     Call after :func:`output_forward`. The parts follow ``PARTS[loss]`` (``("mse", "ce")``
     for the composite). With ``dZ=None`` only the values are computed. Optional sample
-    weights ``w: (B, 1)`` make the sum ``Σ_k w_k J_k``.
-    Shapes: ``Z, P, Y, dZ: (B, l)``.
+    weights ``w: (B,)`` make the sum ``Σ_k w_k J_k``.
+    Shapes: ``Z, P, Y, dZ: (l, B)``, one sample per column.
     """
-    l = Z.shape[1]
+    l = Z.shape[0]
     mse = ce = 0.0
     if loss != "cross_entropy":
         # r = ŷ - y;  J^mse = (1/2l) Σ r²;  g = ∂J^mse/∂ŷ = r / l   (seed 000 eq. 5)
@@ -157,14 +171,14 @@ def value_and_delta(
 
 
 def _through_output(output: str, g: Array, P: Array, dZ: Array, buf: Buffers) -> None:
-    """Write ``dZ = (∂ŷ/∂z)ᵀ g`` row by row, for ``g = ∂J/∂ŷ``.
+    """Write ``dZ = (∂ŷ/∂z)ᵀ g`` column by column, for ``g = ∂J/∂ŷ``.
 
     softmax: the Jacobian is ``diag(s) - s sᵀ``, so ``dz = s ⊙ (g - (g·s))``.
     sigmoid: ``dz = g ⊙ ŷ(1-ŷ)``. identity: ``dz = g``.
     """
     if output == "softmax":
         np.multiply(g, P, out=dZ)
-        np.sum(dZ, axis=1, keepdims=True, out=buf.m)  # g·s per row
+        np.dot(buf.ones, dZ, out=buf.m)  # g·s per column
         np.subtract(g, buf.m, out=dZ)
         dZ *= P
     elif output == "sigmoid":

@@ -1,9 +1,10 @@
 """The fully connected network: parameters, forward (seed 002 Alg. 1), backward (Alg. 2).
 
-fcnn's arrays are samples x features: ``X: (B, n_0)``, the transpose of seed 002's ``X_{f x b}``.
-Weights keep the seeds' orientation ``W^(k): (n_k, n_{k-1})``, so in this layout Alg. 1 line 8
-``a = W h + b`` reads ``A = H Wᵀ + bᵀ`` and Alg. 2 line 4 ``∇W = g hᵀ`` reads ``dW = Gᵀ H``
-(``docs/math.md``, "Layout").
+fcnn's public arrays are samples x features: ``X: (B, n_0)``, the transpose of seed 002's
+``X_{f x b}`` (``docs/math.md`` §1.2). Weights keep the seeds' orientation
+``W^(k): (n_k, n_{k-1})``. Inside, the training workspaces keep seed 002's own layout, one
+sample per column, so Alg. 1 line 8 ``a = W h + b`` and Alg. 2 line 4 ``∇W = g hᵀ`` are
+computed as written, on contiguous blocks (``docs/performance.md``).
 
 All parameters live in ONE flat buffer, ``params``. Layer k owns the block
 ``Wb^(k) = [W^(k) | b^(k)]: (n_k, n_{k-1} + 1)``, and ``weights``/``biases`` are views into it.
@@ -33,23 +34,49 @@ REDUCTIONS = ("mean", "sum")
 class Workspace:
     """Preallocated arrays for one batch size ``B``; the training loop reuses them every step.
 
-    ``H[k]: (B, n_k + 1)`` is h^(k) with a trailing column of ones (``H[0]`` holds the input),
-    ``A[k]: (B, n_{k+1})`` is a^(k+1), ``G[k]`` is ∂J/∂a^(k+1), ``T[k]`` holds f'(a).
+    Inside a workspace the arrays follow seed 002's layout, one sample per **column**, so that
+    every line of Alg. 1 and 2 is one matrix product or one elementwise call on contiguous
+    blocks (``docs/performance.md``):
+
+    - ``X: (B, n_0)`` receives a batch as the API lays it out, one sample per row. It is a view
+      of ``inputs: (B, n_0 + 1)``, whose last column is ones, and ``H[0] = inputs.T``.
+    - ``H[k]: (n_k + 1, B)`` is h^(k) above a row of ones (the bias trick), for k >= 1.
+    - ``A[k]: (n_{k+1}, B)`` is a^(k+1), ``G[k]`` is ∂J/∂a^(k+1), ``T[k]`` holds f'(a^(k+1)).
+    - ``P: (n_l, B)`` is ŷ; ``buf`` is the loss's scratch space.
+
+    ``forward_plan`` and ``backward_plan`` bind each layer's arrays and parameter views once,
+    so a step spends no time looking them up.
     """
 
-    def __init__(self, sizes: Sequence[int], B: int, dtype: np.dtype) -> None:
+    def __init__(self, net: Network, B: int) -> None:
+        sizes, dtype = net.sizes, net.dtype
         self.B = B
-        self.H = [np.ones((B, n + 1), dtype) for n in sizes[:-1]]
-        self.A = [np.empty((B, n), dtype) for n in sizes[1:]]
-        self.G = [np.empty((B, n), dtype) for n in sizes[1:]]
-        self.T = [np.empty((B, n), dtype) for n in sizes[1:-1]]
-        self.P = np.empty((B, sizes[-1]), dtype)
+        self.inputs = np.ones((B, sizes[0] + 1), dtype)
+        self.X = self.inputs[:, :-1]
+        self.H = [self.inputs.T] + [np.ones((n + 1, B), dtype) for n in sizes[1:-1]]
+        self.A = [np.empty((n, B), dtype) for n in sizes[1:]]
+        self.G = [np.empty((n, B), dtype) for n in sizes[1:]]
+        self.T = [np.empty((n, B), dtype) for n in sizes[1:-1]]
+        self.P = np.empty((sizes[-1], B), dtype)
         self.buf = losses.Buffers.like(self.P)
-
-    @property
-    def X(self) -> Array:
-        """The input block ``H[0][:, :n_0]``, where a batch is gathered."""
-        return self.H[0][:, :-1]
+        L = len(net._Wb)
+        # (Wb, h, a, f, h_next): a = Wb [h; 1], then h_next = f(a) above the ones (last: no f)
+        self.forward_plan = [
+            (net._Wb[k], self.H[k], self.A[k])
+            + ((net._acts[k].f, self.H[k + 1][:-1]) if k < L - 1 else (None, None))
+            for k in range(L)
+        ]
+        # (g, [h; 1]ᵀ, dWb, Wᵀ, g_below, f', a_below, h_below, t), the last layer first
+        self.backward_plan = [
+            (self.G[k], self.H[k].T, net._dWb[k])
+            + (
+                (net.weights[k].T, self.G[k - 1], net._acts[k - 1].df, self.A[k - 1])
+                + (self.H[k][:-1], self.T[k - 1])
+                if k
+                else (None,) * 6
+            )
+            for k in range(L - 1, -1, -1)
+        ]
 
 
 class Network:
@@ -205,7 +232,7 @@ class Network:
         """Outputs ``ŷ = o(a^(l))`` for ``X: (n_samples, n_0)``; returns ``(n_samples, n_l)``."""
         ws = self._workspace_for(self._inputs(X))
         self._forward(ws)
-        return ws.P.copy()
+        return ws.P.T.copy()  # the workspace holds one sample per column
 
     predict_proba = forward
 
@@ -213,7 +240,7 @@ class Network:
         """Output pre-activations ``a^(l)`` (before the output function): ``(n_samples, n_l)``."""
         ws = self._workspace_for(self._inputs(X))
         self._forward(ws, output=False)
-        return ws.A[-1].copy()
+        return ws.A[-1].T.copy()
 
     def predict(self, X: Array) -> Array:
         """Class indices for softmax (argmax) and sigmoid (ŷ > 0.5) outputs; values for identity.
@@ -255,7 +282,7 @@ class Network:
 
     def l2_penalty(self, l2: float) -> float:
         """``(l2/2) Σ_k ||W^(k)||_F²`` (weights only, not biases)."""
-        w = self.params * self.weight_mask
+        w = np.multiply(self.params, self.weight_mask, out=self._scratch)
         return 0.5 * l2 * float(np.vdot(w, w))
 
     def fit(self, X: Array, y: Array, **kwargs: Any):
@@ -269,12 +296,13 @@ class Network:
         return as_features(X, self.n_inputs, self.dtype)
 
     def _batch(self, X: Array, y: Array) -> tuple[Workspace, Array]:
+        """A workspace holding ``X``, and the targets transposed to ``(n_l, n_samples)``."""
         X = self._inputs(X)
         Y, _ = as_targets(y, len(X), self.n_outputs, self.output, self.loss_name, self.dtype)
-        return self._workspace_for(X), Y
+        return self._workspace_for(X), Y.T
 
     def _workspace_for(self, X: Array) -> Workspace:
-        ws = Workspace(self.sizes, len(X), self.dtype)
+        ws = Workspace(self, len(X))
         ws.X[...] = X
         return ws
 
@@ -284,34 +312,36 @@ class Network:
     # ------------------------------------------------------------------ fast path
     def _forward(self, ws: Workspace, output: bool = True) -> None:
         """Seed 002, Alg. 1 on the batch in ``ws.H[0]``; leaves ``ŷ`` in ``ws.P``."""
-        L = len(self._Wb)
-        for k, Wb in enumerate(self._Wb):
-            # Alg. 1 lines 8/10: a^(k) = W^(k) h^(k-1) + b^(k), as [H 1] @ [W | b]ᵀ
-            np.matmul(ws.H[k], Wb.T, out=ws.A[k])
-            if k < L - 1:
-                # line 9: h^(k) = f(a^(k)), written beside the column of ones
-                self._acts[k].f(ws.A[k], out=ws.H[k + 1][:, :-1])
+        dot = np.dot  # BLAS on the arrays as they lie; cheaper to call than np.matmul
+        for Wb, h, a, f, h_next in ws.forward_plan:
+            # Alg. 1 lines 8/10: a^(k) = W^(k) h^(k-1) + b^(k) = [W | b] [h; 1]
+            dot(Wb, h, out=a)
+            if f is not None:
+                # line 9: h^(k) = f(a^(k)), written above the row of ones
+                f(a, out=h_next)
         if output:
             losses.output_forward(self.output, ws.A[-1], ws.P, ws.buf)
 
     def _backward(self, ws: Workspace) -> None:
         """Seed 002, Alg. 2, from ``ws.G[-1] = ∂J/∂a^(l)``; fills the flat ``grad`` buffer."""
-        for k in range(len(self._Wb) - 1, -1, -1):
-            # lines 3-4 / 9-10: [∇W | ∇b] = g [h^(k-1); 1]ᵀ, here Gᵀ [H 1]
-            np.matmul(ws.G[k].T, ws.H[k], out=self._dWb[k])
-            if k:
-                # lines 5/11: g <- W^(k)ᵀ g, here G W
-                np.matmul(ws.G[k], self.weights[k], out=ws.G[k - 1])
+        dot = np.dot
+        for g, hT, dWb, WT, g_below, df, a, h, t in ws.backward_plan:
+            # lines 3-4 / 9-10: [∇W | ∇b] = g [h^(k-1); 1]ᵀ
+            dot(g, hT, out=dWb)
+            if WT is not None:  # not for the first layer: nothing needs ∂J/∂x
+                # lines 5/11: g <- W^(k)ᵀ g
+                dot(WT, g, out=g_below)
                 # line 7: g <- g ⊙ f'(a^(k-1))
-                self._acts[k - 1].df(ws.A[k - 1], ws.H[k][:, :-1], out=ws.T[k - 1])
-                ws.G[k - 1] *= ws.T[k - 1]
+                df(a, h, out=t)
+                g_below *= t
 
     def _step(
         self, ws: Workspace, Y: Array, l2: float = 0.0, w: Array | None = None
     ) -> tuple[float, ...]:
         """Forward, loss and backward on the batch in ``ws``; returns the reduced loss parts
         (plus the L2 penalty as the last item when ``l2 > 0``) and fills ``grad``.
-        ``w: (B, 1)`` weights the samples' losses (``J = scale · Σ_k w_k J_k``)."""
+        ``Y: (n_l, B)`` holds the targets column by column; ``w: (B,)`` weights the samples'
+        losses (``J = scale · Σ_k w_k J_k``)."""
         self._forward(ws)
         scale = self._scale(ws.B)
         parts = losses.value_and_delta(
@@ -321,10 +351,10 @@ class Network:
         parts = tuple(v * scale for v in parts)
         if l2:
             # ∂/∂W of (l2/2)||W||² is l2 W; biases are not penalised
-            np.multiply(self.params, self.weight_mask, out=self._scratch)
+            penalty = self.l2_penalty(l2)  # leaves the masked weights in _scratch
             self._scratch *= l2
             self.grad += self._scratch
-            parts += (self.l2_penalty(l2),)
+            parts += (penalty,)
         return parts
 
 

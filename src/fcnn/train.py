@@ -126,7 +126,7 @@ class Trainer:
             self._val_ws = Batch(net, len(val), val)
             self._val_ws.gather(val, None)
         self._snapshot = net.params.copy()
-        self._zeros = np.zeros_like(net.params)  # for the cheap finiteness test, _finite
+        self._isfinite = np.empty(net.params.shape, bool)  # scratch of _finite
         if record_params:
             self.history.params.append(net.params.copy())
 
@@ -264,9 +264,9 @@ class Trainer:
             h.val_accuracy.append(correct(val.kind, ws.P, ws.labels, ws.Y) / ws.B)
 
     def _finite(self, params: Array) -> bool:
-        """Whether every parameter is finite, in one BLAS call: ``params · 0`` is NaN exactly
-        when some entry is inf or NaN (inf · 0 = NaN), and 0 otherwise."""
-        return not math.isnan(np.dot(params, self._zeros))
+        """Whether every parameter is finite: ``isfinite`` into a preallocated mask, counted by
+        ``count_nonzero`` (a third of the time of ``np.isfinite(params).all()``)."""
+        return np.count_nonzero(np.isfinite(params, out=self._isfinite)) == params.size
 
     def _early_stopping(self) -> None:
         h, monitor = self.history, self.monitor
