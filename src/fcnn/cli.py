@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, config
+from . import __version__, config, metrics
 from .datasets import DATASETS, Dataset, load_file
 from .errors import DivergenceError, FCNNError
 from .gradcheck import gradcheck
@@ -438,19 +438,20 @@ def _evaluate(args: argparse.Namespace) -> int:
         y = _class_indices(net, ds)
         labels = _class_names(net)
         pred = np.asarray(net.predict(X)).astype(np.int64)
-        hits = int(np.count_nonzero(pred == y))
+        counts = metrics.confusion_matrix(y, pred, len(labels))
+        hits = int(np.trace(counts))
         print(f"samples   {len(y)}")
         print(f"loss      {net.loss(X, y):.6g}")
-        print(f"accuracy  {hits / len(y):.4f} ({hits}/{len(y)})")
+        print(f"accuracy  {metrics.accuracy(y, pred):.4f} ({hits}/{len(y)})")
         print("confusion matrix (rows: true class, columns: predicted class)")
-        print(_table(labels, _confusion(y, pred, len(labels))))
+        print(_table(labels, counts))
     else:
         Y = _target_values(ds).reshape(len(X), -1)
         P = net.forward(X)
         print(f"samples   {len(Y)}")
         print(f"loss      {net.loss(X, Y):.6g}")
-        print(f"mse       {float(np.mean((P - Y) ** 2)):.6g}")
-        print(f"r2        {_r2(Y, P):.4f}")
+        print(f"mse       {metrics.mse(Y, P):.6g}")
+        print(f"r2        {metrics.r2(Y, P):.4f}")
     return OK
 
 
@@ -600,18 +601,6 @@ def _class_indices(net: Network, ds: Dataset) -> np.ndarray:
         )
     lookup = np.array([index[str(c)] for c in ds.classes], dtype=np.int64)
     return lookup[ds.y]
-
-
-def _confusion(y: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
-    """counts[i, j]: samples of true class i predicted as class j, (k, k)."""
-    return np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
-
-
-def _r2(Y: np.ndarray, P: np.ndarray) -> float:
-    """Coefficient of determination 1 - SS_res / SS_tot, averaged over the outputs."""
-    ss_res = ((Y - P) ** 2).sum(axis=0)
-    ss_tot = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
-    return float(np.mean(1 - ss_res / np.where(ss_tot > 0, ss_tot, 1.0)))
 
 
 def _table(labels: list[str], counts: np.ndarray) -> str:
