@@ -368,6 +368,7 @@ BAD_INPUTS = [
     (["predict", "{d}/x.safetensors", "--data", "{d}/ok.csv"], "required: --out"),
     (["gradcheck", "--eps", "0"], "a step > 0"),
     (["gradcheck", "--dtype", "float16"], "network.dtype = 'float16' is unknown"),
+    (["gradcheck", "--layers", "3,4,2"], "starts with 3 inputs but the data have 2 features"),
 ]
 
 

@@ -141,6 +141,29 @@ def test_regression_history_has_no_accuracy_column_and_auto_layers_fit_the_file(
     assert fcnn.load(tmp_path / "run" / "model.safetensors").classes is None
 
 
+def test_prepare_fills_auto_layers_from_the_data_and_makes_the_data_file_absolute(
+    tmp_path, monkeypatch
+):
+    spirals = {"data": {"dataset": "spirals"}, "network": {"layers": ["auto", 4, "auto"]}}
+    cfg, ds = runs.prepare(spirals)
+    assert cfg["network"]["layers"] == [2, 4, 3]  # 2 features, 3 spiral arms
+    assert ds.X.shape[1] == 2 and ds.classes == [0, 1, 2]
+    sigmoid = {**spirals, "data": {"options": {"n_samples": 20}}}
+    sigmoid["network"] = {"layers": ["auto", 4, "auto"], "output": "sigmoid"}
+    assert runs.prepare(sigmoid)[0]["network"]["layers"] == [2, 4, 1]  # one unit, two classes
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "d.csv", [[0.0, 1.0], [1.0, 0.0]], ["u", "v"])
+    cfg, ds = runs.prepare({"data": {"file": "d.csv"}, "network": {"layers": ["auto", 3, 2]}})
+    assert cfg["data"]["file"] == str(tmp_path / "d.csv") and ds.classes == ["u", "v"]
+
+
+def test_prepare_refuses_layers_that_do_not_fit_the_data():
+    with pytest.raises(ValueError, match="starts with 3 inputs but the data have 2 features"):
+        runs.prepare({"network": {"layers": [3, 4, 2]}})
+    with pytest.raises(ValueError, match="ends with 5 outputs but the data have 2 classes"):
+        runs.prepare({"network": {"layers": [2, 4, 5]}})
+
+
 def test_refuses_a_non_empty_folder_without_force_and_force_replaces_only_run_files(tmp_path):
     out = tmp_path / "run"
     run(config(), out)

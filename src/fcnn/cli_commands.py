@@ -84,13 +84,6 @@ def _default_out() -> Path:
     return out
 
 
-def _with_layers(cfg: dict[str, Any], ds: Dataset) -> dict[str, Any]:
-    """``cfg`` with ``auto`` layer widths replaced by the data's feature and output counts."""
-    k = 1 if ds.classes is None else len(ds.classes)
-    n_out = 1 if k == 2 and cfg["network"]["output"] == "sigmoid" else k
-    return config.fill_layers(cfg, ds.X.shape[1], n_out)
-
-
 def _summary(result: Any) -> str:
     s, h = result.summary, result.history
     rows = [("epochs", f"{s.get('epochs', len(h))} in {s.get('seconds', 0.0):.2f} s")]
@@ -184,11 +177,9 @@ def gradcheck(args: argparse.Namespace) -> int:
             f"--batch {args.batch} --eps {args.eps} --tolerance {args.tolerance}: give a batch "
             ">= 1, a step > 0 and a tolerance >= 0"
         )
-    cfg = config.resolve(args.config, _overrides(args))
-    ds = runs.load_data(cfg)
-    cfg = _with_layers(cfg, ds)
+    cfg, ds = runs.prepare(config.resolve(args.config, _overrides(args)))
     net = Network(**config.network_kwargs(cfg))
-    X = _check_width(net, ds.X, cfg["data"]["file"] or cfg["data"]["dataset"])
+    X = ds.X
     if cfg["data"]["standardize"]:
         X = standardize(X, *fit_standardize(X))
     rng = np.random.default_rng(cfg["training"]["seed"])

@@ -146,8 +146,13 @@ def _check_layers(cfg: dict[str, Any], ds: Dataset) -> dict[str, Any]:
     return cfg
 
 
-def _prepare(cfg: dict[str, Any]) -> tuple[dict[str, Any], Dataset]:
-    """The validated config, its layers filled and its data file made absolute, and the data."""
+def prepare(cfg: dict[str, Any]) -> tuple[dict[str, Any], Dataset]:
+    """``(cfg, dataset)``: the config validated, its data file made absolute and its ``"auto"``
+    layer widths filled from the data, and the data it names (:func:`load_data`).
+
+    What ``fcnn train`` and ``fcnn gradcheck`` build a network from. Raises ``ValueError`` when
+    the first layer is not the data's feature count or the last does not fit the targets.
+    """
     cfg = config.validate(cfg)
     if cfg["data"]["file"]:
         cfg["data"]["file"] = str(Path(cfg["data"]["file"]).resolve())
@@ -363,7 +368,7 @@ def start_run(
     """
     out = Path(out)
     _claim(out, force)
-    cfg, ds = _prepare(cfg)
+    cfg, ds = prepare(cfg)
     _make_folder(out)
     files = [_write_config(out, cfg)]
     return _train(
@@ -410,7 +415,7 @@ def resume_run(
             f"{out / MODEL}; nothing to resume. Train longer with --epochs N (N > "
             f"{cfg['training']['epochs']}), or start a new run"
         )
-    cfg, ds = _prepare(cfg)
+    cfg, ds = prepare(cfg)
     if _data_sha256(ds) != meta["data_sha256"]:
         raise ValueError(
             f"the data of the run in {out} have changed since its checkpoint (the "
