@@ -1,4 +1,5 @@
-"""Tests of fcnn.datasets (teaching sets) and fcnn.data_io (user files, split, standardisation).
+"""Tests of fcnn.datasets (teaching sets), fcnn.data_io (user files) and fcnn.preprocessing
+(labels, split, standardisation), all imported through fcnn.datasets, which re-exports them.
 
 Expected values come from the generators' definitions (radii, quadrants, the Gaussian
 parameters), from files written here by hand, or from counting.

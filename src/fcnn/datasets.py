@@ -6,23 +6,20 @@ except ``digits`` and d-dimensional ``gaussians``) and ``y: (n_samples,)`` int64
 ``train_test_split`` or the trainer. Randomness comes only from ``seed`` (an int or a
 ``numpy.random.Generator``); the global ``np.random`` is never touched.
 
-Loaders for the user's own files, the split and standardisation live in ``fcnn.data_io`` and
-are re-exported here, so ``fcnn.datasets`` is the one place to import data from.
+Loaders for the user's own files (``fcnn.data_io``), label encoding, the split and
+standardisation (``fcnn.preprocessing``) are re-exported here, so ``fcnn.datasets`` is the one
+place to import data from.
 """
 
 from collections.abc import Callable
 
 import numpy as np
 
-from fcnn.data_io import (
-    Dataset,
+from fcnn.data_io import Dataset, load_csv, load_file, load_npy, load_npz
+from fcnn.preprocessing import (
     decode_labels,
     encode_labels,
     fit_standardize,
-    load_csv,
-    load_file,
-    load_npy,
-    load_npz,
     require_two_classes,
     standardize,
     train_test_split,
