@@ -130,3 +130,129 @@ def test_finiteness_test_by_count_equals_isfinite(dtype, bad, where):
     assert trainer._finite(params)
     params[where] = bad
     assert not trainer._finite(params)
+
+
+# ------------------------------------------------------------------ the fused softmax-CE
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("l", [2, 3, 10])
+@pytest.mark.parametrize("scale", [1.0, 1 / 7])
+def test_fused_softmax_cross_entropy_is_bit_identical_to_the_general_path(dtype, l, scale):
+    rng = np.random.default_rng(l)
+    Z = (rng.normal(size=(l, 7)) * 5).astype(dtype)
+    Y = one_hot(rng.integers(0, l, 7), l).T.astype(dtype)
+    general = [Z.copy(), np.empty_like(Z), np.empty_like(Z)]
+    buf = losses.Buffers.like(Z)
+    losses.output_forward("softmax", general[0], general[1], buf)
+    (ce,) = losses.value_and_delta(
+        "cross_entropy", "softmax", general[0], general[1], Y, general[2], scale, buf
+    )
+    fused = [Z.copy(), np.empty_like(Z), np.empty_like(Z)]
+    value = losses.softmax_cross_entropy(*fused[:2], Y, fused[2], scale, losses.Buffers.like(Z))
+    assert value == ce
+    for a, b in zip(fused, general, strict=True):
+        assert np.array_equal(a, b)
+
+
+# ----------------------------------------------------------- the full-batch training loop
+def _both_loops(monkeypatch, make, **fit):
+    """(trainer, history or error) from the full-batch fast loop and from the general loop."""
+    out, used = [], []
+    for fast in (True, False):
+        trainer = make(**fit)
+        loop = trainer._full_batch_epochs
+
+        def spy(bar, loop=loop, fast=fast):
+            used.append(fast)
+            if fast:
+                loop(bar)
+
+        monkeypatch.setattr(trainer, "_full_batch_epochs", spy)
+        try:
+            out.append((trainer, trainer.run()))
+        except fcnn.DivergenceError as err:
+            out.append((trainer, (err.epoch, err.step)))
+    assert used[:2] == [True, False]  # the fast loop did run, and then did not
+    return out
+
+
+def _assert_same_run(a, b):
+    (ta, ha), (tb, hb) = a, b
+    if isinstance(ha, tuple):
+        assert ha == hb
+    else:
+        for field in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "step_loss"):
+            assert getattr(ha, field) == getattr(hb, field), field
+        assert ha.parts == hb.parts and ha.val_parts == hb.val_parts
+        assert (ha.best_epoch, ha.stopped_early) == (hb.best_epoch, hb.stopped_early)
+    arrays_a, meta_a = ta.state_dict()
+    arrays_b, meta_b = tb.state_dict()
+    assert meta_a == meta_b
+    assert arrays_a.keys() == arrays_b.keys()
+    for key in arrays_a:
+        assert np.array_equal(arrays_a[key], arrays_b[key], equal_nan=True), key
+
+
+class _Hooks(fcnn.Callback):
+    def __init__(self):
+        self.calls = []
+
+    def on_step_end(self, trainer):
+        self.calls.append(("step", trainer.step, trainer.pos, float(trainer.net.params[0])))
+
+    def on_epoch_end(self, trainer):
+        self.calls.append(("epoch", trainer.epoch, trainer.pos, trainer.history.loss[-1]))
+        if trainer.epoch == 7:
+            trainer.request_stop()
+
+
+FULL_BATCH_CASES = {
+    "plain gd": dict(),
+    "float32": dict(dtype="float32"),
+    "l2 and sample weights": dict(l2=0.01, sample_weight=np.linspace(0.5, 2, 60)),
+    "validation and early stopping": dict(val_split=0.25, early_stopping=True, patience=2, lr=3.0),
+    "accuracy monitor": dict(monitor="accuracy"),
+    "adaptive schedule and momentum": dict(schedule="adaptive", optimizer="momentum"),
+    "adam, invscaling": dict(optimizer="adam", schedule="invscaling", lr=0.05),
+    "mse on sigmoid": dict(output="sigmoid", loss="mse"),
+    "mse+ce on softmax, sum": dict(loss="mse+ce", reduction="sum"),
+    "divergence": dict(lr=1e300),
+}
+
+
+@pytest.mark.parametrize("case", list(FULL_BATCH_CASES))
+def test_full_batch_fast_loop_is_bit_identical_to_the_general_loop(monkeypatch, case):
+    kw = dict(FULL_BATCH_CASES[case])
+    net_kw = {k: kw.pop(k) for k in ("dtype", "output", "loss", "reduction") if k in kw}
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=60) > 0).astype(int)
+    if net_kw.get("output") == "sigmoid":
+        y = y.reshape(-1, 1)
+    sizes = [3, 5, 1 if net_kw.get("output") == "sigmoid" else 2]
+
+    def make(**fit):
+        net = fcnn.Network(sizes, seed=1, **net_kw)
+        return Trainer(net, X, y, epochs=12, **{"lr": 0.5, **fit})
+
+    _assert_same_run(*_both_loops(monkeypatch, make, **kw))
+
+
+def test_full_batch_fast_loop_calls_hooks_and_stops_and_resumes_like_the_general_loop(
+    monkeypatch,
+):
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(40, 2)), rng.integers(0, 2, 40)
+    hooks = []
+
+    def make():
+        hooks.append(_Hooks())
+        net = fcnn.Network([2, 3, 2], seed=2)
+        return Trainer(net, X, y, epochs=10, lr=0.3, callbacks=[hooks[-1]])
+
+    runs = _both_loops(monkeypatch, make)
+    assert hooks[0].calls == hooks[1].calls
+    assert runs[0][0].epoch == 7  # stopped by the hook
+    for trainer, _ in runs:
+        trainer.run()  # resumes to the end: the fast loop again, or the general loop again
+    _assert_same_run(*[(t, t.history) for t, _ in runs])
+    assert hooks[0].calls == hooks[1].calls

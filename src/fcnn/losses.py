@@ -56,20 +56,22 @@ def check(loss: str, output: str) -> None:
 
 @dataclass
 class Buffers:
-    """Scratch space for one batch size: ``t: (l, B)``, ``m`` and ``s: (B,)``, and
-    ``ones: (l,)``, with which one BLAS call sums every column (``onesᵀ P``)."""
+    """Scratch space for one batch size: ``t: (l, B)``, ``m`` and ``s: (B,)``, and two vectors
+    of ones, ``ones_out: (l,)`` and ``ones_batch: (B,)``: a dot product with one of them sums
+    the columns of an ``(l, B)`` array, or a ``(B,)`` vector, in one BLAS call."""
 
     t: Array
     m: Array
     s: Array
-    ones: Array
+    ones_out: Array
+    ones_batch: Array
 
     @classmethod
     def like(cls, Z: Array) -> Buffers:
         """Fresh buffers shaped for ``Z: (l, B)``."""
-        l, B = Z.shape
+        (l, B), dt = Z.shape, Z.dtype
         return cls(
-            np.empty_like(Z), np.empty(B, Z.dtype), np.empty(B, Z.dtype), np.ones(l, Z.dtype)
+            np.empty_like(Z), np.empty(B, dt), np.empty(B, dt), np.ones(l, dt), np.ones(B, dt)
         )
 
 
@@ -82,6 +84,14 @@ def _column_max(Z: Array, out: Array) -> None:
         np.maximum.reduce(Z, axis=0, out=out)
 
 
+def _softmax(Z: Array, P: Array, buf: Buffers) -> None:
+    _column_max(Z, buf.m)
+    np.subtract(Z, buf.m, out=Z)  # softmax(z) = softmax(z - max z): no overflow
+    np.exp(Z, out=P)
+    np.dot(buf.ones_out, P, out=buf.s)  # s_k = Σ_i exp(z_ik - m_k)
+    np.divide(P, buf.s, out=P)
+
+
 def output_forward(output: str, Z: Array, P: Array, buf: Buffers) -> None:
     """Write ``P = o(Z)``. For softmax, ``Z`` is shifted in place by its column max, and
     ``buf.s`` keeps the column sums of ``exp(Z - max)`` for the loss (log-sum-exp).
@@ -89,11 +99,7 @@ def output_forward(output: str, Z: Array, P: Array, buf: Buffers) -> None:
     Shapes: ``Z, P: (l, B)``.
     """
     if output == "softmax":
-        _column_max(Z, buf.m)
-        np.subtract(Z, buf.m, out=Z)  # softmax(z) = softmax(z - max z): no overflow
-        np.exp(Z, out=P)
-        np.dot(buf.ones, P, out=buf.s)  # s_k = Σ_i exp(z_ik - m_k)
-        np.divide(P, buf.s, out=P)
+        _softmax(Z, P, buf)
     elif output == "sigmoid":
         np.multiply(Z, 0.5, out=P)  # sigma(z) = (1 + tanh(z/2)) / 2
         np.tanh(P, out=P)
@@ -113,15 +119,36 @@ def _wdot(Y: Array, Z: Array, w: Array | None) -> float:
     return float(np.vdot(Y, Z) if w is None else np.einsum("ik,ik,k->", Y, Z, w))
 
 
+def _softmax_cross_entropy(Z: Array, Y: Array, buf: Buffers, w: Array | None) -> float:
+    """Σ_k w_k J^ce_k after :func:`_softmax`, which left ``Z`` shifted and the sums in ``buf.s``."""
+    # -Σ_i y_i ln softmax(z)_i = (Σ_i y_i) lse(z) - y·z, and Σ_i y_i = 1 in every column
+    np.log(buf.s, out=buf.s)
+    lse = np.vdot(buf.ones_batch if w is None else w, buf.s)  # Σ_k w_k ln s_k
+    return float(lse) - _wdot(Y, Z, w)
+
+
 def _cross_entropy(output: str, Z: Array, Y: Array, buf: Buffers, w: Array | None) -> float:
     """Σ_k w_k J^ce_k from the logits (after ``output_forward``)."""
     if output == "softmax":
-        # -Σ_i y_i ln softmax(z)_i = (Σ_i y_i) lse(z) - y·z, and Σ_i y_i = 1 in every column
-        np.log(buf.s, out=buf.s)
-        return _wsum(buf.s, w) - _wdot(Y, Z, w)
+        return _softmax_cross_entropy(Z, Y, buf, w)
     # sigmoid: -[y ln σ(z) + (1-y) ln(1-σ(z))] = softplus(z) - y z
     np.logaddexp(0, Z, out=buf.t)
     return _wsum(buf.t, w) - _wdot(Y, Z, w)
+
+
+def softmax_cross_entropy(
+    Z: Array, P: Array, Y: Array, dZ: Array, scale: float, buf: Buffers
+) -> float:
+    """``output_forward("softmax", ...)`` then ``value_and_delta("cross_entropy", "softmax",
+    ...)`` for an unweighted batch, without their dispatch: the same helpers in the same order,
+    so the results are bit-identical (``tests/test_fastpath.py``). Returns Σ_k J^ce_k.
+    Shapes: ``Z, P, Y, dZ: (l, B)``."""
+    _softmax(Z, P, buf)
+    ce = _softmax_cross_entropy(Z, Y, buf, None)
+    np.subtract(P, Y, out=dZ)  # ∂J^ce/∂z = ŷ - y  (seed 000 eq. 11, seed 002 eq. 14)
+    if scale != 1.0:
+        dZ *= scale
+    return ce
 
 
 def value_and_delta(
@@ -178,7 +205,7 @@ def _through_output(output: str, g: Array, P: Array, dZ: Array, buf: Buffers) ->
     """
     if output == "softmax":
         np.multiply(g, P, out=dZ)
-        np.dot(buf.ones, dZ, out=buf.m)  # g·s per column
+        np.dot(buf.ones_out, dZ, out=buf.m)  # g·s per column
         np.subtract(g, buf.m, out=dZ)
         dZ *= P
     elif output == "sigmoid":

@@ -122,6 +122,7 @@ class Network:
                 "use output='sigmoid' for a single-output classifier"
             )
         self.output, self.loss_name = output, loss
+        self._softmax_ce = (output, loss) == ("softmax", "cross_entropy")  # fused in _step
         if reduction not in REDUCTIONS:
             raise ValueError(f"unknown reduction {reduction!r}; choose 'mean' or 'sum'")
         self.reduction = reduction
@@ -342,13 +343,18 @@ class Network:
         (plus the L2 penalty as the last item when ``l2 > 0``) and fills ``grad``.
         ``Y: (n_l, B)`` holds the targets column by column; ``w: (B,)`` weights the samples'
         losses (``J = scale · Σ_k w_k J_k``)."""
-        self._forward(ws)
         scale = self._scale(ws.B)
-        parts = losses.value_and_delta(
-            self.loss_name, self.output, ws.A[-1], ws.P, Y, ws.G[-1], scale, ws.buf, w
-        )
+        if self._softmax_ce and w is None:
+            self._forward(ws, output=False)
+            ce = losses.softmax_cross_entropy(ws.A[-1], ws.P, Y, ws.G[-1], scale, ws.buf)
+            parts = (ce * scale,)
+        else:
+            self._forward(ws)
+            parts = losses.value_and_delta(
+                self.loss_name, self.output, ws.A[-1], ws.P, Y, ws.G[-1], scale, ws.buf, w
+            )
+            parts = tuple(v * scale for v in parts)
         self._backward(ws)
-        parts = tuple(v * scale for v in parts)
         if l2:
             # ∂/∂W of (l2/2)||W||² is l2 W; biases are not penalised
             penalty = self.l2_penalty(l2)  # leaves the masked weights in _scratch
