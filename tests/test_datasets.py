@@ -430,6 +430,80 @@ def test_npz_features_with_nan_name_the_cell(tmp_path):
         load_npz(tmp_path / "d.npz")
 
 
+# --- load_features: the data a trained model predicts on -------------------------------------
+
+
+FEATURES = np.array([[0.5, -1.25], [2.0, 3.0], [4.5, 5.0]])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n0.5,-1.25\n2,3\n4.5,5\n",  # features only, with a header
+        "a,b,y\n0.5,-1.25,cat\n2,3,dog\n4.5,5,cat\n",  # a text target last, unread
+        "0.5,-1.25\n2,3\n4.5,5\n",  # no header
+    ],
+)
+def test_load_features_reads_a_csv_with_or_without_the_target_column(tmp_path, text):
+    X, names = datasets.load_features(write(tmp_path, "d.csv", text), 2)
+    np.testing.assert_array_equal(X, FEATURES)
+    assert X.dtype == np.float64
+    assert names == (["a", "b"] if text[0] == "a" else ["x0", "x1"])
+
+
+def test_load_features_drops_a_named_target_column_wherever_it_stands(tmp_path):
+    path = write(tmp_path, "d.csv", "a,label,b\n0.5,,-1.25\n2,x,3\n4.5,y,5\n")
+    X, names = datasets.load_features(path, 2, target="label")  # an empty label is fine
+    np.testing.assert_array_equal(X, FEATURES)
+    assert names == ["a", "b"]
+    X, _ = datasets.load_features(path, 2, target=1)
+    np.testing.assert_array_equal(X, FEATURES)
+
+
+def test_load_features_reads_a_single_feature_column(tmp_path):
+    # load_file needs a target column beside the features; a model of one input does not
+    X, names = datasets.load_features(write(tmp_path, "d.csv", "t\n1.5\n-2\n"), 1)
+    assert X.tolist() == [[1.5], [-2.0]] and names == ["t"]
+
+
+def test_load_features_reads_npy_with_or_without_the_target_and_npz_features(tmp_path):
+    np.save(tmp_path / "f.npy", FEATURES)
+    np.save(tmp_path / "t.npy", np.column_stack([FEATURES, [1, 0, 1]]))
+    np.savez(tmp_path / "d.npz", X=FEATURES, y=np.array(["b", "a", "b"]))
+    np.savez(tmp_path / "x.npz", data=FEATURES)
+    for name in ("f.npy", "t.npy", "d.npz", "x.npz"):
+        X, names = datasets.load_features(tmp_path / name, 2)
+        np.testing.assert_array_equal(X, FEATURES)
+        assert names == ["x0", "x1"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "target", "match"),
+    [
+        ("d.csv", "a,b,c,d,y\n1,2,3,4,0\n", None, "has 5 columns but the model takes 2 features"),
+        ("d.csv", "a,b\n1,2\n", "b", "has 2 columns but the model takes 2 features"),
+        ("d.csv", "a,b,y\n1,2,0\n", "z", "has no target column 'z'"),
+        ("d.csv", "a,b,y\n1,abc,0\n", None, "row 2, column 'b': 'abc'"),
+        ("d.xlsx", "1,2\n", None, "unknown extension"),
+    ],
+)
+def test_load_features_refuses_files_that_do_not_fit(tmp_path, name, text, target, match):
+    with pytest.raises(ValueError, match=match):
+        datasets.load_features(write(tmp_path, name, text), 2, target)
+
+
+def test_load_features_refuses_arrays_of_another_width(tmp_path):
+    np.save(tmp_path / "d.npy", np.ones((3, 4)))
+    with pytest.raises(ValueError, match="has 4 columns but the model takes 2"):
+        datasets.load_features(tmp_path / "d.npy", 2)
+    np.savez(tmp_path / "d.npz", X=np.ones((3, 3)))  # an archive's X has no target column
+    with pytest.raises(ValueError, match="has 3 columns but the model takes 2"):
+        datasets.load_features(tmp_path / "d.npz", 2)
+    np.savez(tmp_path / "e.npz", features=np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"holds the arrays \['features'\]"):
+        datasets.load_features(tmp_path / "e.npz", 2)
+
+
 # --- labels ----------------------------------------------------------------------------------
 
 

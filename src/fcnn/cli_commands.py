@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import config, metrics, runs
-from .datasets import Dataset, fit_standardize, load_file, standardize
+from .datasets import Dataset, fit_standardize, load_features, standardize
 from .gradcheck import gradcheck as check_gradients
 from .io import atomic_write_text, load
 from .network import Network
@@ -145,7 +145,7 @@ def predict(args: argparse.Namespace) -> int:
         raise FileExistsError(
             f"{out} exists; pass --force to overwrite it, or choose another --out"
         )
-    X = net.standardize(_prediction_features(net, args.data, args.target))
+    X = net.standardize(load_features(args.data, net.n_inputs, args.target)[0])
     P = net.forward(X)
     text = _stringio.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -223,27 +223,13 @@ def _evaluation_data(args: argparse.Namespace) -> Dataset:
     return runs.load_data(config.resolve(run_config))
 
 
-def _prediction_features(net: Network, path: str, target: str | None) -> np.ndarray:
-    """X: (n_samples, n_inputs) from ``path``: with a target column, or of features only."""
-    ds = load_file(path, target)
-    n = ds.X.shape[1]
-    if n == net.n_inputs:
-        return ds.X
-    if n + 1 == net.n_inputs and target is None:  # no target column: the last is a feature
-        return np.column_stack([ds.X, _target_values(ds, f"{path}: column {ds.target_name!r}")])
-    raise ValueError(
-        f"{path} has {n + 1} columns but the model takes {net.n_inputs} features; give a file "
-        f"of {net.n_inputs} feature columns, with or without a target column"
-    )
-
-
-def _target_values(ds: Dataset, where: str = "the target column") -> np.ndarray:
-    """The target column as numbers: (n_samples,) or the (n_samples, k) targets of a file."""
+def _target_values(ds: Dataset) -> np.ndarray:
+    """The target column as numbers: (n_samples,)."""
     if ds.classes is None:
         return ds.y.astype(np.float64)
     values = np.asarray(ds.classes)[ds.y]
     if values.dtype.kind not in "iuf":
-        raise ValueError(f"{where} holds text ({values[0]!r}); it must hold numbers")
+        raise ValueError(f"the target column holds text ({values[0]!r}); it must hold numbers")
     return values.astype(np.float64)
 
 

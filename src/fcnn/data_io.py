@@ -16,6 +16,7 @@ import numpy as np
 
 from fcnn.preprocessing import encode_labels, finite_features
 
+_DELIMITERS = {".csv": None, ".txt": None, ".tsv": "\t"}  # None: sniffed
 _X_KEYS = ("X", "x", "data")
 _Y_KEYS = ("y", "target", "labels")
 
@@ -47,16 +48,59 @@ def load_file(path: str | Path, target: str | int | None = None) -> Dataset:
     of the label array); by default the last column, or the array ``y``.
     """
     path = _existing(path)
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        return load_csv(path, target, delimiter="\t" if suffix == ".tsv" else None)
+    suffix = _suffix(path)
     if suffix == ".npy":
         return load_npy(path, target)
     if suffix == ".npz":
         return load_npz(path, target)
-    raise ValueError(
-        f"cannot read {path}: unknown extension {suffix!r}; use .csv, .tsv, .txt, .npy or .npz"
-    )
+    return load_csv(path, target, delimiter=_DELIMITERS[suffix])
+
+
+def load_features(
+    path: str | Path, n_features: int, target: str | int | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Read the features of ``path`` (by its extension, as :func:`load_file`), with or without
+    a target column: the data a trained model predicts on.
+
+    A CSV or .npy file holds ``n_features`` columns, or one more: the target, which is dropped
+    unread. That column is ``target`` (a name or an index, as in :func:`load_csv`) when given,
+    else the last. An .npz archive holds the features under ``X`` (or ``x``, ``data``); any
+    labels beside them are ignored.
+
+    Args:
+        path: the file.
+        n_features: how many features the model takes.
+        target: the column to drop; by default none, or the last when the file has
+            ``n_features + 1`` columns.
+
+    Returns:
+        X: (n_samples, n_features) float64 and the n_features column names (``x0``, ``x1``,
+        ... where the file has none). ``ValueError`` when the columns fit neither case.
+    """
+    path = _existing(path)
+    suffix = _suffix(path)
+    if suffix == ".npz":
+        arrays = _np_archive(path)
+        x_key = next((k for k in _X_KEYS if k in arrays), None)
+        if x_key is None:
+            raise ValueError(
+                f"{path} holds the arrays {sorted(arrays)}; expected features under one of "
+                f"{_X_KEYS}; write it with numpy.savez(path, X=X)"
+            )
+        X = finite_features(arrays[x_key], f"{path}: array {x_key!r}")
+        if X.shape[1] != n_features:
+            raise _width_error(path, X.shape[1], n_features)
+        return X, _names(n_features)
+    if suffix == ".npy":
+        arr = _np_table(path, 1, "(n_samples, n_features) array, with or without a target column")
+        names = _names(arr.shape[1])
+        keep = _feature_columns(names, n_features, target, path)
+        return finite_features(arr[:, keep], str(path)), [names[j] for j in keep]
+    lines, rows = _read_rows(path, _DELIMITERS[suffix])
+    names, lines, rows = _header(rows, lines, None, path)
+    keep = _feature_columns(names, n_features, target, path)
+    names = [names[j] for j in keep]
+    return _csv_features([[row[j] for j in keep] for row in rows], lines, names, path), names
 
 
 def load_csv(
@@ -84,26 +128,12 @@ def load_csv(
     """
     path = _existing(path)
     lines, rows = _read_rows(path, delimiter)
-    if not rows:
-        raise ValueError(f"{path} is empty; expected rows of numbers with the target last")
-    width = len(rows[0])
-    for line, row in zip(lines, rows, strict=True):
-        if len(row) != width:
-            raise ValueError(
-                f"{path}, row {line}: {len(row)} fields where row {lines[0]} has {width}; "
-                "every row needs the same number of columns"
-            )
-    if width < 2:
+    if len(rows[0]) < 2:
         raise ValueError(
             f"{path} has a single column; need feature columns and a target column "
             "(pass delimiter= if the fields are not separated by , ; tab or space)"
         )
-    header = _has_header(rows) if header is None else header
-    names = [name or f"x{j}" for j, name in enumerate(rows[0])] if header else _names(width)
-    if header:
-        lines, rows = lines[1:], rows[1:]
-    if not rows:
-        raise ValueError(f"{path} holds a header but no data rows")
+    names, lines, rows = _header(rows, lines, header, path)
     t = _target_index(target, names, path)
     feature_names = names[:t] + names[t + 1 :]
     feature_cells = [row[:t] + row[t + 1 :] for row in rows]
@@ -118,13 +148,7 @@ def load_npy(path: str | Path, target: int | str | None = None) -> Dataset:
     the last) holds the labels. Never unpickles (``allow_pickle=False``).
     """
     path = _existing(path)
-    arr = _np_load(path)
-    if not isinstance(arr, np.ndarray) or arr.ndim != 2 or arr.shape[1] < 2:
-        shape = arr.shape if isinstance(arr, np.ndarray) else "an .npz archive"
-        raise ValueError(
-            f"{path} holds {shape}; expected a 2-D (n_samples, n_features + 1) array "
-            "with the target in the last column"
-        )
+    arr = _np_table(path, 2, "(n_samples, n_features + 1) array with the target in the last column")
     names = _names(arr.shape[1])
     t = _target_index(target, names, path)
     X = finite_features(np.delete(arr, t, axis=1), str(path))
@@ -138,9 +162,7 @@ def load_npz(path: str | Path, target: str | None = None) -> Dataset:
     ``labels``), as written by ``numpy.savez(path, X=X, y=y)``. Never unpickles.
     """
     path = _existing(path)
-    arrays = _np_load(path)
-    if isinstance(arrays, np.ndarray):
-        raise ValueError(f"{path} holds a single array, not an .npz archive; use load_npy")
+    arrays = _np_archive(path)
     x_key = next((k for k in _X_KEYS if k in arrays), None)
     y_key = target if target is not None else next((k for k in _Y_KEYS if k in arrays), None)
     if x_key is None or y_key not in arrays:
@@ -167,6 +189,16 @@ def _existing(path: str | Path) -> Path:
     return path
 
 
+def _suffix(path: Path) -> str:
+    """The lower-case extension of ``path``, one of those fcnn reads."""
+    suffix = path.suffix.lower()
+    if suffix not in (*_DELIMITERS, ".npy", ".npz"):
+        raise ValueError(
+            f"cannot read {path}: unknown extension {suffix!r}; use .csv, .tsv, .txt, .npy or .npz"
+        )
+    return suffix
+
+
 def _np_load(path: Path) -> np.ndarray | dict[str, np.ndarray]:
     """The array of an .npy file, or the arrays of an .npz archive by key; never unpickles."""
     try:
@@ -182,12 +214,30 @@ def _np_load(path: Path) -> np.ndarray | dict[str, np.ndarray]:
         ) from err
 
 
+def _np_table(path: Path, min_width: int, expected: str) -> np.ndarray:
+    """The 2-D array of an .npy file with at least ``min_width`` columns."""
+    arr = _np_load(path)
+    if not isinstance(arr, np.ndarray) or arr.ndim != 2 or arr.shape[1] < min_width:
+        shape = arr.shape if isinstance(arr, np.ndarray) else "an .npz archive"
+        raise ValueError(f"{path} holds {shape}; expected a 2-D {expected}")
+    return arr
+
+
+def _np_archive(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an .npz archive by key."""
+    arrays = _np_load(path)
+    if isinstance(arrays, np.ndarray):
+        raise ValueError(f"{path} holds a single array, not an .npz archive; name it .npy")
+    return arrays
+
+
 def _names(width: int) -> list[str]:
     return [f"x{j}" for j in range(width)]
 
 
 def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[str]]]:
-    """The non-blank rows of a CSV file, their fields stripped, with their 1-based line numbers."""
+    """The non-blank rows of a CSV file, their fields stripped, with their 1-based line numbers;
+    refuses an empty file and rows of unequal length."""
     text = path.read_text(encoding="utf-8-sig")
     if delimiter is None:
         sample = "\n".join(text.splitlines()[:50])
@@ -203,7 +253,30 @@ def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[
         if any(row):
             numbers.append(reader.line_num)
             rows.append(row)
+    if not rows:
+        raise ValueError(f"{path} is empty; expected rows of numbers with the target last")
+    width = len(rows[0])
+    for line, row in zip(numbers, rows, strict=True):
+        if len(row) != width:
+            raise ValueError(
+                f"{path}, row {line}: {len(row)} fields where row {numbers[0]} has {width}; "
+                "every row needs the same number of columns"
+            )
     return numbers, rows
+
+
+def _header(
+    rows: list[list[str]], lines: list[int], header: bool | None, path: Path
+) -> tuple[list[str], list[int], list[list[str]]]:
+    """``(column names, line numbers, data rows)``: the first row is the header when
+    ``header`` says so, or (``header=None``) when :func:`_has_header` finds one."""
+    header = _has_header(rows) if header is None else header
+    names = [name or f"x{j}" for j, name in enumerate(rows[0])] if header else _names(len(rows[0]))
+    if header:
+        lines, rows = lines[1:], rows[1:]
+    if not rows:
+        raise ValueError(f"{path} holds a header but no data rows")
+    return names, lines, rows
 
 
 def _number(text: str) -> float | None:
@@ -242,6 +315,27 @@ def _target_index(target: str | int | None, names: list[str], path: Path) -> int
     raise ValueError(
         f"{path} has no target column {target!r}; the columns are {', '.join(names)}: "
         "pass one of these names, or a column index, as target"
+    )
+
+
+def _feature_columns(
+    names: list[str], n_features: int, target: str | int | None, path: Path
+) -> list[int]:
+    """The indices of the feature columns among ``names``: all of them, or all but the target
+    column (``target``, else the last where there is one column more than ``n_features``)."""
+    width = len(names)
+    if target is None and width == n_features:
+        return list(range(width))
+    drop = width - 1 if target is None else _target_index(target, names, path)
+    if width - 1 != n_features:
+        raise _width_error(path, width, n_features)
+    return [j for j in range(width) if j != drop]
+
+
+def _width_error(path: Path, width: int, n_features: int) -> ValueError:
+    return ValueError(
+        f"{path} has {width} columns but the model takes {n_features} features; give a file "
+        f"of {n_features} feature columns, with or without a target column"
     )
 
 

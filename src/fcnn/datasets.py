@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from fcnn.data_io import Dataset, load_csv, load_file, load_npy, load_npz
+from fcnn.data_io import Dataset, load_csv, load_features, load_file, load_npy, load_npz
 from fcnn.preprocessing import (
     decode_labels,
     encode_labels,
@@ -37,6 +37,7 @@ __all__ = [
     "gaussians",
     "load_csv",
     "load_dataset",
+    "load_features",
     "load_file",
     "load_npy",
     "load_npz",
