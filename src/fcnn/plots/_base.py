@@ -1,0 +1,95 @@
+"""What the figures share: colours and markers, axes set-up, label handling, input checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+
+from ..history import History
+from ..network import Network
+
+Array = np.ndarray
+COLORS = [tuple(c) for c in matplotlib.colormaps["tab10"].colors]
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
+_POINT = {"s": 22, "linewidths": 0.5, "zorder": 3}
+
+
+def _color(i: int) -> tuple[float, ...]:
+    return COLORS[i % len(COLORS)]
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """The root figure of ``ax``, or a new constrained-layout figure with one axes."""
+    if ax is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+        return fig, fig.add_subplot()
+    fig = ax.get_figure()
+    return (fig.figure if isinstance(fig, SubFigure) else fig), ax
+
+
+def _tidy(ax: Axes, title: str, xlabel: str, ylabel: str, grid: bool = True) -> None:
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if grid:
+        ax.grid(True, alpha=0.3, linewidth=0.6)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _labels(y: Array) -> Array:
+    """Integer class labels from labels ``(n,)``, one-hot/probabilities ``(n, k)`` or ``(n, 1)``."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return y.argmax(axis=1)
+    y = y.reshape(len(y))
+    if y.dtype.kind == "f":
+        if not np.all(y == np.round(y)):
+            return (y > 0.5).astype(np.int64)
+    elif y.dtype.kind not in "biu":
+        raise ValueError(f"y must be numeric class labels, got dtype {y.dtype}")
+    return y.astype(np.int64)
+
+
+def _class_names(classes: Sequence[Any] | None, k: int) -> list[str]:
+    if classes is None:
+        return [f"class {c}" for c in range(k)]
+    if len(classes) < k:
+        raise ValueError(f"classes has {len(classes)} names but y has labels 0..{k - 1}")
+    return [str(c) for c in classes]
+
+
+def _xy(X: Array, y: Array) -> tuple[Array, Array]:
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(
+            f"X must have shape (n_samples, 2) to be drawn in the plane; got {X.shape}"
+        )
+    labels = _labels(y)
+    if len(labels) != len(X):
+        raise ValueError(f"y has {len(labels)} rows but X has {len(X)}")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"class labels must be >= 0, got {labels.min()}")
+    return X, labels
+
+
+def _points(ax: Axes, X: Array, labels: Array, names: list[str], edge: str = "white") -> None:
+    for c in np.unique(labels):
+        x1, x2 = X[labels == c].T
+        m = MARKERS[c % len(MARKERS)]
+        ax.scatter(x1, x2, color=_color(c), marker=m, edgecolors=edge, label=names[c], **_POINT)
+
+
+def _is_classifier(net: Network) -> bool:
+    return net.output == "softmax" or (net.output == "sigmoid" and net.n_outputs == 1)
+
+
+def _need_history(history: History) -> None:
+    if not isinstance(history, History):
+        raise ValueError(f"history must be an fcnn.History, got {type(history).__name__}")
+    if not history.epoch:
+        raise ValueError("history is empty; train the network first (net.fit returns a History)")

@@ -1,0 +1,128 @@
+"""Figures of a classification in the plane: the data by class (seed 000, Figure 1), the
+decision boundary of a 2-input classifier, and a confusion matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from ..network import Network
+from ._base import Array, _axes, _class_names, _color, _is_classifier, _points, _tidy, _xy
+
+
+def scatter(
+    X: Array,
+    y: Array,
+    classes: Sequence[Any] | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str = "Data",
+) -> Figure:
+    """The 2-D data coloured by class (seed 000, Figure 1).
+
+    ``X: (n_samples, 2)``; ``y``: labels ``(n_samples,)`` or one-hot ``(n_samples, k)``;
+    ``classes``: names for the labels 0..k-1 (legend).
+    """
+    X, labels = _xy(X, y)
+    fig, ax = _axes(ax, (5.5, 4.5))
+    _points(ax, X, labels, _class_names(classes, int(labels.max(initial=0)) + 1))
+    _tidy(ax, title, "$x_1$", "$x_2$")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.legend(title="class", loc="best", framealpha=0.85)
+    return fig
+
+
+def decision_boundary(
+    net: Network,
+    X: Array,
+    y: Array,
+    classes: Sequence[Any] | None = None,
+    *,
+    resolution: int = 200,
+    ax: Axes | None = None,
+    title: str = "Decision boundary",
+) -> Figure:
+    """The predicted class over the plane, with the data on top, for a 2-input classifier.
+
+    ``X: (n_samples, 2)`` in raw units; grid points go through ``net.standardize`` when the
+    network carries standardisation statistics. With two classes (softmax over 2 units, or one
+    sigmoid unit) the background is ``P(class 1)`` and a black line marks ``P = 0.5``; with
+    more classes it is the argmax class.
+    """
+    if net.n_inputs != 2:
+        raise ValueError(
+            f"decision_boundary draws networks with 2 inputs; this one has {net.n_inputs}"
+        )
+    if not _is_classifier(net):
+        raise ValueError(
+            f"decision_boundary needs a classifier (softmax output, or one sigmoid unit); this "
+            f"network has output={net.output!r} with {net.n_outputs} units"
+        )
+    if resolution < 2:
+        raise ValueError(f"resolution must be >= 2, got {resolution}")
+    X, labels = _xy(X, y)
+    k = 2 if net.n_outputs == 1 else net.n_outputs
+    names = _class_names(classes if classes is not None else net.classes, k)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.08 * np.maximum(hi - lo, 1e-9) + 0.25
+    g1, g2 = (np.linspace(lo[i] - pad[i], hi[i] + pad[i], resolution) for i in range(2))
+    G1, G2 = np.meshgrid(g1, g2)
+    grid = np.column_stack([G1.ravel(), G2.ravel()])
+    P = net.forward(net.standardize(grid))
+    fig, ax = _axes(ax, (6.4, 4.8))
+    if k == 2:
+        p1 = (P[:, 0] if net.n_outputs == 1 else P[:, 1]).reshape(G1.shape)
+        cmap = LinearSegmentedColormap.from_list("fcnn2", [_color(0), "white", _color(1)])
+        filled = ax.contourf(G1, G2, p1, levels=np.linspace(0, 1, 11), cmap=cmap, alpha=0.4)
+        ax.contour(G1, G2, p1, levels=[0.5], colors="black", linewidths=1.4)
+        fig.colorbar(filled, ax=ax, label=f"P({names[1]})", shrink=0.9)
+        boundary = Line2D([], [], color="black", lw=1.4, label="P = 0.5")
+    else:
+        Z = P.argmax(axis=1).reshape(G1.shape)
+        cmap = ListedColormap([_color(c) for c in range(k)])
+        ax.contourf(G1, G2, Z, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.3)
+        for c in range(k):  # each region's outline; shared edges coincide, so lines stay thin
+            ax.contour(G1, G2, (Z == c).astype(float), levels=[0.5], colors="black", linewidths=0.8)
+        boundary = Line2D([], [], color="black", lw=0.8, label="boundary")
+    _points(ax, X, labels, names, edge="0.15")
+    ax.set_xlim(g1[0], g1[-1])
+    ax.set_ylim(g2[0], g2[-1])
+    _tidy(ax, title, "$x_1$", "$x_2$", grid=False)
+    handles = ax.get_legend_handles_labels()[0] + [boundary]
+    ax.legend(handles=handles, loc="best", framealpha=0.85)
+    return fig
+
+
+def confusion_matrix(
+    cm: Array,
+    classes: Sequence[Any] | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str = "Confusion matrix",
+) -> Figure:
+    """Heatmap of ``cm: (k, k)``, rows the true class and columns the predicted one, with counts."""
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
+        raise ValueError(f"cm must be a square (k, k) matrix of counts, got shape {cm.shape}")
+    k = cm.shape[0]
+    names = _class_names(classes, k)[:k]
+    fig, ax = _axes(ax, (1.0 + 0.6 * max(k, 4), 0.6 + 0.6 * max(k, 4)))
+    image = ax.imshow(cm, cmap="Blues", vmin=0)
+    fig.colorbar(image, ax=ax, label="count", shrink=0.85)
+    threshold = cm.max() / 2 if cm.size else 0
+    fontsize = 10 if k <= 10 else 7
+    for (i, j), v in np.ndenumerate(cm):
+        color = "white" if v > threshold else "black"
+        text = str(v) if cm.dtype.kind in "iu" else f"{v:.3g}"
+        ax.text(j, i, text, ha="center", va="center", fontsize=fontsize, color=color)
+    long = max(map(len, names)) > 3
+    ax.set_xticks(range(k), names, rotation=45 if long else 0, ha="right" if long else "center")
+    ax.set_yticks(range(k), names)
+    _tidy(ax, title, "predicted class", "true class", grid=False)
+    return fig

@@ -1,0 +1,61 @@
+"""Figures to files: one written atomically, or the standard set of a run folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from ..history import History
+from ..io import atomic_path
+from ..network import Network
+from ._base import Array, _is_classifier
+from .classification import decision_boundary, scatter
+from .curves import accuracy_curve, loss_curve
+from .parameters import parameter_trajectories
+
+
+def save(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
+    """Write ``fig`` to ``path`` atomically (a temporary file beside it, then a rename).
+
+    The format follows the suffix of ``path`` (PNG when it has none). Returns the path.
+    """
+    path = Path(path)
+    fmt = path.suffix[1:].lower() or "png"
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=fmt)
+    return path
+
+
+def save_all(
+    run_dir: str | os.PathLike[str],
+    history: History,
+    net: Network,
+    X: Array,
+    y: Array,
+    classes: Sequence[Any] | None = None,
+    *,
+    dpi: int = 120,
+) -> list[Path]:
+    """Write the standard figures of a run into ``run_dir`` and return their paths.
+
+    ``loss.png`` always; ``accuracy.png`` when the history has accuracies (a classifier);
+    ``parameters.png`` when parameters were recorded; ``data.png`` and ``decision_boundary.png``
+    for a classifier with 2 inputs. ``X: (n_samples, n_0)`` in raw units; ``classes`` defaults
+    to ``net.classes``.
+    """
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    classes = classes if classes is not None else net.classes
+    plane = net.n_inputs == 2 and _is_classifier(net)
+    jobs = [
+        ("data.png", plane, lambda: scatter(X, y, classes)),
+        ("loss.png", True, lambda: loss_curve(history)),
+        ("accuracy.png", bool(history.accuracy), lambda: accuracy_curve(history)),
+        ("parameters.png", bool(history.params), lambda: parameter_trajectories(history, net)),
+        ("decision_boundary.png", plane, lambda: decision_boundary(net, X, y, classes)),
+    ]
+    return [save(draw(), run_dir / name, dpi) for name, wanted, draw in jobs if wanted]

@@ -1,0 +1,138 @@
+"""Every weight and bias per iteration (seed 000, section 5), one small panel each; the
+selection of panels by name, and the per-layer norms that summarise a large network."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.ticker import MaxNLocator
+
+from ..history import History
+from ..network import Network
+from ._base import Array, _color, _need_history, _tidy
+
+_PARAM = re.compile(r"^([Wb])(\d+)(?:\[(\d+)(?:,\s*(\d+))?\])?$")
+
+
+def parameter_trajectories(
+    history: History,
+    net: Network,
+    *,
+    max_panels: int = 64,
+    select: str | Sequence[str] | None = None,
+    fig: Figure | SubFigure | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Every weight and bias against iteration, one small panel each (seed 000, section 5).
+
+    Iteration 0 is the initial value; iteration t follows the t-th update. Panels are titled
+    ``W1[i,j]`` (weight from input unit j to unit i of layer 1, ``W^(1): (n_1, n_0)``) and
+    ``b1[i]``, layers counted from 1 as in the seeds. ``select`` picks panels by name
+    (``["W1[0,1]", "b2[0]"]``) or whole tensors (``"W2"``). Without ``select``, a network with
+    more than ``max_panels`` parameters gets a summary instead: per-layer norms ``‖W^(k)‖_F``
+    and ``‖b^(k)‖₂``. ``fig``: a figure (or subfigure) to draw into. Needs a history trained
+    with ``record_params=True``.
+    """
+    _need_history(history)
+    if not history.params:
+        raise ValueError(
+            "no parameter trajectories: train with record_params=True to record them "
+            "(net.fit(X, y, record_params=True))"
+        )
+    if len(history.params[0]) != net.n_params:
+        raise ValueError(
+            f"the history holds {len(history.params[0])} parameters per snapshot but the network "
+            f"has {net.n_params}; pass the network that produced this history"
+        )
+    Ws, bs = history.trajectory(net)
+    if select is None and net.n_params > max_panels:
+        root = Figure(figsize=(11, 4.2), layout="constrained") if fig is None else fig
+        _norm_panels(root, Ws, bs)
+        title = title or f"Parameter norms per iteration ({net.n_params} parameters)"
+    else:
+        chosen = _select(Ws, bs, select)
+        if len(chosen) > max_panels:
+            raise ValueError(
+                f"{len(chosen)} panels selected but max_panels={max_panels}; select fewer "
+                "parameters or raise max_panels"
+            )
+        n = len(chosen)
+        ncols = n if n <= 4 else 4 if n <= 16 else 6 if n <= 36 else 8
+        size = (2.3 * ncols + 0.6, 1.75 * -(-n // ncols) + 0.8)
+        root = Figure(figsize=size, layout="constrained") if fig is None else fig
+        _value_panels(root, chosen, ncols)
+    root.suptitle(title or "Weights and biases per iteration")
+    return root if isinstance(root, Figure) else root.figure
+
+
+def _select(Ws: list[Array], bs: list[Array], select: str | Sequence[str] | None) -> list:
+    """``[(name, tensor index, trajectory (n_snapshots,))]`` for the selected parameters."""
+    names = [select] if isinstance(select, str) else select
+    if names is None:
+        names = [f"{t}{k + 1}" for k in range(len(Ws)) for t in "Wb"]
+    chosen = []
+    for name in names:
+        m = _PARAM.match(str(name).replace(" ", ""))
+        if m is None or not 1 <= int(m[2]) <= len(Ws):
+            raise ValueError(
+                f"cannot select {name!r}: use 'W<k>[i,j]', 'b<k>[i]' or a tensor 'W<k>'/'b<k>' "
+                f"with layer k in 1..{len(Ws)}"
+            )
+        kind, k = m[1], int(m[2]) - 1
+        T = Ws[k] if kind == "W" else bs[k]
+        idx = tuple(int(i) for i in m.groups()[2:] if i is not None)
+        if not idx:  # the whole tensor
+            chosen += [_entry(kind, k, i, T) for i in np.ndindex(T.shape[1:])]
+        elif len(idx) != T.ndim - 1 or any(i >= n for i, n in zip(idx, T.shape[1:], strict=True)):
+            shape = "x".join(map(str, T.shape[1:]))
+            raise ValueError(f"{name!r} is outside {kind}{k + 1}, which has shape ({shape})")
+        else:
+            chosen.append(_entry(kind, k, idx, T))
+    if not chosen:
+        raise ValueError("select is empty; name at least one parameter, e.g. ['W1[0,0]']")
+    return chosen
+
+
+def _entry(kind: str, k: int, idx: tuple[int, ...], T: Array) -> tuple[str, int, Array]:
+    """(panel title, colour index: one per tensor, trajectory) of ``T[:, *idx]``."""
+    name = f"{kind}{k + 1}[{','.join(map(str, idx))}]"
+    return name, 2 * k + (kind == "b"), T[(slice(None), *idx)]
+
+
+def _value_panels(fig: Figure | SubFigure, chosen: list, ncols: int) -> None:
+    n = len(chosen)
+    nrows = -(-n // ncols)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
+    steps = np.arange(len(chosen[0][2]))
+    for ax, (name, tensor, values) in zip(axes, chosen, strict=False):
+        ax.plot(steps, values, color=_color(tensor), lw=1.4 if len(steps) <= 500 else 0.8)
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+        ax.grid(True, alpha=0.3, linewidth=0.5)
+        ax.spines[["top", "right"]].set_visible(False)
+    for i, ax in enumerate(axes):
+        if i >= n:
+            ax.set_visible(False)
+        elif i + ncols >= n:  # the lowest panel of its column
+            ax.set_xlabel("iteration", fontsize=8)
+            ax.tick_params(labelbottom=True)
+        if i % ncols == 0 and i < n:
+            ax.set_ylabel("value", fontsize=8)
+
+
+def _norm_panels(fig: Figure | SubFigure, Ws: list[Array], bs: list[Array]) -> None:
+    axW, axb = fig.subplots(1, 2, sharex=True)
+    steps = np.arange(len(Ws[0]))
+    for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+        shape = "x".join(map(str, W.shape[1:]))
+        W_norm, b_norm = np.linalg.norm(W, axis=(1, 2)), np.linalg.norm(b, axis=1)
+        axW.plot(steps, W_norm, color=_color(k), lw=1.5, label=f"layer {k + 1} ({shape})")
+        axb.plot(steps, b_norm, color=_color(k), lw=1.5, label=f"layer {k + 1} ({W.shape[1]})")
+    _tidy(axW, "Weights: $\\|W^{(k)}\\|_F$", "iteration", "Frobenius norm")
+    _tidy(axb, "Biases: $\\|b^{(k)}\\|_2$", "iteration", "Euclidean norm")
+    axW.legend(title="W", loc="best", framealpha=0.85, fontsize=8)
+    axb.legend(title="b", loc="best", framealpha=0.85, fontsize=8)
