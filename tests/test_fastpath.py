@@ -16,7 +16,7 @@ from conftest import one_hot
 
 import fcnn
 from fcnn import losses, reference
-from fcnn.batching import correct
+from fcnn.batching import Batch, Data, correct
 from fcnn.train import Trainer
 
 TOL = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-4, atol=2e-6)}
@@ -115,6 +115,13 @@ def test_correct_count_equals_argmax_including_ties(l):
     labels = rng.integers(0, l, 200)
     expected = int(np.count_nonzero(P.argmax(axis=0) == labels))
     assert correct("argmax", P, labels, one_hot(labels, l).T) == expected
+    # the batch's own counter, with its preallocated buffers
+    net = fcnn.Network([1, l])
+    data = Data(net, np.zeros((200, 1)), labels, None)
+    batch = Batch(net, 200, data)
+    batch.gather(data, None)
+    batch.P[...] = P
+    assert batch.correct() == expected
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

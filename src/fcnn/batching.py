@@ -73,6 +73,18 @@ class Batch(Workspace):
         self.Y = np.empty((net.n_outputs, B), net.dtype)
         self.labels = None if data.labels is None else np.empty(B, np.int64)
         self.w = None if data.w is None else np.empty(B, net.dtype)
+        self.kind = data.kind
+        # two classes: class 1 wins the argmax only where P[1] > P[0]; compared, without
+        # temporaries, with the labels as booleans (label == 1), set by gather
+        self._pair = (self.P[1], self.P[0]) if self.kind == "argmax" and len(self.P) == 2 else None
+        self._hit, self._label_is_1 = np.empty(B, bool), np.empty(B, bool)
+
+    def correct(self) -> int:
+        """Number of correctly classified samples in ``P``, as :func:`correct` counts them."""
+        if self._pair is None:
+            return correct(self.kind, self.P, self.labels, self.Y)
+        hit = np.greater(*self._pair, out=self._hit)
+        return np.count_nonzero(np.equal(hit, self._label_is_1, out=hit))
 
     def gather(self, data: Data, idx: Array | None) -> None:
         """Copy samples ``idx`` of the data (all when ``idx`` is None) into the batch."""
@@ -85,6 +97,8 @@ class Batch(Workspace):
                 dst[...] = src
             else:
                 np.take(src, idx, axis=axis, out=dst)
+        if self._pair is not None:
+            np.equal(self.labels, 1, out=self._label_is_1)
 
 
 def split(data: Data, fraction: float, rng: np.random.Generator) -> tuple[Data, Data]:

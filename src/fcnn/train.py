@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from .batching import Batch, Data, correct, split
+from .batching import Batch, Data, split
 from .errors import DivergenceError
 from .history import History
 from .losses import value_and_delta
@@ -183,7 +183,7 @@ class Trainer:
         per step the loop's own Python is a third of the time (``docs/performance.md``)."""
         net, h, ws = self.net, self.history, self._batch()
         params, grad, snapshot, step = net.params, net.grad, self._snapshot, net._step
-        Y, w, B, l2, kind, labels = ws.Y, ws.w, ws.B, self.l2, self.data.kind, ws.labels
+        Y, w, B, l2, kind = ws.Y, ws.w, ws.B, self.l2, self.data.kind
         update, lr, epoch_end = self.optimizer.step, self.schedule.lr, self.schedule.on_epoch_end
         fixed_lr = self.schedule.lr0 if type(self.schedule) is Schedule else None
         step_losses, epochs, losses, accuracies, lrs = (
@@ -193,7 +193,8 @@ class Trainer:
             h.accuracy,
             h.lr,
         )
-        parts_lists = list(h.parts.values())
+        parts_lists = list(enumerate(h.parts.values(), 3))  # (index in acc, history list)
+        times_B = float(B).__mul__
         step_hooks = [c.on_step_end for c in self.callbacks]
         epoch_hooks = [c.on_epoch_end for c in self.callbacks]
         while not self.done and not self._stop:
@@ -207,7 +208,7 @@ class Trainer:
                 self._diverged(loss)
             rate = lr(self.epoch, self.step) if fixed_lr is None else fixed_lr
             update(params, grad, rate)
-            acc = [B, correct(kind, ws.P, labels, Y), loss * B] + [v * B for v in parts]
+            acc = [B, ws.correct(), loss * B, *map(times_B, parts)]
             self._acc = acc
             step_losses.append(loss)
             self.pos, self.step = 1, self.step + 1
@@ -218,8 +219,8 @@ class Trainer:
                 self._diverged(math.nan)
             epochs.append(self.epoch + 1)
             losses.append(acc[2] / B)
-            for values, total in zip(parts_lists, acc[3:], strict=True):
-                values.append(total / B)
+            for i, values in parts_lists:
+                values.append(acc[i] / B)
             if kind is not None:
                 accuracies.append(acc[1] / B)
             lrs.append(fixed_lr if fixed_lr is not None else lr(self.epoch, self.step - 1))
@@ -271,7 +272,7 @@ class Trainer:
         self.optimizer.step(net.params, net.grad, self.schedule.lr(self.epoch, self.step))
         acc, B = self._acc, ws.B
         acc[0] += B
-        acc[1] += correct(self.data.kind, ws.P, ws.labels, ws.Y)
+        acc[1] += ws.correct()
         acc[2] += loss * B
         for i, v in enumerate(parts, 3):
             acc[i] += v * B
@@ -330,7 +331,7 @@ class Trainer:
             h.val_parts.setdefault(name, []).append(v * scale)
         h.val_loss.append(sum(values) * scale + (net.l2_penalty(self.l2) if self.l2 else 0.0))
         if val.kind is not None:
-            h.val_accuracy.append(correct(val.kind, ws.P, ws.labels, ws.Y) / ws.B)
+            h.val_accuracy.append(ws.correct() / ws.B)
 
     def _finite(self, params: Array) -> bool:
         """Whether every parameter is finite: ``isfinite`` into a preallocated mask, counted by
