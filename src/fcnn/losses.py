@@ -75,17 +75,13 @@ class Buffers:
         )
 
 
-def _column_max(Z: Array, out: Array) -> None:
-    """``out_k = max_i Z_ik`` for ``Z: (l, B)``: one elementwise maximum for two rows, else one
-    reduction (``np.max``'s Python wrapper costs more than the work at these sizes)."""
-    if len(Z) == 2:
-        np.maximum(Z[0], Z[1], out=out)
-    else:
-        np.maximum.reduce(Z, axis=0, out=out)
-
-
 def _softmax(Z: Array, P: Array, buf: Buffers) -> None:
-    _column_max(Z, buf.m)
+    # m_k = max_i z_ik: one elementwise maximum for two rows, else one reduction (np.max's
+    # Python wrapper costs more than the work at these sizes)
+    if len(Z) == 2:
+        np.maximum(Z[0], Z[1], out=buf.m)
+    else:
+        np.maximum.reduce(Z, axis=0, out=buf.m)
     np.subtract(Z, buf.m, out=Z)  # softmax(z) = softmax(z - max z): no overflow
     np.exp(Z, out=P)
     np.dot(buf.ones_out, P, out=buf.s)  # s_k = Σ_i exp(z_ik - m_k)
@@ -123,8 +119,9 @@ def _softmax_cross_entropy(Z: Array, Y: Array, buf: Buffers, w: Array | None) ->
     """Σ_k w_k J^ce_k after :func:`_softmax`, which left ``Z`` shifted and the sums in ``buf.s``."""
     # -Σ_i y_i ln softmax(z)_i = (Σ_i y_i) lse(z) - y·z, and Σ_i y_i = 1 in every column
     np.log(buf.s, out=buf.s)
-    lse = np.vdot(buf.ones_batch if w is None else w, buf.s)  # Σ_k w_k ln s_k
-    return float(lse) - _wdot(Y, Z, w)
+    if w is None:
+        return float(np.vdot(buf.ones_batch, buf.s)) - float(np.vdot(Y, Z))
+    return float(np.vdot(w, buf.s)) - _wdot(Y, Z, w)  # Σ_k w_k (ln s_k - y_k·z_k)
 
 
 def _cross_entropy(output: str, Z: Array, Y: Array, buf: Buffers, w: Array | None) -> float:
@@ -137,7 +134,7 @@ def _cross_entropy(output: str, Z: Array, Y: Array, buf: Buffers, w: Array | Non
 
 
 def softmax_cross_entropy(
-    Z: Array, P: Array, Y: Array, dZ: Array, scale: float, buf: Buffers
+    Z: Array, P: Array, Y: Array, dZ: Array, scale: float | Array, buf: Buffers
 ) -> float:
     """``output_forward("softmax", ...)`` then ``value_and_delta("cross_entropy", "softmax",
     ...)`` for an unweighted batch, without their dispatch: the same helpers in the same order,
@@ -158,11 +155,12 @@ def value_and_delta(
     P: Array,
     Y: Array,
     dZ: Array | None,
-    scale: float,
+    scale: float | Array,
     buf: Buffers,
     w: Array | None = None,
 ) -> tuple[float, ...]:
     """Return the loss parts summed over the batch, and write ``dZ = scale * ∂J/∂Z``.
+    ``scale`` is a number, or the same as a 0-d array of Z's dtype (cheaper for NumPy).
 
     Call after :func:`output_forward`. The parts follow ``PARTS[loss]`` (``("mse", "ce")``
     for the composite). With ``dZ=None`` only the values are computed. Optional sample

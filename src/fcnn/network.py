@@ -42,7 +42,8 @@ class Workspace:
       of ``inputs: (B, n_0 + 1)``, whose last column is ones, and ``H[0] = inputs.T``.
     - ``H[k]: (n_k + 1, B)`` is h^(k) above a row of ones (the bias trick), for k >= 1.
     - ``A[k]: (n_{k+1}, B)`` is a^(k+1), ``G[k]`` is ∂J/∂a^(k+1), ``T[k]`` holds f'(a^(k+1)).
-    - ``P: (n_l, B)`` is ŷ; ``buf`` is the loss's scratch space.
+    - ``P: (n_l, B)`` is ŷ; ``buf`` is the loss's scratch space; ``scale`` is 1/B for the
+      mean reduction, else 1, and ``scale_array`` the same as a 0-d array of the dtype.
 
     ``forward_plan`` and ``backward_plan`` bind each layer's arrays and parameter views once,
     so a step spends no time looking them up.
@@ -50,7 +51,8 @@ class Workspace:
 
     def __init__(self, net: Network, B: int) -> None:
         sizes, dtype = net.sizes, net.dtype
-        self.B = B
+        self.B, self.scale = B, net._scale(B)
+        self.scale_array = np.array(self.scale, dtype)  # an operand NumPy need not convert
         self.inputs = np.ones((B, sizes[0] + 1), dtype)
         self.X = self.inputs[:, :-1]
         self.H = [self.inputs.T] + [np.ones((n + 1, B), dtype) for n in sizes[1:-1]]
@@ -343,15 +345,15 @@ class Network:
         (plus the L2 penalty as the last item when ``l2 > 0``) and fills ``grad``.
         ``Y: (n_l, B)`` holds the targets column by column; ``w: (B,)`` weights the samples'
         losses (``J = scale · Σ_k w_k J_k``)."""
-        scale = self._scale(ws.B)
+        scale = ws.scale
         if self._softmax_ce and w is None:
             self._forward(ws, output=False)
-            ce = losses.softmax_cross_entropy(ws.A[-1], ws.P, Y, ws.G[-1], scale, ws.buf)
+            ce = losses.softmax_cross_entropy(ws.A[-1], ws.P, Y, ws.G[-1], ws.scale_array, ws.buf)
             parts = (ce * scale,)
         else:
             self._forward(ws)
             parts = losses.value_and_delta(
-                self.loss_name, self.output, ws.A[-1], ws.P, Y, ws.G[-1], scale, ws.buf, w
+                self.loss_name, self.output, ws.A[-1], ws.P, Y, ws.G[-1], ws.scale_array, ws.buf, w
             )
             parts = tuple(v * scale for v in parts)
         self._backward(ws)

@@ -91,13 +91,17 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum needs momentum > 0")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
         self._slots = ("v",) if momentum else ()
+        self._rate = np.zeros(())
 
     def hyperparams(self) -> dict[str, float]:
         return {"momentum": self.momentum, "nesterov": self.nesterov}
 
     def _update(self, params: Array, grads: Array, lr: float) -> None:
-        tmp = self.state["tmp"]
-        np.multiply(grads, lr, out=tmp)  # α g
+        tmp, rate = self.state["tmp"], self._rate
+        if rate.dtype != params.dtype:
+            rate = self._rate = np.zeros((), params.dtype)
+        rate[()] = lr  # a 0-d array operand: NumPy converts a Python float on every call
+        np.multiply(grads, rate, out=tmp)  # α g
         if not self.momentum:
             params -= tmp
             return
