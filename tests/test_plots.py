@@ -154,6 +154,40 @@ def test_parameter_trajectories_draw_the_12_parameters_of_the_2_2_2_net(run):
     assert all(axes[i].get_ylabel() == "value" for i in (0, 4, 8))
 
 
+def test_parameter_panels_show_x_tick_labels_only_on_the_lowest_panel_of_each_column():
+    X, y = fcnn.datasets.gaussians(n_samples=40)
+    net = fcnn.Network([2, 3, 2], seed=3)  # 17 panels: 6 columns, the last row holds 5
+    history = net.fit(X, y, epochs=3, lr=0.5, record_params=True)
+    axes = [ax for ax in plots.parameter_trajectories(history, net).axes if ax.get_visible()]
+    labelled = [i for i, ax in enumerate(axes) if ax.xaxis.get_tick_params()["labelbottom"]]
+    assert labelled == [11, 12, 13, 14, 15, 16]  # the 12th, W2[0,2], stands above an empty slot
+    assert [i for i, ax in enumerate(axes) if ax.get_xlabel() == "iteration"] == labelled
+
+
+def test_parameter_panel_titles_clear_the_offset_text_of_a_parameter_that_barely_moves(run):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    # seed 000's rate: the values change in their 6th digit, so every y axis writes an offset
+    # ("1e-6+1.1033") above its panel, where the title would stand
+    X, y = fcnn.datasets.gaussians()
+    net = fcnn.Network([2, 2, 2], loss="mse+ce", seed=10, init="normal")
+    slow = net.fit(X, y, epochs=50, lr=1e-6, record_params=True, optimizer="gd")
+    net0, history, _, _ = run
+    for h, n, offsets in ((slow, net, True), (history, net0, False)):
+        fig = plots.parameter_trajectories(h, n)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        for ax in fig.axes:
+            offset = ax.yaxis.get_offset_text()
+            assert bool(offset.get_text()) is offsets
+            if offsets:
+                title = ax.title.get_window_extent(renderer)
+                assert title.y0 >= offset.get_window_extent(renderer).y1 - 1, ax.get_title()
+            else:
+                assert ax.title.get_position()[1] == 1.0  # right above the axes
+
+
 def test_parameter_trajectories_select_by_name_and_by_tensor(run):
     net, history, _, _ = run
     fig = plots.parameter_trajectories(history, net, select=["W1[0,1]", "b2[0]"])
