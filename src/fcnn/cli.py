@@ -20,7 +20,7 @@ from . import cli_commands as commands
 from .cli_commands import FAILED, INTERRUPTED, USAGE
 from .datasets import DATASETS
 from .errors import DivergenceError, FCNNError
-from .runs import MODEL
+from .run_folder import MODEL
 
 _EXAMPLES = """\
 examples:

@@ -24,6 +24,7 @@ from .datasets import Dataset, fit_standardize, load_features, standardize
 from .gradcheck import gradcheck as check_gradients
 from .io import atomic_write_text, load
 from .network import Network
+from .run_folder import MODEL
 
 #: exit codes: success, a failure at run time, a usage or input error, interrupted (docs/cli.md)
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
@@ -198,10 +199,10 @@ def gradcheck(args: argparse.Namespace) -> int:
 def _load_model(path: str) -> Network:
     p = Path(path)
     if p.is_dir():
-        p = p / runs.MODEL
+        p = p / MODEL
         if not p.is_file():
             raise ValueError(
-                f"run folder {path} has no {runs.MODEL}; if the run was interrupted, finish it "
+                f"run folder {path} has no {MODEL}; if the run was interrupted, finish it "
                 f"with: fcnn train --resume {path}"
             )
     return load(p)

@@ -3,23 +3,13 @@
 :func:`start_run` loads the data a config names, checks them against the layer sizes, builds
 the network and the trainer, trains, and writes the run folder; :func:`resume_run` continues a
 stopped run from its checkpoint and ends with the parameters an uninterrupted run would have,
-bit for bit. A run folder holds, in the order they are first written::
-
-    config.toml              the resolved config (fcnn.config.dump)
-    checkpoint.safetensors   the training state (fcnn.checkpoint): at the start, every
-                             ``training.checkpoint_every`` steps, on SIGINT/SIGTERM, at the end
-    history.csv              one row per epoch (History.columns)
-    *.png                    the figures (fcnn.plots.save_all)
-    model.safetensors        the trained network (fcnn.save), written last
-
-Every file is written atomically (``fcnn.io``). What is written when, and why a resumed run
-is bit-identical: ``docs/reliability.md``.
+bit for bit. :func:`prepare` is the first step alone: the config with its layers filled, and
+its data. The folder's files, and the order they are written in: ``fcnn.run_folder``. Why a
+resumed run is bit-identical: ``docs/reliability.md``.
 """
 
 from __future__ import annotations
 
-import csv
-import io as _text
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import checkpoint, config, io
+from . import checkpoint, config, run_folder
 from .checkpoint import Checkpointer, SignalStop
 from .datasets import (
     Dataset,
@@ -41,12 +31,8 @@ from .datasets import (
 from .errors import DivergenceError, ModelFileError
 from .history import History
 from .network import Network
+from .run_folder import CHECKPOINT, CONFIG, MODEL
 from .train import Callback, Trainer
-
-CONFIG, CHECKPOINT = "config.toml", "checkpoint.safetensors"
-HISTORY, MODEL = "history.csv", "model.safetensors"
-FIGURES = ("data.png", "loss.png", "accuracy.png", "parameters.png", "decision_boundary.png")
-RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, MODEL, *FIGURES)
 
 
 @dataclass
@@ -233,7 +219,7 @@ def _train(
     files.append(out / CHECKPOINT)
     interrupted = not state["done"]
     if not interrupted:
-        files += _write_outputs(out, trainer.net, history, ds, figures)
+        files += run_folder.write_outputs(out, trainer.net, history, ds, figures)
     summary = _summary(history, state, ckpt.seconds)
     return RunResult(out, trainer.net, history, interrupted, files, summary)
 
@@ -276,73 +262,6 @@ def _summary(history: History, state: dict, seconds: float) -> dict[str, Any]:
     return summary
 
 
-# ------------------------------------------------------------------------------------ files
-
-
-def _history_csv(history: History) -> str:
-    cols = history.columns()
-    text = _text.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(cols)
-    writer.writerows(zip(*cols.values(), strict=True))
-    return text.getvalue()
-
-
-def _write_outputs(
-    out: Path, net: Network, history: History, ds: Dataset, figures: bool
-) -> list[Path]:
-    """history.csv, the figures, then model.safetensors: the model last, so that a finished
-    checkpoint beside a model with its parameters means every output is there."""
-    io.atomic_write_text(out / HISTORY, _history_csv(history))
-    files = [out / HISTORY]
-    if figures:
-        from . import plots  # matplotlib is imported only when figures are drawn
-
-        files += plots.save_all(out, history, net, ds.X, ds.y, ds.classes)
-    io.save(net, out / MODEL)
-    return [*files, out / MODEL]
-
-
-def _write_config(out: Path, cfg: dict[str, Any]) -> Path:
-    io.atomic_write_text(out / CONFIG, config.dump(cfg))
-    return out / CONFIG
-
-
-def _remove_temporaries(out: Path) -> None:
-    """Temporary files a killed writer left beside the run files (``fcnn.io.atomic_path``)."""
-    stems = tuple(f".{Path(name).stem}." for name in RUN_FILES)
-    for path in out.glob(".*.tmp*"):
-        if path.name.startswith(stems) and path.is_file():
-            path.unlink(missing_ok=True)
-
-
-def _claim(out: Path, force: bool) -> None:
-    """Refuse a file, or a non-empty folder without ``force``; nothing is touched here."""
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out} is a file, not a run folder; choose another --out")
-    if out.is_dir() and not force and any(out.iterdir()):
-        hint = f", or continue it: fcnn train --resume {out}" if (out / CHECKPOINT).exists() else ""
-        raise FileExistsError(
-            f"run folder {out} is not empty; choose another --out, or pass --force to "
-            f"overwrite it{hint}"
-        )
-
-
-def _make_folder(out: Path) -> None:
-    """Create ``out`` and clear the files an earlier run left there (only fcnn's own)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OSError(
-            exc.errno,
-            f"cannot create the run folder {out}: {exc.strerror or exc}; choose a folder you "
-            "can write to (--out)",
-        ) from exc
-    for name in RUN_FILES:
-        (out / name).unlink(missing_ok=True)
-    _remove_temporaries(out)
-
-
 # ------------------------------------------------------------------------------- public API
 
 
@@ -367,10 +286,10 @@ def start_run(
     ``fcnn.DivergenceError`` naming the last finite checkpoint.
     """
     out = Path(out)
-    _claim(out, force)
+    run_folder.claim(out, force)
     cfg, ds = prepare(cfg)
-    _make_folder(out)
-    files = [_write_config(out, cfg)]
+    run_folder.create(out)
+    files = [run_folder.write_config(out, cfg)]
     return _train(
         out, cfg, ds, None, progress=progress, figures=figures, callbacks=callbacks, files=files
     )
@@ -423,8 +342,8 @@ def resume_run(
             "gives the same samples); a resumed run needs the same data: restore them, or "
             "start a new run"
         )
-    _remove_temporaries(out)
-    files = [_write_config(out, cfg)] if changed or not (out / CONFIG).exists() else []
+    run_folder.remove_temporaries(out)
+    files = [run_folder.write_config(out, cfg)] if changed or not (out / CONFIG).exists() else []
     return _train(
         out,
         cfg,

@@ -1,0 +1,95 @@
+"""A run folder's files: what ``fcnn train`` writes, in the order they are first written::
+
+    config.toml              the resolved config (fcnn.config.dump)
+    checkpoint.safetensors   the training state (fcnn.checkpoint): at the start, every
+                             ``training.checkpoint_every`` steps, on SIGINT/SIGTERM, at the end
+    history.csv              one row per epoch (History.columns)
+    *.png                    the figures (fcnn.plots.save_all)
+    model.safetensors        the trained network (fcnn.save), written last
+
+Claiming a folder, creating it, clearing what an earlier run left there, and writing the
+outputs; the checkpoint is ``fcnn.checkpoint``'s, the training ``fcnn.runs``'. Every file is
+written atomically (``fcnn.io``); what is written when: ``docs/reliability.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _text
+from pathlib import Path
+from typing import Any
+
+from . import config, io
+from .datasets import Dataset
+from .history import History
+from .network import Network
+
+CONFIG, CHECKPOINT = "config.toml", "checkpoint.safetensors"
+HISTORY, MODEL = "history.csv", "model.safetensors"
+FIGURES = ("data.png", "loss.png", "accuracy.png", "parameters.png", "decision_boundary.png")
+RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, MODEL, *FIGURES)
+
+
+def claim(out: Path, force: bool) -> None:
+    """Refuse a file, or a non-empty folder without ``force``; nothing is touched here."""
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} is a file, not a run folder; choose another --out")
+    if out.is_dir() and not force and any(out.iterdir()):
+        hint = f", or continue it: fcnn train --resume {out}" if (out / CHECKPOINT).exists() else ""
+        raise FileExistsError(
+            f"run folder {out} is not empty; choose another --out, or pass --force to "
+            f"overwrite it{hint}"
+        )
+
+
+def create(out: Path) -> None:
+    """Create ``out`` and clear the files an earlier run left there (only fcnn's own)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(
+            exc.errno,
+            f"cannot create the run folder {out}: {exc.strerror or exc}; choose a folder you "
+            "can write to (--out)",
+        ) from exc
+    for name in RUN_FILES:
+        (out / name).unlink(missing_ok=True)
+    remove_temporaries(out)
+
+
+def remove_temporaries(out: Path) -> None:
+    """Temporary files a killed writer left beside the run files (``fcnn.io.atomic_path``)."""
+    stems = tuple(f".{Path(name).stem}." for name in RUN_FILES)
+    for path in out.glob(".*.tmp*"):
+        if path.name.startswith(stems) and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def write_config(out: Path, cfg: dict[str, Any]) -> Path:
+    """config.toml: the resolved config ``cfg``."""
+    io.atomic_write_text(out / CONFIG, config.dump(cfg))
+    return out / CONFIG
+
+
+def write_outputs(
+    out: Path, net: Network, history: History, ds: Dataset, figures: bool
+) -> list[Path]:
+    """history.csv, the figures, then model.safetensors: the model last, so that a finished
+    checkpoint beside a model with its parameters means every output is there."""
+    io.atomic_write_text(out / HISTORY, _history_csv(history))
+    files = [out / HISTORY]
+    if figures:
+        from . import plots  # matplotlib is imported only when figures are drawn
+
+        files += plots.save_all(out, history, net, ds.X, ds.y, ds.classes)
+    io.save(net, out / MODEL)
+    return [*files, out / MODEL]
+
+
+def _history_csv(history: History) -> str:
+    cols = history.columns()
+    text = _text.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(cols)
+    writer.writerows(zip(*cols.values(), strict=True))
+    return text.getvalue()
