@@ -95,8 +95,8 @@ class Batch(Workspace):
                 continue
             if idx is None:
                 dst[...] = src
-            else:
-                np.take(src, idx, axis=axis, out=dst)
+            else:  # idx is a slice of a permutation: "clip" skips the bounds-checked buffer
+                np.take(src, idx, axis=axis, out=dst, mode="clip")
         if self._pair is not None:
             np.equal(self.labels, 1, out=self._label_is_1)
 
