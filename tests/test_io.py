@@ -1,4 +1,5 @@
-"""Tests for fcnn.io: atomic writes, model files and checkpoints.
+"""Tests for fcnn.io: atomic writes (fcnn.atomic, re-exported by fcnn.io), model files and
+checkpoints.
 
 Corrupt files are crafted with the safetensors package itself (or raw bytes), never with the
 code under test, and every one must give ModelFileError and nothing else.
@@ -21,7 +22,7 @@ import safetensors.numpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fcnn import io
+from fcnn import atomic, io
 from fcnn.errors import FCNNError, ModelFileError
 from fcnn.network import Network
 
@@ -152,7 +153,7 @@ def test_temp_file_creation_failure_is_explained(tmp_path, monkeypatch, code, ki
     def refuse(*args, **kwargs):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(io.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", refuse)
     with pytest.raises(kind, match=words) as info:
         io.atomic_write_text(target, "new")
     assert info.value.errno == code and str(target) in str(info.value)

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from . import config, metrics, runs
+from .atomic import atomic_write_text
 from .datasets import Dataset, fit_standardize, load_features, standardize
 from .gradcheck import gradcheck as check_gradients
-from .io import atomic_write_text, load
+from .io import load
 from .network import Network
 from .run_folder import MODEL
 

@@ -9,7 +9,7 @@
 
 Claiming a folder, creating it, clearing what an earlier run left there, and writing the
 outputs; the checkpoint is ``fcnn.checkpoint``'s, the training ``fcnn.runs``'. Every file is
-written atomically (``fcnn.io``); what is written when: ``docs/reliability.md``.
+written atomically (``fcnn.atomic``); what is written when: ``docs/reliability.md``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config, io
+from .atomic import atomic_write_text
 from .datasets import Dataset
 from .history import History
 from .network import Network
@@ -58,7 +59,7 @@ def create(out: Path) -> None:
 
 
 def remove_temporaries(out: Path) -> None:
-    """Temporary files a killed writer left beside the run files (``fcnn.io.atomic_path``)."""
+    """Temporary files a killed writer left beside the run files (``fcnn.atomic.atomic_path``)."""
     stems = tuple(f".{Path(name).stem}." for name in RUN_FILES)
     for path in out.glob(".*.tmp*"):
         if path.name.startswith(stems) and path.is_file():
@@ -67,7 +68,7 @@ def remove_temporaries(out: Path) -> None:
 
 def write_config(out: Path, cfg: dict[str, Any]) -> Path:
     """config.toml: the resolved config ``cfg``."""
-    io.atomic_write_text(out / CONFIG, config.dump(cfg))
+    atomic_write_text(out / CONFIG, config.dump(cfg))
     return out / CONFIG
 
 
@@ -76,7 +77,7 @@ def write_outputs(
 ) -> list[Path]:
     """history.csv, the figures, then model.safetensors: the model last, so that a finished
     checkpoint beside a model with its parameters means every output is there."""
-    io.atomic_write_text(out / HISTORY, _history_csv(history))
+    atomic_write_text(out / HISTORY, _history_csv(history))
     files = [out / HISTORY]
     if figures:
         from . import plots  # matplotlib is imported only when figures are drawn

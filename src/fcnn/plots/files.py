@@ -9,8 +9,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from ..atomic import atomic_path
 from ..history import History
-from ..io import atomic_path
 from ..network import Network
 from ._base import Array, _is_classifier
 from .classification import decision_boundary, scatter
