@@ -66,19 +66,31 @@ def _torch_model(sizes, dtype):
     return torch.nn.Sequential(*layers[:-1])
 
 
-def torch_seed(X: np.ndarray, y: np.ndarray, steps: int, lr: float = 0.1) -> float:
-    """Seconds per full-batch gradient step of the 2-2-2 seed network, float64."""
-    torch.manual_seed(0)
-    model = _torch_model([2, 2, 2], torch.float64)
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        opt.zero_grad()
-        loss_fn(model(Xt), yt).backward()
-        opt.step()
-    return (time.perf_counter() - t0) / steps
+def torch_seed(
+    X: np.ndarray, y: np.ndarray, steps: int, lr: float = 0.1, threads: int | None = None
+) -> float:
+    """Seconds per full-batch gradient step of the 2-2-2 seed network, float64.
+
+    ``threads`` sets PyTorch's intra-op threads for this run only (None: as they are). At this
+    size one thread is PyTorch's fastest setting: the tensors are far below its parallel grain,
+    so a second thread only adds synchronisation.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads or before)
+    try:
+        torch.manual_seed(0)
+        model = _torch_model([2, 2, 2], torch.float64)
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            opt.zero_grad()
+            loss_fn(model(Xt), yt).backward()
+            opt.step()
+        return (time.perf_counter() - t0) / steps
+    finally:
+        torch.set_num_threads(before)
 
 
 def torch_trainer(X: np.ndarray, y: np.ndarray, sizes, lr: float = 0.01, batch: int = 128):
@@ -145,21 +157,29 @@ def sklearn_mlp(X: np.ndarray, y: np.ndarray, sizes, epochs: int, batch: int = 1
     return _sklearn_fit(X, y, epochs, learning_rate_init=0.01, **kw)
 
 
-def _gemm_buffers(sizes, b: int, rng) -> tuple[list, list]:
-    """Activations H_k: (b, n_k) for every layer and output gradients G_k: (b, n_k), k >= 1."""
-    H = [rng.standard_normal((b, n), dtype=np.float32) for n in sizes]
+LAYOUTS = ("rows", "columns")
+
+
+def _gemm_buffers(sizes, b: int, rng, layout: str) -> tuple[list, list]:
+    """Activations H_k for every layer and output gradients G_k, k >= 1: ``(b, n_k)`` with the
+    samples as rows, ``(n_k, b)`` with the samples as columns."""
+    shape = (lambda n: (b, n)) if layout == "rows" else (lambda n: (n, b))
+    H = [rng.standard_normal(shape(n), dtype=np.float32) for n in sizes]
     return H, [np.empty_like(h) for h in H[1:]]
 
 
-def gemm_bound(sizes, n: int, batch: int = 128) -> float:
+def gemm_bound(sizes, n: int, batch: int = 128, layout: str = "rows") -> float:
     """Seconds for exactly the matrix products backprop needs in one epoch (float32, ``out=``).
 
-    Per layer k and batch: A_k = H_{k-1} @ W_k.T, dW_k = G_k.T @ H_{k-1}, and G_{k-1} = G_k @ W_k
-    for every layer but the first. W_k: (n_k, n_{k-1}). Buffers are allocated outside the clock.
+    W_k: (n_k, n_{k-1}). Per layer k and batch, with the samples as rows (the API's layout, and
+    NumPy's, scikit-learn's and PyTorch's): A_k = H_{k-1} @ W_k.T, dW_k = G_k.T @ H_{k-1}, and
+    G_{k-1} = G_k @ W_k for every layer but the first. With the samples as columns (seed 002's
+    layout, and fcnn's workspaces) the same products read A_k = W_k @ H_{k-1},
+    dW_k = G_k @ H_{k-1}.T and G_{k-1} = W_k.T @ G_k. Buffers are allocated outside the clock.
     """
     rng = np.random.default_rng(0)
     sizes_b = batch_sizes(n, batch)
-    buffers = {b: _gemm_buffers(sizes, b, rng) for b in set(sizes_b)}
+    buffers = {b: _gemm_buffers(sizes, b, rng, layout) for b in set(sizes_b)}
     for H, G in buffers.values():
         G[-1][:] = H[-1]
     W = [
@@ -167,13 +187,28 @@ def gemm_bound(sizes, n: int, batch: int = 128) -> float:
         for k, m in zip(sizes[:-1], sizes[1:], strict=True)
     ]
     dW = [np.empty_like(w) for w in W]
+    rows = layout == "rows"
     t0 = time.perf_counter()
     for b in sizes_b:
         H, G = buffers[b]
         for k, w in enumerate(W):
-            np.matmul(H[k], w.T, out=H[k + 1])
+            if rows:
+                np.matmul(H[k], w.T, out=H[k + 1])
+            else:
+                np.matmul(w, H[k], out=H[k + 1])
         for k in reversed(range(len(W))):
-            np.matmul(G[k].T, H[k], out=dW[k])
-            if k:
-                np.matmul(G[k], W[k], out=G[k - 1])
+            if rows:
+                np.matmul(G[k].T, H[k], out=dW[k])
+                if k:
+                    np.matmul(G[k], W[k], out=G[k - 1])
+            else:
+                np.matmul(G[k], H[k].T, out=dW[k])
+                if k:
+                    np.matmul(W[k].T, G[k], out=G[k - 1])
     return time.perf_counter() - t0
+
+
+def fastest_gemm_bound(sizes, n: int, batch: int = 128) -> float:
+    """The faster of :func:`gemm_bound` in the two layouts: the bound does not depend on which
+    layout fcnn chose, and a layout the BLAS happens to prefer does not flatter fcnn's ratio."""
+    return min(gemm_bound(sizes, n, batch, layout) for layout in LAYOUTS)

@@ -112,15 +112,19 @@ def measure(fns: dict, repeats: int) -> dict:
     return {k: cells[k] for k in fns}
 
 
-def peer_cells(fcnn_fn, torch_fn, sklearn_fn, repeats: int, bound_fn=None) -> dict:
-    """The cells of one workload; a missing library gets its note instead of a time."""
+def peer_cells(fcnn_fn, torch_fn, sklearn_fn, repeats: int, bound_fn=None, torch1_fn=None) -> dict:
+    """The cells of one workload; a missing library gets its note instead of a time.
+    ``torch1_fn`` is PyTorch again on one thread (the seed network)."""
+    no_torch = "not installed"
     fns = {
         "fcnn": fcnn_fn if fcnn is not None else "n/a",
-        "torch": torch_fn if peers.torch is not None else "not installed",
+        "torch": torch_fn if peers.torch is not None else no_torch,
         "sklearn": sklearn_fn if peers.MLPClassifier is not None else "not installed",
     }
     if bound_fn is not None:
         fns["bound"] = bound_fn
+    if torch1_fn is not None:
+        fns["torch1"] = torch1_fn if peers.torch is not None else no_torch
     return measure(fns, repeats)
 
 
@@ -133,6 +137,7 @@ def seed_workload(args) -> dict:
         lambda: peers.torch_seed(X, y, s),
         lambda: peers.sklearn_seed(X, y, s),
         args.repeats,
+        torch1_fn=lambda: peers.torch_seed(X, y, s, threads=1),
     )
     goals = [("torch/fcnn", ">=", 8), ("sklearn/fcnn", ">=", 2)]
     return {"unit": "us/step", "scale": 1e6, "steps": s, "cells": cells, "goals": goals}
@@ -146,7 +151,7 @@ def mlp_workload(sizes, n: int, epochs: int, goals, args) -> dict:
         lambda: peers.torch_mlp(X, y, sizes, epochs),
         lambda: peers.sklearn_mlp(X, y, sizes, epochs),
         args.repeats,
-        lambda: peers.gemm_bound(sizes, n),
+        lambda: peers.fastest_gemm_bound(sizes, n),
     )
     info = {"sizes": list(sizes), "samples": n, "batch": 128, "epochs_per_run": epochs}
     return {"unit": "ms/epoch", "scale": 1e3, **info, "cells": cells, "goals": goals}
@@ -231,6 +236,8 @@ def ratios(cells: dict) -> dict:
     out = {"torch/fcnn": div(m["torch"], m["fcnn"]), "sklearn/fcnn": div(m["sklearn"], m["fcnn"])}
     if "bound" in m:
         out["fcnn/bound"] = div(m["fcnn"], m["bound"])
+    if "torch1" in m:
+        out["torch1/fcnn"] = div(m["torch1"], m["fcnn"])
     return out
 
 
@@ -257,8 +264,8 @@ def finish(name: str, w: dict) -> dict:
     return {"workload": name, **w}
 
 
-COLUMNS = ("workload", "unit", "fcnn", "torch", "sklearn", "bound")
-RATIOS = ("torch/fcnn", "sklearn/fcnn", "fcnn/bound")
+COLUMNS = ("workload", "unit", "fcnn", "torch", "sklearn", "bound", "torch1")
+RATIOS = ("torch/fcnn", "sklearn/fcnn", "fcnn/bound", "torch1/fcnn")
 
 
 def fmt(v, scale: float = 1.0, note: str = "n/a") -> str:
