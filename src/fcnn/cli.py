@@ -225,13 +225,18 @@ def _default(key: str) -> str:
     return f"(default: {str(value).lower() if isinstance(value, bool) else value})"
 
 
+def _add_network_options(p: argparse.ArgumentParser) -> None:
+    """The data and network groups: train and gradcheck build the same network from them."""
+    _add_options(p.add_argument_group("data"), _DATA_OPTIONS)
+    _add_options(p.add_argument_group("network"), _NETWORK_OPTIONS)
+
+
 def _train_parser(p: argparse.ArgumentParser) -> None:
     p.epilog = (
         "Values resolve in the order: defaults <- --config FILE <- flags; the resolved "
         "config is written to the run folder as config.toml. Ctrl-C saves a checkpoint."
     )
-    _add_options(p.add_argument_group("data"), _DATA_OPTIONS)
-    _add_options(p.add_argument_group("network"), _NETWORK_OPTIONS)
+    _add_network_options(p)
     _add_options(p.add_argument_group("training"), _TRAINING_OPTIONS)
     g = p.add_argument_group("run")
     _add_options(g, _SEED_OPTIONS)
@@ -318,8 +323,7 @@ def _gradcheck_parser(p: argparse.ArgumentParser) -> None:
         "Builds the network 'fcnn train' would build from the same options and compares its "
         "backpropagated gradients with central finite differences on a batch of the data."
     )
-    _add_options(p.add_argument_group("data"), _DATA_OPTIONS)
-    _add_options(p.add_argument_group("network"), _NETWORK_OPTIONS)
+    _add_network_options(p)
     g = p.add_argument_group("check")
     _add_options(g, _SEED_OPTIONS | {"--l2": _TRAINING_OPTIONS["--l2"]})
     g.add_argument(
