@@ -4,10 +4,10 @@ For every parameter θ_i, the five-point central difference
 
     g_num = (-J(θ + 2ε e_i) + 8 J(θ + ε e_i) - 8 J(θ - ε e_i) + J(θ - 2ε e_i)) / 12ε
 
-in float64 (truncation error O(ε⁴): with ε = 1e-3 rounding and truncation leave about 1e-12
-error together), compared with the backpropagated ``g`` by the relative error
+in float64 (truncation error O(ε⁴); at ε = 1e-3, rounding and truncation together leave about
+1e-12 · |J|), compared with the backpropagated ``g`` by the relative error
 ``|g - g_num| / max(|g|, |g_num|, floor)``. The floor (1e-5 by default) keeps entries whose true
-gradient is ~0 from dividing rounding noise (about 1e-12 · |J|) by ~0 (``docs/math.md``, "Gradient checking").
+gradient is ~0 from dividing that rounding noise by ~0 (``docs/math.md`` §6).
 """
 
 from __future__ import annotations
