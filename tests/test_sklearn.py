@@ -320,7 +320,7 @@ def test_early_stopping_restores_the_weights_of_the_best_validation_score():
 
 
 def test_early_stopping_split_is_stratified_for_single_label_targets():
-    from fcnn._sklearn_utils import split, stratify_labels
+    from fcnn._sklearn_train import split, stratify_labels
 
     y = np.repeat([0, 1, 2, 3], [150, 90, 40, 20])
     X = np.arange(300.0).reshape(-1, 1)
