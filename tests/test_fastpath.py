@@ -139,24 +139,37 @@ def test_finiteness_test_by_count_equals_isfinite(dtype, bad, where):
     assert not trainer._finite(params)
 
 
-# ------------------------------------------------------------------ the fused softmax-CE
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("l", [2, 3, 10])
-@pytest.mark.parametrize("scale", [1.0, 1 / 7])
-def test_fused_softmax_cross_entropy_is_bit_identical_to_the_general_path(dtype, l, scale):
-    rng = np.random.default_rng(l)
-    Z = (rng.normal(size=(l, 7)) * 5).astype(dtype)
-    Y = one_hot(rng.integers(0, l, 7), l).T.astype(dtype)
-    general = [Z.copy(), np.empty_like(Z), np.empty_like(Z)]
-    buf = losses.Buffers.like(Z)
-    losses.output_forward("softmax", general[0], general[1], buf)
+# ------------------------------------------------------- the compiled softmax-CE step
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("sizes", [[2, 2, 2], [3, 5, 4, 10], [4, 3]])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_compiled_softmax_ce_step_is_bit_identical_to_the_readable_path(dtype, sizes, reduction):
+    net, X, y = _problem(4, sizes, 9, dtype)
+    net.reduction = reduction
+    data = Data(net, X * 3, y, None)  # large logits: the max shift matters
+    compiled, readable = Batch(net, 9, data), Batch(net, 9, data)
+    for ws in (compiled, readable):
+        ws.gather(data, None)
+
+    (loss,) = net._step(compiled, compiled.Y)  # through ws.softmax_ce_step
+    assert compiled.softmax_ce_step is not None
+    grad = net.grad.copy()
+    net._forward(readable)
     (ce,) = losses.value_and_delta(
-        "cross_entropy", "softmax", general[0], general[1], Y, general[2], scale, buf
+        "cross_entropy",
+        "softmax",
+        readable.A[-1],
+        readable.P,
+        readable.Y,
+        readable.G[-1],
+        readable.scale,
+        readable.buf,
     )
-    fused = [Z.copy(), np.empty_like(Z), np.empty_like(Z)]
-    value = losses.softmax_cross_entropy(*fused[:2], Y, fused[2], scale, losses.Buffers.like(Z))
-    assert value == ce
-    for a, b in zip(fused, general, strict=True):
+    net._backward(readable)
+    assert loss == ce * readable.scale
+    assert np.array_equal(grad, net.grad)
+    arrays = [ws.A + ws.G + [ws.P] for ws in (compiled, readable)]
+    for a, b in zip(*arrays, strict=True):
         assert np.array_equal(a, b)
 
 

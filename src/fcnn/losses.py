@@ -133,21 +133,6 @@ def _cross_entropy(output: str, Z: Array, Y: Array, buf: Buffers, w: Array | Non
     return _wsum(buf.t, w) - _wdot(Y, Z, w)
 
 
-def softmax_cross_entropy(
-    Z: Array, P: Array, Y: Array, dZ: Array, scale: float | Array, buf: Buffers
-) -> float:
-    """``output_forward("softmax", ...)`` then ``value_and_delta("cross_entropy", "softmax",
-    ...)`` for an unweighted batch, without their dispatch: the same helpers in the same order,
-    so the results are bit-identical (``tests/test_fastpath.py``). Returns Σ_k J^ce_k.
-    Shapes: ``Z, P, Y, dZ: (l, B)``."""
-    _softmax(Z, P, buf)
-    ce = _softmax_cross_entropy(Z, Y, buf, None)
-    np.subtract(P, Y, out=dZ)  # ∂J^ce/∂z = ŷ - y  (seed 000 eq. 11, seed 002 eq. 14)
-    if scale != 1.0:
-        dZ *= scale
-    return ce
-
-
 def value_and_delta(
     loss: str,
     output: str,

@@ -17,7 +17,7 @@ in one or two NumPy calls. The readable, line-by-line version of the same math i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,7 @@ class Workspace:
         self.T = [np.empty((n, B), dtype) for n in sizes[1:-1]]
         self.P = np.empty((sizes[-1], B), dtype)
         self.buf = losses.Buffers.like(self.P)
+        self.softmax_ce_step: Callable[[Array], float] | None = None  # built by Network._step
         L = len(net._Wb)
         # (Wb, h, a, f, h_next): a = Wb [h; 1], then h_next = f(a) above the ones (last: no f)
         self.forward_plan = [
@@ -347,16 +348,16 @@ class Network:
         losses (``J = scale · Σ_k w_k J_k``)."""
         scale = ws.scale
         if self._softmax_ce and w is None:
-            self._forward(ws, output=False)
-            ce = losses.softmax_cross_entropy(ws.A[-1], ws.P, Y, ws.G[-1], ws.scale_array, ws.buf)
-            parts = (ce * scale,)
+            if ws.softmax_ce_step is None:
+                ws.softmax_ce_step = _softmax_ce_step(ws)
+            parts = (ws.softmax_ce_step(Y) * scale,)
         else:
             self._forward(ws)
             parts = losses.value_and_delta(
                 self.loss_name, self.output, ws.A[-1], ws.P, Y, ws.G[-1], ws.scale_array, ws.buf, w
             )
             parts = tuple(v * scale for v in parts)
-        self._backward(ws)
+            self._backward(ws)
         if l2:
             # ∂/∂W of (l2/2)||W||² is l2 W; biases are not penalised
             penalty = self.l2_penalty(l2)  # leaves the masked weights in _scratch
@@ -364,6 +365,50 @@ class Network:
             self.grad += self._scratch
             parts += (penalty,)
         return parts
+
+
+def _softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
+    """``Network._forward``, ``losses.output_forward`` + ``losses.value_and_delta`` for a softmax
+    output with cross-entropy, and ``Network._backward``, as one function with every array, view
+    and NumPy function of ``ws`` bound once: the same NumPy calls in the same order, so the
+    results are bit-identical (``tests/test_fastpath.py``), without the Python calls, branches
+    and lookups around them (a twentieth of a 2-2-2 network's step, ``docs/performance.md``).
+    ``step(Y)`` returns Σ_k J^ce_k of the unweighted batch and fills the gradient buffer."""
+    dot, subtract, multiply, exp, divide = np.dot, np.subtract, np.multiply, np.exp, np.divide
+    log, vdot = np.log, np.vdot
+    forward, backward = ws.forward_plan, ws.backward_plan
+    Z, P, G, buf, scale = ws.A[-1], ws.P, ws.G[-1], ws.buf, ws.scale_array
+    m, s, ones_out, ones_batch = buf.m, buf.s, buf.ones_out, buf.ones_batch
+    rows = (Z[0], Z[1]) if len(Z) == 2 else None
+    column_max = np.maximum.reduce
+
+    def step(Y: Array) -> float:
+        for Wb, h, a, f, h_next in forward:  # Alg. 1
+            dot(Wb, h, out=a)
+            if f is not None:
+                f(a, out=h_next)
+        if rows is not None:  # softmax, as losses._softmax
+            np.maximum(*rows, out=m)
+        else:
+            column_max(Z, axis=0, out=m)
+        subtract(Z, m, out=Z)
+        exp(Z, out=P)
+        dot(ones_out, P, out=s)
+        divide(P, s, out=P)
+        log(s, out=s)  # cross-entropy, as losses._softmax_cross_entropy
+        ce = float(vdot(ones_batch, s)) - float(vdot(Y, Z))
+        subtract(P, Y, out=G)  # ∂J/∂z = ŷ - y, scaled
+        if scale != 1.0:
+            multiply(G, scale, out=G)
+        for g, hT, dWb, WT, g_below, df, a, h, t in backward:  # Alg. 2
+            dot(g, hT, out=dWb)
+            if WT is not None:
+                dot(WT, g, out=g_below)
+                df(a, h, out=t)
+                g_below *= t
+        return ce
+
+    return step
 
 
 def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
