@@ -22,16 +22,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-# PyTorch's OpenMP threads spin after each parallel region by default. Taking turns with NumPy's
-# OpenBLAS threads on the same cores, the spinning threads slowed whichever library ran next by
-# up to 3x (MNIST-1D shape: fcnn 5.3 ms/epoch alone, 6.7-15 right after PyTorch; PyTorch itself
-# 28-60 instead of 18-22). Sleeping waits are set before PyTorch loads its OpenMP runtime.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numpy as np  # noqa: E402
-import peers  # noqa: E402
-import psutil  # noqa: E402
-from threadpoolctl import threadpool_info  # noqa: E402
+import numpy as np
+import peers
+import psutil
+from threadpoolctl import threadpool_info
 
 try:
     import fcnn
@@ -46,8 +40,8 @@ REMOVED_VAR = "FCNN_BENCH_REMOVED_ENV"
 MNIST1D = (40, 100, 100, 10)
 MNIST = (784, 256, 256, 10)
 MB = 2**20
-# PyTorch's fastest setting for the 2-2-2 network: its tensors are far below any parallel grain
-# (113 us/step on one thread, about 150 on two, and 850 on two with OMP_WAIT_POLICY=PASSIVE)
+# PyTorch's fastest setting for the 2-2-2 network, whose tensors are far below any parallel
+# grain: 113 us/step on one thread, about 150 on two
 SEED_TORCH_THREADS = 1
 
 
@@ -99,15 +93,21 @@ def fcnn_mlp(X: np.ndarray, y: np.ndarray, sizes, epochs: int) -> float:
 def measure(fns: dict, repeats: int) -> dict:
     """Median seconds of each ``fns[name]()`` over ``repeats`` rounds, after one warm-up each.
 
-    The calls take turns (round-robin), so a slow spell on a shared machine hits every peer
-    alike. ``fns[name]`` may be a string instead: the note shown where that peer is missing.
-    A peer that raises is reported, not raised, so one broken peer cannot sink the table.
+    The peers take turns (round-robin), so a slow spell on a shared machine hits every peer
+    alike. Each turn runs its function twice and times the second run: the first absorbs the
+    previous peer's thread pools, which spin on the same cores for a while after their last
+    call (PyTorch's OpenMP threads slowed a following MNIST-1D fcnn epoch from 3.5 to 5-8 ms,
+    and OpenBLAS's slowed PyTorch alike; OMP_WAIT_POLICY=PASSIVE would stop the spinning but
+    made PyTorch itself 2-5x slower). ``fns[name]`` may be a string instead: the note shown
+    where that peer is missing. A peer that raises is reported, not raised, so one broken peer
+    cannot sink the table.
     """
     cells = {k: {"median": None, "note": f} for k, f in fns.items() if isinstance(f, str)}
     runs = {k: [] for k, f in fns.items() if not isinstance(f, str)}
     for r in range(repeats + 1):
         for k in list(runs):
             try:
+                fns[k]()
                 t = fns[k]()
             except Exception as err:
                 print(f"  {k} failed: {err!r}", file=sys.stderr)
@@ -337,7 +337,6 @@ def machine_info() -> dict:
         },
         "threadpools": threadpool_info(),
         "openblas_env": {k: os.environ.get(k) for k in OPENBLAS_VARS},
-        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "openblas_env_removed": json.loads(removed) if removed else None,
         "torch": torch.__version__ if torch else "not installed",
         "torch_threads": torch.get_num_threads() if torch else None,
