@@ -182,10 +182,13 @@ def gemm_bound(sizes, n: int, batch: int = 128, layout: str = "rows") -> float:
     buffers = {b: _gemm_buffers(sizes, b, rng, layout) for b in set(sizes_b)}
     for H, G in buffers.values():
         G[-1][:] = H[-1]
+    # float32 like everything else: dividing by np.sqrt(k), a float64 NumPy scalar, made W float64
+    # and every product a float64 one on converted copies
     W = [
-        rng.standard_normal((m, k), dtype=np.float32) / np.sqrt(k)
+        rng.standard_normal((m, k), dtype=np.float32) / np.float32(np.sqrt(k))
         for k, m in zip(sizes[:-1], sizes[1:], strict=True)
     ]
+    assert all(w.dtype == np.float32 for w in W)
     dW = [np.empty_like(w) for w in W]
     rows = layout == "rows"
     t0 = time.perf_counter()
