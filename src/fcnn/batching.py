@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import Network, Workspace
+from .network import Network
 from .validation import as_features, as_targets
+from .workspace import Workspace
 
 Array = np.ndarray
 

@@ -17,7 +17,7 @@ in one or two NumPy calls. The readable, line-by-line version of the same math i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,61 +25,11 @@ import numpy as np
 from . import activations, losses
 from . import init as initializers
 from .validation import as_features, as_targets
+from .workspace import Workspace, softmax_ce_step
 
 Array = np.ndarray
 DTYPES = ("float32", "float64")
 REDUCTIONS = ("mean", "sum")
-
-
-class Workspace:
-    """Preallocated arrays for one batch size ``B``; the training loop reuses them every step.
-
-    Inside a workspace the arrays follow seed 002's layout, one sample per **column**, so that
-    every line of Alg. 1 and 2 is one matrix product or one elementwise call on contiguous
-    blocks (``docs/performance.md``):
-
-    - ``X: (B, n_0)`` receives a batch as the API lays it out, one sample per row. It is a view
-      of ``inputs: (B, n_0 + 1)``, whose last column is ones, and ``H[0] = inputs.T``.
-    - ``H[k]: (n_k + 1, B)`` is h^(k) above a row of ones (the bias trick), for k >= 1.
-    - ``A[k]: (n_{k+1}, B)`` is a^(k+1), ``G[k]`` is ∂J/∂a^(k+1), ``T[k]`` holds f'(a^(k+1)).
-    - ``P: (n_l, B)`` is ŷ; ``buf`` is the loss's scratch space; ``scale`` is 1/B for the
-      mean reduction, else 1, and ``scale_array`` the same as a 0-d array of the dtype.
-
-    ``forward_plan`` and ``backward_plan`` bind each layer's arrays and parameter views once,
-    so a step spends no time looking them up.
-    """
-
-    def __init__(self, net: Network, B: int) -> None:
-        sizes, dtype = net.sizes, net.dtype
-        self.B, self.scale = B, net._scale(B)
-        self.scale_array = np.array(self.scale, dtype)  # an operand NumPy need not convert
-        self.inputs = np.ones((B, sizes[0] + 1), dtype)
-        self.X = self.inputs[:, :-1]
-        self.H = [self.inputs.T] + [np.ones((n + 1, B), dtype) for n in sizes[1:-1]]
-        self.A = [np.empty((n, B), dtype) for n in sizes[1:]]
-        self.G = [np.empty((n, B), dtype) for n in sizes[1:]]
-        self.T = [np.empty((n, B), dtype) for n in sizes[1:-1]]
-        self.P = np.empty((sizes[-1], B), dtype)
-        self.buf = losses.Buffers.like(self.P)
-        self.softmax_ce_step: Callable[[Array], float] | None = None  # built by Network._step
-        L = len(net._Wb)
-        # (Wb, h, a, f, h_next): a = Wb [h; 1], then h_next = f(a) above the ones (last: no f)
-        self.forward_plan = [
-            (net._Wb[k], self.H[k], self.A[k])
-            + ((net._acts[k].f, self.H[k + 1][:-1]) if k < L - 1 else (None, None))
-            for k in range(L)
-        ]
-        # (g, [h; 1]ᵀ, dWb, Wᵀ, g_below, f', a_below, h_below, t), the last layer first
-        self.backward_plan = [
-            (self.G[k], self.H[k].T, net._dWb[k])
-            + (
-                (net.weights[k].T, self.G[k - 1], net._acts[k - 1].df, self.A[k - 1])
-                + (self.H[k][:-1], self.T[k - 1])
-                if k
-                else (None,) * 6
-            )
-            for k in range(L - 1, -1, -1)
-        ]
 
 
 class Network:
@@ -350,7 +300,7 @@ class Network:
         scale = ws.scale
         if self._softmax_ce and w is None:
             if ws.softmax_ce_step is None:
-                ws.softmax_ce_step = _softmax_ce_step(ws)
+                ws.softmax_ce_step = softmax_ce_step(ws)
             parts = (ws.softmax_ce_step(Y) * scale,)
         else:
             self._forward(ws)
@@ -366,50 +316,6 @@ class Network:
             self.grad += self._scratch
             parts += (penalty,)
         return parts
-
-
-def _softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
-    """``Network._forward``, ``losses.output_forward`` + ``losses.value_and_delta`` for a softmax
-    output with cross-entropy, and ``Network._backward``, as one function with every array, view
-    and NumPy function of ``ws`` bound once: the same NumPy calls in the same order, so the
-    results are bit-identical (``tests/test_fastpath.py``), without the Python calls, branches
-    and lookups around them (a twentieth of a 2-2-2 network's step, ``docs/performance.md``).
-    ``step(Y)`` returns Σ_k J^ce_k of the unweighted batch and fills the gradient buffer."""
-    dot, subtract, multiply, exp, divide = np.dot, np.subtract, np.multiply, np.exp, np.divide
-    log, vdot, matmul = np.log, np.vdot, np.matmul
-    forward, backward = ws.forward_plan, ws.backward_plan
-    Z, P, G, buf, scale = ws.A[-1], ws.P, ws.G[-1], ws.buf, ws.scale_array
-    m, s, ones_out, ones_batch = buf.m, buf.s, buf.ones_out, buf.ones_batch
-    rows = (Z[0], Z[1]) if len(Z) == 2 else None
-    column_max = np.maximum.reduce
-
-    def step(Y: Array) -> float:
-        for Wb, h, a, f, h_next in forward:  # Alg. 1
-            dot(Wb, h, out=a)
-            if f is not None:
-                f(a, out=h_next)
-        if rows is not None:  # softmax, as losses._softmax
-            np.maximum(*rows, out=m)
-        else:
-            column_max(Z, axis=0, out=m)
-        subtract(Z, m, out=Z)
-        exp(Z, out=P)
-        dot(ones_out, P, out=s)
-        divide(P, s, out=P)
-        log(s, out=s)  # cross-entropy, as losses._softmax_cross_entropy
-        ce = float(vdot(ones_batch, s)) - float(vdot(Y, Z))
-        subtract(P, Y, out=G)  # ∂J/∂z = ŷ - y, scaled
-        if scale != 1.0:
-            multiply(G, scale, out=G)
-        for g, hT, dWb, WT, g_below, df, a, h, t in backward:  # Alg. 2
-            dot(g, hT, out=dWb)
-            if WT is not None:
-                matmul(WT, g, out=g_below)
-                df(a, h, out=t)
-                g_below *= t
-        return ce
-
-    return step
 
 
 def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
