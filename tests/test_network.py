@@ -358,3 +358,12 @@ def test_set_params_refuses_a_wrong_shape_and_non_finite_values():
     bad[3] = np.nan
     with pytest.raises(ValueError, match="NaN or inf"):
         net.set_params(bad)
+
+
+def test_nan_far_down_a_large_input_is_reported_at_its_row_and_column():
+    # the finiteness check runs in blocks of rows; a NaN in a later block keeps its true position
+    X = np.zeros((10_000, 3))
+    X[9_001, 2] = np.nan
+    net = fcnn.Network([3, 2, 2], seed=0)
+    with pytest.raises(ValueError, match=r"first at row 9001, column 2"):
+        net.forward(X)

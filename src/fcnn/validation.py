@@ -33,13 +33,24 @@ def as_features(X: Array, n_features: int, dtype: np.dtype) -> Array:
             "check the data or the first entry of sizes"
         )
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
+    bad = _first_non_finite(arr)
+    if bad is not None:
         raise ValueError(
             f"X contains NaN or inf (first at row {bad[0]}, column {bad[1]}); "
             "remove or impute those values"
         )
     return arr
+
+
+def _first_non_finite(arr: Array, rows: int = 4096) -> tuple[int, int] | None:
+    """(row, column) of the first NaN/inf in ``arr: (n, f)``, or None. Checks ``rows`` rows at a
+    time, so the boolean mask never costs more than ``rows * f`` bytes (not a copy of X)."""
+    for start in range(0, len(arr), rows):
+        block = arr[start : start + rows]
+        if not np.isfinite(block).all():
+            r, c = np.argwhere(~np.isfinite(block))[0]
+            return start + int(r), int(c)
+    return None
 
 
 def _integer_labels(y: Array) -> Array | None:
