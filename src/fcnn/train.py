@@ -15,39 +15,16 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .batching import Batch, Data, split
+from .callbacks import Callback, as_callback
 from .errors import DivergenceError
 from .history import History
 from .losses import value_and_delta
 from .network import Network
 from .optim import Optimizer, Schedule, get_optimizer, get_schedule
+from .validation import check_training_options
 
 Array = np.ndarray
 MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
-
-
-class Callback:
-    """Hooks the loop calls; override any of them. ``trainer.request_stop()`` ends the run
-    after the current step, with its state intact."""
-
-    def on_train_begin(self, trainer: Trainer) -> None:
-        """Before the first update of this call to ``run``."""
-
-    def on_step_end(self, trainer: Trainer) -> None:
-        """After every update."""
-
-    def on_epoch_end(self, trainer: Trainer) -> None:
-        """After every epoch's history row is written."""
-
-    def on_train_end(self, trainer: Trainer) -> None:
-        """When ``run`` returns, whatever the reason."""
-
-
-class _FunctionCallback(Callback):
-    def __init__(self, fn: Callable[[Trainer], Any]) -> None:
-        self.fn = fn
-
-    def on_epoch_end(self, trainer: Trainer) -> None:
-        self.fn(trainer)
 
 
 class Trainer:
@@ -82,7 +59,7 @@ class Trainer:
         progress: bool = False,
         seed: int | None = None,
     ) -> None:
-        _check_options(epochs, l2, clip, val_split, patience, batch_size)
+        check_training_options(epochs, l2, clip, val_split, patience, batch_size)
         self.net, self.epochs = net, int(epochs)
         seed = net.seed if seed is None else seed
         split_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
@@ -108,7 +85,7 @@ class Trainer:
             raise ValueError(f"monitor={self.monitor!r} needs validation_data or val_split")
         self.early_stopping, self.patience = bool(early_stopping), int(patience)
         self.min_delta, self.restore_best = float(min_delta), bool(restore_best)
-        self.callbacks = [c if isinstance(c, Callback) else _FunctionCallback(c) for c in callbacks]
+        self.callbacks = [as_callback(c) for c in callbacks]
         self.record_params, self.progress = bool(record_params), bool(progress)
         self.rng = np.random.default_rng(shuffle_seq)
         # ---- loop state: plain arrays and numbers only (state_dict) ----
@@ -411,33 +388,6 @@ class Trainer:
         self.best_value = float(meta["best_value"])
         self.rng.bit_generator.state = meta["rng"]
         self.history = History.from_state(arrays, meta["history"])
-
-
-def _check_options(
-    epochs: int,
-    l2: float,
-    clip: float | None,
-    val_split: float,
-    patience: int,
-    batch_size: int | None,
-) -> None:
-    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int | np.integer)
-        or batch_size < 1
-    ):
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
-    real = (int, float, np.integer, np.floating)
-    if not (isinstance(l2, real) and math.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    if clip is not None and not (isinstance(clip, real) and math.isfinite(clip) and clip > 0):
-        raise ValueError(f"clip must be a positive number or None, got {clip!r}")
-    if not (isinstance(val_split, real) and 0 <= val_split < 1):
-        raise ValueError(f"val_split must be in [0, 1), got {val_split!r}")
-    if not (isinstance(patience, int | np.integer) and patience >= 1):
-        raise ValueError(f"patience must be an integer >= 1, got {patience!r}")
 
 
 def fit(net: Network, X: Array, y: Array, **kwargs: Any) -> History:

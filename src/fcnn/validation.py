@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 Array = np.ndarray
@@ -137,3 +139,31 @@ def _check_probabilities(Y: Array, output: str) -> None:
                 f"softmax cross-entropy targets must sum to 1 per row; row {k} sums to "
                 f"{sums[k]:.6g}"
             )
+
+
+def check_training_options(
+    epochs: int,
+    l2: float,
+    clip: float | None,
+    val_split: float,
+    patience: int,
+    batch_size: int | None,
+) -> None:
+    """Raise ``ValueError`` naming the first training option that is out of range."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    real = (int, float, np.integer, np.floating)
+    if not (isinstance(l2, real) and math.isfinite(l2) and l2 >= 0):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    if clip is not None and not (isinstance(clip, real) and math.isfinite(clip) and clip > 0):
+        raise ValueError(f"clip must be a positive number or None, got {clip!r}")
+    if not (isinstance(val_split, real) and 0 <= val_split < 1):
+        raise ValueError(f"val_split must be in [0, 1), got {val_split!r}")
+    if not (isinstance(patience, int | np.integer) and patience >= 1):
+        raise ValueError(f"patience must be an integer >= 1, got {patience!r}")

@@ -1,0 +1,41 @@
+"""Callbacks: hooks the training loop calls. They observe the ``Trainer`` and may stop it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .train import Trainer
+
+
+class Callback:
+    """Hooks the loop calls; override any of them. ``trainer.request_stop()`` ends the run
+    after the current step, with its state intact."""
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        """Before the first update of this call to ``run``."""
+
+    def on_step_end(self, trainer: Trainer) -> None:
+        """After every update."""
+
+    def on_epoch_end(self, trainer: Trainer) -> None:
+        """After every epoch's history row is written."""
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        """When ``run`` returns, whatever the reason."""
+
+
+class _FunctionCallback(Callback):
+    """Calls a plain function after every epoch."""
+
+    def __init__(self, fn: Callable[[Trainer], Any]) -> None:
+        self.fn = fn
+
+    def on_epoch_end(self, trainer: Trainer) -> None:
+        self.fn(trainer)
+
+
+def as_callback(cb: Callback | Callable[[Trainer], Any]) -> Callback:
+    """``cb`` itself when it is a :class:`Callback`, else a callback calling it every epoch."""
+    return cb if isinstance(cb, Callback) else _FunctionCallback(cb)
