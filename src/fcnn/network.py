@@ -103,7 +103,6 @@ class Network:
         self.weight_mask = np.zeros(self.n_params, self.dtype)
         for M in _views(self.weight_mask, shapes):
             M[:, :-1] = 1
-        self._ws: Workspace | None = None
         rng = np.random.default_rng(self.seed)
         fill = initializers.get(init)
         for W, b in zip(self.weights, self.biases, strict=True):
@@ -216,16 +215,7 @@ class Network:
     def loss_parts(self, X: Array, y: Array, l2: float = 0.0) -> dict[str, float]:
         """The reduced loss split into its parts, e.g. ``{"mse": .., "ce": ..}``, plus ``"l2"``
         when ``l2 > 0``."""
-        ws, Y = self._batch(X, y)
-        self._forward(ws)
-        values = losses.value_and_delta(
-            self.loss_name, self.output, ws.A[-1], ws.P, Y, None, 1.0, ws.buf, None
-        )
-        scale = self._scale(ws.B)
-        parts = {name: v * scale for name, v in zip(self.parts, values, strict=True)}
-        if l2:
-            parts["l2"] = self.l2_penalty(l2)
-        return parts
+        return self._loss_parts(*self._batch(X, y), l2)
 
     def gradients(self, X: Array, y: Array, l2: float = 0.0) -> tuple[list[Array], list[Array]]:
         """``(dWs, dbs)``: ∂J/∂W^(k) shaped ``(n_k, n_{k-1})`` and ∂J/∂b^(k) shaped ``(n_k,)``,
@@ -289,6 +279,20 @@ class Network:
                 # line 7: g <- g ⊙ f'(a^(k-1))
                 df(a, h, out=t)
                 g_below *= t
+
+    def _loss_parts(
+        self, ws: Workspace, Y: Array, l2: float = 0.0, w: Array | None = None
+    ) -> dict[str, float]:
+        """Forward and loss (no gradient) on the batch in ``ws``: the reduced parts by name,
+        plus ``"l2"`` when ``l2 > 0``. ``Y: (n_l, B)``; ``w`` weights the samples' losses."""
+        self._forward(ws)
+        values = losses.value_and_delta(
+            self.loss_name, self.output, ws.A[-1], ws.P, Y, None, 1.0, ws.buf, w
+        )
+        parts = {name: v * ws.scale for name, v in zip(self.parts, values, strict=True)}
+        if l2:
+            parts["l2"] = self.l2_penalty(l2)
+        return parts
 
     def _step(
         self, ws: Workspace, Y: Array, l2: float = 0.0, w: Array | None = None

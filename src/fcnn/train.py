@@ -18,7 +18,6 @@ from .batching import Batch, Data, split
 from .callbacks import Callback, as_callback
 from .errors import DivergenceError
 from .history import History
-from .losses import value_and_delta
 from .network import Network
 from .optim import Optimizer, Schedule, get_optimizer, get_schedule
 from .validation import check_training_options
@@ -299,15 +298,11 @@ class Trainer:
             cb.on_epoch_end(self)
 
     def _validate(self) -> None:
-        h, val, net, ws = self.history, self.val, self.net, self._val_ws
-        net._forward(ws)
-        values = value_and_delta(
-            net.loss_name, net.output, ws.A[-1], ws.P, ws.Y, None, 1.0, ws.buf, ws.w
-        )
-        scale = net._scale(ws.B)
-        for name, v in zip(net.parts, values, strict=True):
-            h.val_parts.setdefault(name, []).append(v * scale)
-        h.val_loss.append(sum(values) * scale + (net.l2_penalty(self.l2) if self.l2 else 0.0))
+        h, val, ws = self.history, self.val, self._val_ws
+        parts = self.net._loss_parts(ws, ws.Y, self.l2, ws.w)
+        for name in self.net.parts:
+            h.val_parts.setdefault(name, []).append(parts[name])
+        h.val_loss.append(sum(parts.values()))
         if val.kind is not None:
             h.val_accuracy.append(ws.correct() / ws.B)
 
