@@ -116,7 +116,7 @@ def test_validate_names_the_key_and_the_fix(overrides, message):
 
 def test_auto_layers_are_allowed_at_the_ends_and_filled_from_the_data():
     cfg = config.resolve(overrides={"network": {"layers": ["auto", 8, "auto"]}})
-    assert config.has_auto_layers(cfg)
+    assert cfg["network"]["layers"] == ["auto", 8, "auto"]  # validation keeps "auto" at the ends
     filled = config.fill_layers(cfg, n_features=4, n_outputs=3)
     assert filled["network"]["layers"] == [4, 8, 3]
     assert cfg["network"]["layers"] == ["auto", 8, "auto"]

@@ -210,11 +210,6 @@ def network_kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def has_auto_layers(cfg: dict[str, Any]) -> bool:
-    """Whether the first or last layer width is ``"auto"`` (taken from the data)."""
-    return AUTO in cfg["network"]["layers"]
-
-
 def fill_layers(cfg: dict[str, Any], n_features: int, n_outputs: int) -> dict[str, Any]:
     """A copy of ``cfg`` whose ``"auto"`` layer widths are the data's feature and output
     counts."""
