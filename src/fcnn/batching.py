@@ -79,34 +79,42 @@ class Batch(Workspace):
         # temporaries, with the labels as booleans (label == 1), set by gather
         self._pair = (self.P[1], self.P[0]) if self.kind == "argmax" and len(self.P) == 2 else None
         self._hit, self._label_is_1 = np.empty(B, bool), np.empty(B, bool)
+        self._pred = np.empty(B, np.intp)  # argmax of each column, without a new array
         self._rows: Array | None = None  # contiguous room for gathered feature rows
 
     def correct(self) -> int:
         """Number of correctly classified samples in ``P``, as :func:`correct` counts them."""
         if self._pair is None:
+            if self.kind == "argmax":  # into kept buffers: 4.3 -> 2.4 µs for 10 x 128
+                hit = np.equal(self.P.argmax(axis=0, out=self._pred), self.labels, out=self._hit)
+                return np.count_nonzero(hit)
             return correct(self.kind, self.P, self.labels, self.Y)
         hit = np.greater(*self._pair, out=self._hit)
         return np.count_nonzero(np.equal(hit, self._label_is_1, out=hit))
 
     def gather(self, data: Data, idx: Array | None) -> None:
         """Copy samples ``idx`` of the data (all when ``idx`` is None) into the batch."""
-        if idx is not None and self._rows is None:
-            self._rows = np.empty(self.X.shape, self.X.dtype)
-        pairs = [(data.X, self.X, 0), (data.YT, self.Y, 1)]
-        pairs += [(data.labels, self.labels, 0), (data.w, self.w, 0)]
-        for src, dst, axis in pairs:
-            if src is None:
-                continue
-            if idx is None:
-                dst[...] = src
-            elif dst is self.X:
-                # X sits beside the column of ones, so it is not contiguous, and np.take would
-                # allocate a buffer for it every batch: take into a kept one, then copy
-                # (MNIST rows: 21 -> 15 us a batch)
-                np.take(src, idx, axis=0, out=self._rows, mode="clip")
-                np.copyto(dst, self._rows)
-            else:  # idx is a slice of a permutation: "clip" skips the bounds-checked buffer
-                np.take(src, idx, axis=axis, out=dst, mode="clip")
+        if idx is None:
+            self.X[...], self.Y[...] = data.X, data.YT
+            if self.labels is not None:
+                self.labels[...] = data.labels
+            if self.w is not None:
+                self.w[...] = data.w
+        else:
+            # ndarray.take, not np.take: its Python wrapper costs a microsecond a call. idx is a
+            # slice of a permutation, so mode="clip" skips the bounds-checked copy of the output
+            if self._rows is None:
+                self._rows = np.empty(self.X.shape, self.X.dtype)
+            # X sits beside the column of ones, so it is not contiguous, and take would
+            # allocate a buffer for it every batch: take into a kept one, then copy
+            # (MNIST rows: 21 -> 15 us a batch)
+            data.X.take(idx, 0, self._rows, "clip")
+            np.copyto(self.X, self._rows)
+            data.YT.take(idx, 1, self.Y, "clip")
+            if self.labels is not None:
+                data.labels.take(idx, 0, self.labels, "clip")
+            if self.w is not None:
+                data.w.take(idx, 0, self.w, "clip")
         if self._pair is not None:
             np.equal(self.labels, 1, out=self._label_is_1)
 

@@ -17,7 +17,7 @@ in one or two NumPy calls. The readable, line-by-line version of the same math i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -294,18 +294,41 @@ class Network:
             parts["l2"] = self.l2_penalty(l2)
         return parts
 
+    @staticmethod
+    def _set_rate(ws: Workspace, rate: float) -> None:
+        """Scale the output delta of steps on ``ws`` by ``ws.scale · rate`` (see ``_step``)."""
+        ws.rate, ws.scale_array[()] = rate, ws.scale * rate
+        ws.scaled = ws.scale * rate != 1.0
+
+    @staticmethod
+    def _compiled_step(ws: Workspace) -> Callable[[Array], float]:
+        """The softmax/cross-entropy step compiled for ``ws`` (built on first use)."""
+        if ws.softmax_ce_step is None:
+            ws.softmax_ce_step = softmax_ce_step(ws)
+        return ws.softmax_ce_step
+
     def _step(
-        self, ws: Workspace, Y: Array, l2: float = 0.0, w: Array | None = None
+        self,
+        ws: Workspace,
+        Y: Array,
+        l2: float = 0.0,
+        w: Array | None = None,
+        rate: float = 1.0,
     ) -> tuple[float, ...]:
         """Forward, loss and backward on the batch in ``ws``; returns the reduced loss parts
         (plus the L2 penalty as the last item when ``l2 > 0``) and fills ``grad``.
         ``Y: (n_l, B)`` holds the targets column by column; ``w: (B,)`` weights the samples'
-        losses (``J = scale · Σ_k w_k J_k``)."""
+        losses (``J = scale · Σ_k w_k J_k``).
+
+        ``rate`` multiplies the gradient: backprop is linear in the output delta, so scaling
+        ``∂J/∂a^(l)`` by it leaves ``rate · ∇J`` in ``grad`` at no extra cost. Plain SGD
+        passes its learning rate and then updates in one pass, ``θ ← θ - grad``
+        (``docs/performance.md``); the loss parts are not affected."""
         scale = ws.scale
+        if rate != ws.rate:
+            self._set_rate(ws, rate)
         if self._softmax_ce and w is None:
-            if ws.softmax_ce_step is None:
-                ws.softmax_ce_step = softmax_ce_step(ws)
-            parts = (ws.softmax_ce_step(Y) * scale,)
+            parts = (self._compiled_step(ws)(Y) * scale,)
         else:
             self._forward(ws)
             parts = losses.value_and_delta(
@@ -316,7 +339,7 @@ class Network:
         if l2:
             # ∂/∂W of (l2/2)||W||² is l2 W; biases are not penalised
             penalty = self.l2_penalty(l2)  # leaves the masked weights in _scratch
-            self._scratch *= l2
+            self._scratch *= l2 * rate
             self.grad += self._scratch
             parts += (penalty,)
         return parts

@@ -77,6 +77,8 @@ class Trainer:
         self.optimizer = get_optimizer(optimizer, **(optimizer_options or {}))
         self.schedule = get_schedule(schedule, lr, **(schedule_options or {}))
         self.l2, self.clip = float(l2), clip
+        # plain SGD without clipping: the backward pass computes α g and the update is one pass
+        self._fold = self.optimizer.folds_rate and clip is None
         self.monitor = monitor or ("val_loss" if val is not None else "loss")
         if self.monitor not in MONITORS:
             raise ValueError(f"unknown monitor {self.monitor!r}; choose one of {MONITORS}")
@@ -155,14 +157,30 @@ class Trainer:
         """Full-batch epochs, one update each: ``_begin_epoch``, ``_update`` and ``_end_epoch``
         with their lookups bound to locals once and the features this run does not use left
         out. Same arithmetic in the same order, so histories, parameters and checkpoint state are
-        bit-identical to the general loop's (``tests/test_fastpath.py``). At 16 µs a step (the
-        2-2-2 seed network) calling ``_end_epoch`` instead would add 1 µs; the Python around the
-        NumPy calls is a fifth of the step as it is (``docs/performance.md``)."""
+        bit-identical to the general loop's (``tests/test_fastpath.py``). On the 2-2-2 seed
+        network a step is about 25 NumPy calls of 0.3-0.6 µs each; the Python around them is
+        kept to a few hundred nanoseconds (``docs/performance.md``)."""
         net, h, ws = self.net, self.history, self._batch()
-        params, grad, snapshot, step = net.params, net.grad, self._snapshot, net._step
+        params, grad, snapshot, mask = net.params, net.grad, self._snapshot, self._isfinite
         Y, w, B, l2, kind = ws.Y, ws.w, ws.B, self.l2, self.data.kind
-        update, lr, epoch_end = self.optimizer.step, self.schedule.lr, self.schedule.on_epoch_end
-        fixed_lr = self.schedule.lr0 if type(self.schedule) is Schedule else None
+        schedule, optimizer, fold = self.schedule, self.optimizer, self._fold
+        fixed_lr = schedule.lr0 if type(schedule) is Schedule else None
+        lr, update, update_scaled = schedule.lr, optimizer.step, optimizer.step_scaled
+        # the constant schedule's on_epoch_end does nothing
+        epoch_end = None if fixed_lr is not None else schedule.on_epoch_end
+        # softmax with cross-entropy: the compiled step, called straight (Network._step would
+        # pick it too, after its checks); its delta scale is set once for a fixed rate
+        compiled = net._compiled_step(ws) if (net._softmax_ce and w is None and not l2) else None
+        if compiled is not None and fixed_lr is not None:
+            net._set_rate(ws, fixed_lr if fold else 1.0)
+        scale, n_params, fB = ws.scale, params.size, float(B)
+        copyto, isfinite, count_nonzero, isfinite_number = (
+            np.copyto,
+            np.isfinite,
+            np.count_nonzero,
+            math.isfinite,
+        )
+        correct = ws.correct
         step_losses, epochs, losses, accuracies, lrs = (
             h.step_loss,
             h.epoch,
@@ -170,48 +188,68 @@ class Trainer:
             h.accuracy,
             h.lr,
         )
-        parts_lists = list(enumerate(h.parts.values(), 3))  # (index in acc, history list)
-        times_B = float(B).__mul__
+        part_lists = list(h.parts.values())
         step_hooks = [c.on_step_end for c in self.callbacks]
         epoch_hooks = [c.on_epoch_end for c in self.callbacks]
+        validate, progress, n_epochs = self.val is not None, self.progress, self.epochs
+        early_stopping = self.early_stopping
+        monitored, flip = getattr(h, self.monitor), self.monitor.endswith("accuracy")
         while not self.done and not self._stop:
             # _begin_epoch (a full batch is never shuffled)
-            np.copyto(snapshot, params)
+            copyto(snapshot, params)
             # _update
-            parts = step(ws, Y, l2, w)
-            loss = sum(parts)
-            if not math.isfinite(loss):
+            rate = fixed_lr if fixed_lr is not None else lr(self.epoch, self.step)
+            if compiled is not None:
+                if fixed_lr is None and fold:
+                    net._set_rate(ws, rate)
+                loss = 0 + compiled(Y) * scale  # sum((part,)), as _update adds its parts
+                parts = (loss,)
+            else:
+                parts = net._step(ws, Y, l2, w, rate) if fold else net._step(ws, Y, l2, w)
+                loss = sum(parts)
+            if not isfinite_number(loss):
                 self._acc = [0.0] * len(self._acc)
                 self._diverged(loss)
-            rate = lr(self.epoch, self.step) if fixed_lr is None else fixed_lr
-            update(params, grad, rate)
-            acc = [B, ws.correct(), loss * B, *map(times_B, parts)]
+            if fold:
+                update_scaled(params, grad)
+            else:
+                update(params, grad, rate)
+            acc = [fB, correct(), loss * B]
+            acc += [p * B for p in parts]
             self._acc = acc
             step_losses.append(loss)
             self.pos, self.step = 1, self.step + 1
             for hook in step_hooks:
                 hook(self)
             # _end_epoch
-            if not self._finite(params):
+            if count_nonzero(isfinite(params, out=mask)) != n_params:
                 self._diverged(math.nan)
             epochs.append(self.epoch + 1)
-            losses.append(acc[2] / B)
-            for i, values in parts_lists:
-                values.append(acc[i] / B)
+            losses.append(acc[2] / fB)
+            for values, total in zip(part_lists, acc[3:]):
+                values.append(total / fB)
             if kind is not None:
-                accuracies.append(acc[1] / B)
+                accuracies.append(acc[1] / fB)
             lrs.append(fixed_lr if fixed_lr is not None else lr(self.epoch, self.step - 1))
-            if self.val is not None:
+            if validate:
                 self._validate()
-            epoch_end(losses[-1])
+            if epoch_end is not None:
+                epoch_end(losses[-1])
             self.epoch += 1
             self.pos = 0
-            self._early_stopping()
-            if self.epoch >= self.epochs:
+            if early_stopping:
+                self._early_stopping()
+            else:  # _early_stopping without early stopping: track the best epoch only
+                value = -monitored[-1] if flip else monitored[-1]
+                if value < self.best_value - self.min_delta:
+                    self.best_value, self.wait, h.best_epoch = value, 0, self.epoch
+                else:
+                    self.wait += 1
+            if self.epoch >= n_epochs:
                 self.done = True
             for hook in epoch_hooks:
                 hook(self)
-            if self.progress:
+            if progress:
                 bar.update(1)
                 bar.set_postfix(self._postfix(), refresh=False)
 
@@ -238,15 +276,19 @@ class Trainer:
 
     def _update(self) -> None:
         net, ws = self.net, self._batch()
-        parts = net._step(ws, ws.Y, self.l2, ws.w)
+        rate = self.schedule.lr(self.epoch, self.step)
+        parts = net._step(ws, ws.Y, self.l2, ws.w, rate if self._fold else 1.0)
         loss = sum(parts)
         if not math.isfinite(loss):
             self._diverged(loss)
-        if self.clip is not None:
-            norm = math.sqrt(float(np.vdot(net.grad, net.grad)))
-            if norm > self.clip:
-                net.grad *= self.clip / norm
-        self.optimizer.step(net.params, net.grad, self.schedule.lr(self.epoch, self.step))
+        if self._fold:  # grad holds α g already
+            self.optimizer.step_scaled(net.params, net.grad)
+        else:
+            if self.clip is not None:
+                norm = math.sqrt(float(np.vdot(net.grad, net.grad)))
+                if norm > self.clip:
+                    net.grad *= self.clip / norm
+            self.optimizer.step(net.params, net.grad, rate)
         acc, B = self._acc, ws.B
         acc[0] += B
         acc[1] += ws.correct()

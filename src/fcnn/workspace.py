@@ -30,7 +30,9 @@ class Workspace:
     - ``H[k]: (n_k + 1, B)`` is h^(k) above a row of ones (the bias trick), for k >= 1.
     - ``A[k]: (n_{k+1}, B)`` is a^(k+1), ``G[k]`` is ∂J/∂a^(k+1), ``T[k]`` holds f'(a^(k+1)).
     - ``P: (n_l, B)`` is ŷ; ``buf`` is the loss's scratch space; ``scale`` is 1/B for the
-      mean reduction, else 1, and ``scale_array`` the same as a 0-d array of the dtype.
+      mean reduction, else 1. ``scale_array``, a 0-d array of the dtype, scales the output
+      delta: ``scale · rate``, where ``rate`` is 1, or the learning rate when plain SGD folds
+      it into the backward pass (``Network._step``); ``scaled`` says whether it is not 1.
 
     ``forward_plan`` and ``backward_plan`` bind each layer's arrays and parameter views once,
     so a step spends no time looking them up.
@@ -40,6 +42,7 @@ class Workspace:
         sizes, dtype = net.sizes, net.dtype
         self.B, self.scale = B, net._scale(B)
         self.scale_array = np.array(self.scale, dtype)  # an operand NumPy need not convert
+        self.rate, self.scaled = 1.0, self.scale != 1.0
         self.inputs = np.ones((B, sizes[0] + 1), dtype)
         self.X = self.inputs[:, :-1]
         self.H = [self.inputs.T] + [np.ones((n + 1, B), dtype) for n in sizes[1:-1]]
@@ -100,7 +103,7 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
         log(s, out=s)  # cross-entropy, as losses._softmax_cross_entropy
         ce = float(vdot(ones_batch, s)) - float(vdot(Y, Z))
         subtract(P, Y, out=G)  # ∂J/∂z = ŷ - y, scaled
-        if scale != 1.0:
+        if ws.scaled:
             multiply(G, scale, out=G)
         for g, hT, dWb, WT, g_below, df, a, h, t in backward:  # Alg. 2
             dot(g, hT, out=dWb)
