@@ -226,7 +226,7 @@ class Trainer:
                 self._diverged(math.nan)
             epochs.append(self.epoch + 1)
             losses.append(acc[2] / fB)
-            for values, total in zip(part_lists, acc[3:]):
+            for values, total in zip(part_lists, acc[3:], strict=True):
                 values.append(total / fB)
             if kind is not None:
                 accuracies.append(acc[1] / fB)
