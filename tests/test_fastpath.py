@@ -127,7 +127,7 @@ def test_correct_count_equals_argmax_including_ties(l):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("where", [0, 7, -1])
-def test_finiteness_test_by_count_equals_isfinite(dtype, bad, where):
+def test_finiteness_test_by_a_zero_dot_product_equals_isfinite(dtype, bad, where):
     net, X, y = _problem(0, [2, 3, 2], 10, dtype)
     trainer = Trainer(net, X, y, epochs=1)
     params = net.params.copy()

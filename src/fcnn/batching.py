@@ -67,10 +67,11 @@ def _weights(w: Array, n: int, dtype: np.dtype) -> Array:
 
 
 class Batch(Workspace):
-    """A workspace plus room for the batch's targets ``Y: (n_l, B)``, labels and weights."""
+    """A workspace plus room for the batch's targets ``Y: (n_l, B)``, labels and weights;
+    ``rows=True`` for one that gathers a new mini-batch every step (see :class:`Workspace`)."""
 
-    def __init__(self, net: Network, B: int, data: Data) -> None:
-        super().__init__(net, B)
+    def __init__(self, net: Network, B: int, data: Data, rows: bool = False) -> None:
+        super().__init__(net, B, rows)
         self.Y = np.empty((net.n_outputs, B), net.dtype)
         self.labels = None if data.labels is None else np.empty(B, np.int64)
         self.w = None if data.w is None else np.empty(B, net.dtype)

@@ -269,13 +269,12 @@ class Network:
     def _backward(self, ws: Workspace) -> None:
         """Seed 002, Alg. 2, from ``ws.G[-1] = ∂J/∂a^(l)``; fills the flat ``grad`` buffer."""
         dot = np.dot
-        for g, hT, dWb, WT, g_below, df, a, h, t in ws.backward_plan:
+        for g, hT, dWb, WT, product, g_below, df, a, h, t in ws.backward_plan:
             # lines 3-4 / 9-10: [∇W | ∇b] = g [h^(k-1); 1]ᵀ
             dot(g, hT, out=dWb)
             if WT is not None:  # not for the first layer: nothing needs ∂J/∂x
-                # lines 5/11: g <- W^(k)ᵀ g. Wᵀ is a strided view (its rows skip the biases):
-                # np.matmul hands it to BLAS as it is, np.dot copies it first (2x the time)
-                np.matmul(WT, g, out=g_below)
+                # lines 5/11: g <- W^(k)ᵀ g (np.matmul, or np.dot for a tiny layer: Workspace)
+                product(WT, g, out=g_below)
                 # line 7: g <- g ⊙ f'(a^(k-1))
                 df(a, h, out=t)
                 g_below *= t
