@@ -148,6 +148,40 @@ def test_stopped_anywhere_and_resumed_is_bit_identical(references, tmp_path, nam
         assert outcome(out) == outcome(ref), f"{name}: stopped by {how} at step {at}"
 
 
+class EpochBeginHook(Callback):
+    """Makes the ``at``-th epoch this call to run begins call ``fn(trainer)`` right after it
+    drew its shuffle: a signal landing between the end of one epoch and the first step of the
+    next (found by the killed-process test below: SIGINT exactly at an epoch boundary)."""
+
+    def __init__(self, at: int, fn) -> None:
+        self.at, self.fn, self.n = at, fn, 0
+
+    def on_train_begin(self, trainer) -> None:
+        begin = trainer._begin_epoch
+
+        def hooked():
+            begin()
+            self.n += 1
+            if self.n == self.at:
+                self.fn(trainer)
+
+        trainer._begin_epoch = hooked
+
+
+@pytest.mark.parametrize("fn", [send_sigint, request_stop], ids=["sigint", "request_stop"])
+@pytest.mark.parametrize("at", [1, 2])
+def test_a_stop_as_an_epoch_begins_resumes_bit_identical(references, tmp_path, fn, at):
+    ref, total = references["sgd_shuffle_partial_batch"]
+    out = tmp_path / "run"
+    result = start(CONFIGS["sgd_shuffle_partial_batch"], out, callbacks=[EpochBeginHook(at, fn)])
+    assert result.interrupted
+    # the epoch that began (and drew its shuffle) makes its first step before stopping
+    assert result.summary["steps"] == (at - 1) * STEPS_PER_EPOCH + 1
+    result = resume(out)
+    assert result.summary["steps"] == total
+    assert outcome(out) == outcome(ref)
+
+
 def test_many_interruptions_in_a_row_still_end_bit_identical(references, tmp_path):
     ref, total = references["adam"]
     out = tmp_path / "run"

@@ -27,7 +27,8 @@ Array = np.ndarray
 LEAKY_SLOPE = 0.01
 # 1 as a 0-d array of each float dtype: NumPy converts a Python scalar operand anew on every
 # call, which costs as much as the arithmetic on a small batch (docs/performance.md)
-_ONE = {np.dtype(t): np.ones((), t) for t in (np.float32, np.float64)}
+# 1 as a 0-d array of each float dtype: NumPy converts a Python scalar operand every call
+ONE = {np.dtype(t): np.ones((), t) for t in (np.float32, np.float64)}
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def _tanh(a: Array, out: Array | None = None) -> Array:
 def _dtanh(a: Array, h: Array, out: Array | None = None) -> Array:
     # seed 002 eq. 16: d tanh(x)/dx = 1 - tanh^2(x), read from h = tanh(a)
     out = np.square(h, out=out)
-    return np.subtract(_ONE.get(out.dtype, 1), out, out=out)
+    return np.subtract(ONE.get(out.dtype, 1), out, out=out)
 
 
 def _sigmoid(a: Array, out: Array | None = None) -> Array:

@@ -72,7 +72,9 @@ class Batch(Workspace):
 
     def __init__(self, net: Network, B: int, data: Data, rows: bool = False) -> None:
         super().__init__(net, B, rows)
-        self.Y = np.empty((net.n_outputs, B), net.dtype)
+        # the targets above a row of -1 (see Workspace.Z_ext)
+        self.Y_ext = np.full((net.n_outputs + 1, B), -1, net.dtype)
+        self.Y = self.Y_ext[:-1]
         self.labels = None if data.labels is None else np.empty(B, np.int64)
         self.w = None if data.w is None else np.empty(B, net.dtype)
         self.kind = data.kind

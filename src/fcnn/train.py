@@ -140,6 +140,10 @@ class Trainer:
             while not self.done and not self._stop:
                 if self.pos == 0:
                     self._begin_epoch()
+                    # at least one update after _begin_epoch, whatever stop request came
+                    # since: a checkpoint at pos 0 must not hold an epoch whose shuffle was
+                    # already drawn (resuming would draw it again, from the advanced generator)
+                    self._update()
                 while self.pos < self.n_batches and not self._stop:
                     self._update()
                 if self.pos == self.n_batches:

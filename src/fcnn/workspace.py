@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import losses
+from . import activations, losses
 
 if TYPE_CHECKING:
     from .network import Network
@@ -56,7 +56,11 @@ class Workspace:
             h0 = np.ones((sizes[0] + 1, B), dtype)
             self.X = h0[:-1].T
         self.H = [h0] + [np.ones((n + 1, B), dtype) for n in sizes[1:-1]]
-        self.A = [np.empty((n, B), dtype) for n in sizes[1:]]
+        # a^(l) sits above one more row, where the compiled softmax/cross-entropy step writes
+        # ln s: with a batch's targets above a row of -1 (Batch.Y_ext), the loss is one dot
+        self.Z_ext = np.empty((sizes[-1] + 1, B), dtype)
+        self.Y_ext: Array | None = None
+        self.A = [np.empty((n, B), dtype) for n in sizes[1:-1]] + [self.Z_ext[:-1]]
         self.G = [np.empty((n, B), dtype) for n in sizes[1:]]
         self.T = [np.empty((n, B), dtype) for n in sizes[1:-1]]
         self.P = np.empty((sizes[-1], B), dtype)
@@ -98,12 +102,20 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
     and lookups around them (a twentieth of a 2-2-2 network's step, ``docs/performance.md``).
     ``step(Y)`` returns Σ_k J^ce_k of the unweighted batch and fills the gradient buffer."""
     dot, subtract, multiply, exp, divide = np.dot, np.subtract, np.multiply, np.exp, np.divide
-    log, vdot = np.log, np.vdot
-    forward, backward = ws.forward_plan, ws.backward_plan
+    log, vdot, square = np.log, np.vdot, np.square
+    forward = ws.forward_plan
+    # tanh's derivative 1 - h² (activations._dtanh, the same two calls) inline: df is None
+    backward = [
+        plan[:6] + (None if plan[6] is activations._dtanh else plan[6],) + plan[7:]
+        for plan in ws.backward_plan
+    ]
     Z, P, G, buf, scale = ws.A[-1], ws.P, ws.G[-1], ws.buf, ws.scale_array
     m, s, ones_out, ones_batch = buf.m, buf.s, buf.ones_out, buf.ones_batch
+    Z_ext, Y_ext, ln_s = ws.Z_ext, ws.Y_ext, ws.Z_ext[-1]
+    own_Y = getattr(ws, "Y", None) if Y_ext is not None else None
     rows = (Z[0], Z[1]) if len(Z) == 2 else None
     column_max = np.maximum.reduce
+    one = activations.ONE[np.dtype(P.dtype)]
 
     def step(Y: Array) -> float:
         for Wb, h, a, f, h_next in forward:  # Alg. 1
@@ -118,8 +130,14 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
         exp(Z, out=P)
         dot(ones_out, P, out=s)
         divide(P, s, out=P)
-        log(s, out=s)  # cross-entropy, as losses._softmax_cross_entropy
-        ce = float(vdot(ones_batch, s)) - float(vdot(Y, Z))
+        # cross-entropy, Σ_k ln s_k - y·z as losses._softmax_cross_entropy: with ln s in the
+        # row under z and -1 under y, in one dot, -[y; -1]·[z; ln s] (same value, summed
+        # in another order)
+        log(s, out=ln_s)
+        if Y is own_Y:
+            ce = -float(vdot(Y_ext, Z_ext))
+        else:
+            ce = float(vdot(ones_batch, ln_s)) - float(vdot(Y, Z))
         subtract(P, Y, out=G)  # ∂J/∂z = ŷ - y, scaled
         if ws.scaled:
             multiply(G, scale, out=G)
@@ -127,7 +145,11 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
             dot(g, hT, out=dWb)
             if WT is not None:
                 product(WT, g, out=g_below)
-                df(a, h, out=t)
+                if df is None:
+                    square(h, out=t)
+                    subtract(one, t, out=t)
+                else:
+                    df(a, h, out=t)
                 g_below *= t
         return ce
 
