@@ -44,10 +44,6 @@ class Activation:
     df: Callable[..., Array]
 
 
-def _tanh(a: Array, out: Array | None = None) -> Array:
-    return np.tanh(a, out=out)
-
-
 def _dtanh(a: Array, h: Array, out: Array | None = None) -> Array:
     # seed 002 eq. 16: d tanh(x)/dx = 1 - tanh^2(x), read from h = tanh(a)
     out = np.square(h, out=out)
@@ -121,7 +117,8 @@ def _dsoftplus(a: Array, h: Array, out: Array | None = None) -> Array:
 _TABLE: dict[str, Activation] = {
     act.name: act
     for act in (
-        Activation("tanh", _tanh, _dtanh),
+        # np.tanh itself (a ufunc takes ``out=``): no Python call around it on the hot path
+        Activation("tanh", np.tanh, _dtanh),
         Activation("sigmoid", _sigmoid, _dsigmoid),
         Activation("relu", _relu, _drelu),
         Activation("leaky_relu", _leaky_relu, _dleaky_relu),

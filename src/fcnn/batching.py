@@ -6,6 +6,8 @@ workspace, so an epoch never copies the whole data set.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .network import Network
@@ -13,6 +15,7 @@ from .validation import as_features, as_targets
 from .workspace import Workspace
 
 Array = np.ndarray
+_count = np.count_nonzero
 
 
 def accuracy_kind(output: str, n_outputs: int, labels: Array | None) -> str | None:
@@ -84,16 +87,29 @@ class Batch(Workspace):
         self._hit, self._label_is_1 = np.empty(B, bool), np.empty(B, bool)
         self._pred = np.empty(B, np.intp)  # argmax of each column, without a new array
         self._rows: Array | None = None  # contiguous room for gathered feature rows
+        self.correct = self._counter()
 
-    def correct(self) -> int:
-        """Number of correctly classified samples in ``P``, as :func:`correct` counts them."""
-        if self._pair is None:
-            if self.kind == "argmax":  # into kept buffers: 4.3 -> 2.4 µs for 10 x 128
-                hit = np.equal(self.P.argmax(axis=0, out=self._pred), self.labels, out=self._hit)
-                return np.count_nonzero(hit)
-            return correct(self.kind, self.P, self.labels, self.Y)
-        hit = np.greater(*self._pair, out=self._hit)
-        return np.count_nonzero(np.equal(hit, self._label_is_1, out=hit))
+    def _counter(self) -> Callable[[], int]:
+        """``correct()``: the number of correctly classified samples in ``P``, as
+        :func:`correct` counts them, with the arrays bound once (it runs every step)."""
+        P, labels, hit, count_nonzero, equal = self.P, self.labels, self._hit, _count, np.equal
+        if self._pair is not None:
+            P1, P0, greater, label_is_1 = self.P[1], self.P[0], np.greater, self._label_is_1
+
+            def count_pair() -> int:
+                # a Python int: a NumPy integer would make every later sum and quotient a NumPy
+                # scalar operation (0.75 µs each instead of 0.02)
+                return int(count_nonzero(equal(greater(P1, P0, out=hit), label_is_1, out=hit)))
+
+            return count_pair
+        if self.kind == "argmax":
+            pred = self._pred
+
+            def count_argmax() -> int:  # into kept buffers: 4.3 -> 2.4 µs for 10 x 128
+                return int(count_nonzero(equal(P.argmax(axis=0, out=pred), labels, out=hit)))
+
+            return count_argmax
+        return lambda: correct(self.kind, P, labels, self.Y)
 
     def gather(self, data: Data, idx: Array | None) -> None:
         """Copy samples ``idx`` of the data (all when ``idx`` is None) into the batch."""

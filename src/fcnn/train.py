@@ -187,7 +187,7 @@ class Trainer:
             h.accuracy,
             h.lr,
         )
-        part_lists = list(h.parts.values())
+        part_lists = list(enumerate(h.parts.values(), 3))  # (index in acc, history list)
         step_hooks = [c.on_step_end for c in self.callbacks]
         epoch_hooks = [c.on_epoch_end for c in self.callbacks]
         validate, progress, n_epochs = self.val is not None, self.progress, self.epochs
@@ -213,8 +213,7 @@ class Trainer:
                 update_scaled(params, grad)
             else:
                 update(params, grad, rate)
-            acc = [fB, correct(), loss * B]
-            acc += [p * B for p in parts]
+            acc = [fB, correct(), loss * B, *[p * B for p in parts]]
             self._acc = acc
             step_losses.append(loss)
             self.pos, self.step = 1, self.step + 1
@@ -225,8 +224,8 @@ class Trainer:
                 self._diverged(math.nan)
             epochs.append(self.epoch + 1)
             losses.append(acc[2] / fB)
-            for values, total in zip(part_lists, acc[3:], strict=True):
-                values.append(total / fB)
+            for i, values in part_lists:
+                values.append(acc[i] / fB)
             if kind is not None:
                 accuracies.append(acc[1] / fB)
             lrs.append(fixed_lr if fixed_lr is not None else lr(self.epoch, self.step - 1))

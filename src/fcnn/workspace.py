@@ -113,8 +113,8 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
     m, s, ones_out, ones_batch = buf.m, buf.s, buf.ones_out, buf.ones_batch
     Z_ext, Y_ext, ln_s = ws.Z_ext, ws.Y_ext, ws.Z_ext[-1]
     own_Y = getattr(ws, "Y", None) if Y_ext is not None else None
-    rows = (Z[0], Z[1]) if len(Z) == 2 else None
-    column_max = np.maximum.reduce
+    two_rows, z0, z1 = len(Z) == 2, Z[0], Z[-1]
+    maximum, column_max = np.maximum, np.maximum.reduce
     one = activations.ONE[np.dtype(P.dtype)]
 
     def step(Y: Array) -> float:
@@ -122,8 +122,8 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
             dot(Wb, h, out=a)
             if f is not None:
                 f(a, out=h_next)
-        if rows is not None:  # softmax, as losses._softmax
-            np.maximum(*rows, out=m)
+        if two_rows:  # softmax, as losses._softmax
+            maximum(z0, z1, out=m)
         else:
             column_max(Z, axis=0, out=m)
         subtract(Z, m, out=Z)
