@@ -27,14 +27,13 @@ import peers
 import psutil
 from threadpoolctl import threadpool_info
 
+HERE = Path(__file__).resolve().parent
 try:
     import fcnn
+except ImportError:  # not installed: the checkout's own source
+    sys.path.insert(0, str(HERE.parent / "src"))
+    import fcnn
 
-    fcnn.Network  # noqa: B018  (the package may exist before its Network does)
-except (ImportError, AttributeError):
-    fcnn = None
-
-HERE = Path(__file__).resolve().parent
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 REMOVED_VAR = "FCNN_BENCH_REMOVED_ENV"
 MNIST1D = (40, 100, 100, 10)
@@ -124,7 +123,7 @@ def measure(fns: dict, repeats: int) -> dict:
 def peer_cells(fcnn_fn, torch_fn, sklearn_fn, repeats: int, bound_fn=None) -> dict:
     """The cells of one workload; a missing library gets its note instead of a time."""
     fns = {
-        "fcnn": fcnn_fn if fcnn is not None else "n/a",
+        "fcnn": fcnn_fn,
         "torch": torch_fn if peers.torch is not None else "not installed",
         "sklearn": sklearn_fn if peers.MLPClassifier is not None else "not installed",
     }
@@ -211,7 +210,7 @@ def memory_workload(args) -> dict:
     """Workload 5: MB of peak RSS above the data, the larger of the two measures."""
     n = args.memory_samples
     cells = {
-        "fcnn": memory_cell("fcnn", fcnn is not None, n, "n/a"),
+        "fcnn": memory_cell("fcnn", True, n, "n/a"),
         "torch": memory_cell("torch", peers.torch is not None, n, "not installed"),
         "sklearn": {"median": None, "note": "not measured"},
     }
@@ -341,7 +340,7 @@ def machine_info() -> dict:
         "torch": torch.__version__ if torch else "not installed",
         "torch_threads": torch.get_num_threads() if torch else None,
         "sklearn": _sklearn_version(),
-        "fcnn": getattr(fcnn, "__version__", "present") if fcnn else "n/a",
+        "fcnn": getattr(fcnn, "__version__", "present"),
     }
 
 

@@ -2,7 +2,8 @@
 
 The loop trains on preallocated workspaces in seed 002's layout (one sample per column) with
 shortcuts that ``fcnn.reference`` does not take: column sums as one BLAS product, a two-row
-maximum, an argmax of two rows by one comparison, a finiteness test by a count. Each
+maximum, an argmax of two rows by one comparison, a finiteness test by a zero dot product, the
+cross-entropy in one dot, plain SGD's rate folded into the output delta. Each
 test here names the shortcut it checks and compares it with the plain formula or with
 ``fcnn.reference``, in float64 and float32. Where a shortcut is claimed to be exact, the test
 asserts bit equality.
@@ -278,3 +279,35 @@ def test_full_batch_fast_loop_calls_hooks_and_stops_and_resumes_like_the_general
         trainer.run()  # resumes to the end: the fast loop again, or the general loop again
     _assert_same_run(*[(t, t.history) for t, _ in runs])
     assert hooks[0].calls == hooks[1].calls
+
+
+# ------------------------------------------------------------------ layouts and counters
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("sizes", [[2, 2, 2], [5, 20, 18, 3]])
+def test_row_and_column_workspaces_compute_the_same_step(dtype, sizes):
+    """A workspace that gathers mini-batches holds x as rows beside a column of ones, one
+    filled once holds x as contiguous columns: the same step either way."""
+    net, X, y = _problem(6, sizes, 11, dtype)
+    data = Data(net, X, y, None)
+    grads, losses_ = [], []
+    for rows in (True, False):
+        ws = Batch(net, 11, data, rows=rows)
+        ws.gather(data, None if not rows else np.arange(11))
+        assert ws.H[0].flags.c_contiguous is not rows
+        losses_.append(net._step(ws, ws.Y))
+        grads.append(net.grad.copy())
+    np.testing.assert_allclose(*grads, **TOL[dtype])
+    assert losses_[0] == pytest.approx(losses_[1], rel=TOL[dtype]["rtol"])
+
+
+@pytest.mark.parametrize("classes", [2, 5])
+def test_the_accuracy_count_is_a_python_int(classes):
+    """A NumPy integer would make every later sum and quotient a slow NumPy scalar operation."""
+    net, X, y = _problem(7, [3, 4, classes], 20, "float64")
+    data = Data(net, X, y, None)
+    ws = Batch(net, 20, data)
+    ws.gather(data, None)
+    net._step(ws, ws.Y)
+    count = ws.correct()
+    assert type(count) is int
+    assert count == int(np.count_nonzero(ws.P.argmax(axis=0) == y))
