@@ -27,7 +27,6 @@ Array = np.ndarray
 LEAKY_SLOPE = 0.01
 # 1 as a 0-d array of each float dtype: NumPy converts a Python scalar operand anew on every
 # call, which costs as much as the arithmetic on a small batch (docs/performance.md)
-# 1 as a 0-d array of each float dtype: NumPy converts a Python scalar operand every call
 ONE = {np.dtype(t): np.ones((), t) for t in (np.float32, np.float64)}
 
 

@@ -15,7 +15,6 @@ from .validation import as_features, as_targets
 from .workspace import Workspace
 
 Array = np.ndarray
-_count = np.count_nonzero
 
 
 def accuracy_kind(output: str, n_outputs: int, labels: Array | None) -> str | None:
@@ -92,7 +91,8 @@ class Batch(Workspace):
     def _counter(self) -> Callable[[], int]:
         """``correct()``: the number of correctly classified samples in ``P``, as
         :func:`correct` counts them, with the arrays bound once (it runs every step)."""
-        P, labels, hit, count_nonzero, equal = self.P, self.labels, self._hit, _count, np.equal
+        P, labels, hit = self.P, self.labels, self._hit
+        count_nonzero, equal = np.count_nonzero, np.equal
         if self._pair is not None:
             P1, P0, greater, label_is_1 = self.P[1], self.P[0], np.greater, self._label_is_1
 
