@@ -77,15 +77,26 @@ class Buffers:
 
 def _softmax(Z: Array, P: Array, buf: Buffers) -> None:
     # m_k = max_i z_ik: one elementwise maximum for two rows, else one reduction (np.max's
-    # Python wrapper costs more than the work at these sizes)
+    # Python wrapper costs more than the work at these sizes). softmax(z) = softmax(z - max z):
+    # no overflow. s_k = Σ_i exp(z_ik - m_k). With two rows every step is done row by row:
+    # a call that broadcasts a row over the matrix costs what three plain ones do (2 x 200:
+    # 3.1 -> 2.3 µs for the five steps, the same numbers)
+    m, s = buf.m, buf.s
     if len(Z) == 2:
-        np.maximum(Z[0], Z[1], out=buf.m)
+        z0, z1, p0, p1 = Z[0], Z[1], P[0], P[1]
+        np.maximum(z0, z1, out=m)
+        np.subtract(z0, m, out=z0)
+        np.subtract(z1, m, out=z1)
+        np.exp(Z, out=P)
+        np.add(p0, p1, out=s)
+        np.divide(p0, s, out=p0)
+        np.divide(p1, s, out=p1)
     else:
-        np.maximum.reduce(Z, axis=0, out=buf.m)
-    np.subtract(Z, buf.m, out=Z)  # softmax(z) = softmax(z - max z): no overflow
-    np.exp(Z, out=P)
-    np.dot(buf.ones_out, P, out=buf.s)  # s_k = Σ_i exp(z_ik - m_k)
-    np.divide(P, buf.s, out=P)
+        np.maximum.reduce(Z, axis=0, out=m)
+        np.subtract(Z, m, out=Z)
+        np.exp(Z, out=P)
+        np.dot(buf.ones_out, P, out=s)
+        np.divide(P, s, out=P)
 
 
 def output_forward(output: str, Z: Array, P: Array, buf: Buffers) -> None:

@@ -113,8 +113,8 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
     m, s, ones_out, ones_batch = buf.m, buf.s, buf.ones_out, buf.ones_batch
     Z_ext, Y_ext, ln_s = ws.Z_ext, ws.Y_ext, ws.Z_ext[-1]
     own_Y = getattr(ws, "Y", None) if Y_ext is not None else None
-    two_rows, z0, z1 = len(Z) == 2, Z[0], Z[-1]
-    maximum, column_max = np.maximum, np.maximum.reduce
+    two_rows, z0, z1, p0, p1 = len(Z) == 2, Z[0], Z[-1], P[0], P[-1]
+    maximum, column_max, add = np.maximum, np.maximum.reduce, np.add
     one = activations.ONE[np.dtype(P.dtype)]
 
     def step(Y: Array) -> float:
@@ -122,14 +122,20 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
             dot(Wb, h, out=a)
             if f is not None:
                 f(a, out=h_next)
-        if two_rows:  # softmax, as losses._softmax
+        if two_rows:  # softmax, as losses._softmax: row by row
             maximum(z0, z1, out=m)
+            subtract(z0, m, out=z0)
+            subtract(z1, m, out=z1)
+            exp(Z, out=P)
+            add(p0, p1, out=s)
+            divide(p0, s, out=p0)
+            divide(p1, s, out=p1)
         else:
             column_max(Z, axis=0, out=m)
-        subtract(Z, m, out=Z)
-        exp(Z, out=P)
-        dot(ones_out, P, out=s)
-        divide(P, s, out=P)
+            subtract(Z, m, out=Z)
+            exp(Z, out=P)
+            dot(ones_out, P, out=s)
+            divide(P, s, out=P)
         # cross-entropy, Σ_k ln s_k - y·z as losses._softmax_cross_entropy: with ln s in the
         # row under z and -1 under y, in one dot, -[y; -1]·[z; ln s] (same value, summed
         # in another order)
