@@ -188,6 +188,7 @@ class Trainer:
             h.lr,
         )
         part_lists = list(enumerate(h.parts.values(), 3))  # (index in acc, history list)
+        many, only_part = len(part_lists) > 1, part_lists[0][1]
         step_hooks = [c.on_step_end for c in self.callbacks]
         epoch_hooks = [c.on_epoch_end for c in self.callbacks]
         validate, progress, n_epochs = self.val is not None, self.progress, self.epochs
@@ -213,7 +214,12 @@ class Trainer:
                 update_scaled(params, grad)
             else:
                 update(params, grad, rate)
-            acc = [fB, correct(), loss * B, *[p * B for p in parts]]
+            loss_B = loss * B
+            acc = (
+                [fB, correct(), loss_B, *[p * B for p in parts]]
+                if many
+                else [fB, correct(), loss_B, loss_B]
+            )
             self._acc = acc
             step_losses.append(loss)
             self.pos, self.step = 1, self.step + 1
@@ -223,9 +229,12 @@ class Trainer:
             if not isfinite(vdot(zeros, params)):  # _finite
                 self._diverged(math.nan)
             epochs.append(self.epoch + 1)
-            losses.append(acc[2] / fB)
-            for i, values in part_lists:
-                values.append(acc[i] / fB)
+            losses.append(loss_B / fB)
+            if many:
+                for i, values in part_lists:
+                    values.append(acc[i] / fB)
+            else:  # one part: the loss itself
+                only_part.append(loss_B / fB)
             if kind is not None:
                 accuracies.append(acc[1] / fB)
             lrs.append(fixed_lr if fixed_lr is not None else lr(self.epoch, self.step - 1))
