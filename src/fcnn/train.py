@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from .batching import Batch, Data, split
 from .callbacks import Callback, as_callback
 from .errors import DivergenceError
+from .fullbatch import full_batch_epochs
 from .history import History
 from .network import Network
 from .optim import Optimizer, Schedule, get_optimizer, get_schedule
@@ -158,107 +159,8 @@ class Trainer:
         return self.history
 
     def _full_batch_epochs(self, bar: tqdm) -> None:
-        """Full-batch epochs, one update each: ``_begin_epoch``, ``_update`` and ``_end_epoch``
-        with their lookups bound to locals once and the features this run does not use left
-        out. Same arithmetic in the same order, so histories, parameters and checkpoint state are
-        bit-identical to the general loop's (``tests/test_fastpath.py``). On the 2-2-2 seed
-        network a step is about 25 NumPy calls of 0.3-0.6 µs each; the Python around them is
-        kept to a few hundred nanoseconds (``docs/performance.md``)."""
-        net, h, ws = self.net, self.history, self._batch()
-        params, grad, snapshot, zeros = net.params, net.grad, self._snapshot, self._zeros
-        Y, w, B, l2, kind = ws.Y, ws.w, ws.B, self.l2, self.data.kind
-        schedule, optimizer, fold = self.schedule, self.optimizer, self._fold
-        fixed_lr = schedule.lr0 if type(schedule) is Schedule else None
-        lr, update, update_scaled = schedule.lr, optimizer.step, optimizer.step_scaled
-        # the constant schedule's on_epoch_end does nothing
-        epoch_end = None if fixed_lr is not None else schedule.on_epoch_end
-        # softmax with cross-entropy: the compiled step, called straight (Network._step would
-        # pick it too, after its checks); its delta scale is set once for a fixed rate
-        compiled = net._compiled_step(ws) if (net._softmax_ce and w is None and not l2) else None
-        if compiled is not None and fixed_lr is not None:
-            net._set_rate(ws, fixed_lr if fold else 1.0)
-        scale, fB = ws.scale, float(B)
-        copyto, vdot, isfinite = np.copyto, np.vdot, math.isfinite
-        correct = ws.correct
-        step_losses, epochs, losses, accuracies, lrs = (
-            h.step_loss,
-            h.epoch,
-            h.loss,
-            h.accuracy,
-            h.lr,
-        )
-        part_lists = list(enumerate(h.parts.values(), 3))  # (index in acc, history list)
-        many, only_part = len(part_lists) > 1, part_lists[0][1]
-        step_hooks = [c.on_step_end for c in self.callbacks]
-        epoch_hooks = [c.on_epoch_end for c in self.callbacks]
-        validate, progress, n_epochs = self.val is not None, self.progress, self.epochs
-        early_stopping = self.early_stopping
-        monitored, flip = getattr(h, self.monitor), self.monitor.endswith("accuracy")
-        while not self.done and not self._stop:
-            # _begin_epoch (a full batch is never shuffled)
-            copyto(snapshot, params)
-            # _update
-            rate = fixed_lr if fixed_lr is not None else lr(self.epoch, self.step)
-            if compiled is not None:
-                if fixed_lr is None and fold:
-                    net._set_rate(ws, rate)
-                loss = 0 + compiled(Y) * scale  # sum((part,)), as _update adds its parts
-                parts = (loss,)
-            else:
-                parts = net._step(ws, Y, l2, w, rate) if fold else net._step(ws, Y, l2, w)
-                loss = sum(parts)
-            if not isfinite(loss):
-                self._acc = [0.0] * len(self._acc)
-                self._diverged(loss)
-            if fold:
-                update_scaled(params, grad)
-            else:
-                update(params, grad, rate)
-            loss_B = loss * B
-            acc = (
-                [fB, correct(), loss_B, *[p * B for p in parts]]
-                if many
-                else [fB, correct(), loss_B, loss_B]
-            )
-            self._acc = acc
-            step_losses.append(loss)
-            self.pos, self.step = 1, self.step + 1
-            for hook in step_hooks:
-                hook(self)
-            # _end_epoch
-            if not isfinite(vdot(zeros, params)):  # _finite
-                self._diverged(math.nan)
-            epochs.append(self.epoch + 1)
-            losses.append(loss_B / fB)
-            if many:
-                for i, values in part_lists:
-                    values.append(acc[i] / fB)
-            else:  # one part: the loss itself
-                only_part.append(loss_B / fB)
-            if kind is not None:
-                accuracies.append(acc[1] / fB)
-            lrs.append(fixed_lr if fixed_lr is not None else lr(self.epoch, self.step - 1))
-            if validate:
-                self._validate()
-            if epoch_end is not None:
-                epoch_end(losses[-1])
-            self.epoch += 1
-            self.pos = 0
-            if early_stopping:
-                self._early_stopping()
-            else:  # _early_stopping without early stopping: track the best epoch only
-                value = -monitored[-1] if flip else monitored[-1]
-                if value < self.best_value - self.min_delta:
-                    self.best_value, self.wait, h.best_epoch = value, 0, self.epoch
-                else:
-                    self.wait += 1
-            if self.epoch >= n_epochs:
-                self.done = True
-            for hook in epoch_hooks:
-                hook(self)
-            if progress:
-                bar.update(1)
-                bar.set_postfix(self._postfix(), refresh=False)
+        """Full-batch epochs, one update each: :func:`fcnn.fullbatch.full_batch_epochs`."""
+        full_batch_epochs(self, bar)
 
     def _begin_epoch(self) -> None:
         if self.shuffle:
