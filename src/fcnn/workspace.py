@@ -150,12 +150,13 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
         for g, hT, dWb, WT, product, g_below, df, a, h, t in backward:  # Alg. 2
             dot(g, hT, out=dWb)
             if WT is not None:
-                product(WT, g, out=g_below)
+                # f'(a) first, while the product above has just read h
                 if df is None:
                     square(h, out=t)
                     subtract(one, t, out=t)
                 else:
                     df(a, h, out=t)
+                product(WT, g, out=g_below)
                 g_below *= t
         return ce
 
