@@ -70,15 +70,16 @@ def full_batch_epochs(trainer: Trainer, bar: tqdm) -> None:
         if not isfinite(loss):
             trainer._acc = [0.0] * len(trainer._acc)
             trainer._diverged(loss)
+        n_correct = correct()  # before the update, as Trainer._update
         if fold:
             update_scaled(params, grad)
         else:
             update(params, grad, rate)
         loss_B = loss * B
         acc = (
-            [fB, correct(), loss_B, *[p * B for p in parts]]
+            [fB, n_correct, loss_B, *[p * B for p in parts]]
             if many
-            else [fB, correct(), loss_B, loss_B]
+            else [fB, n_correct, loss_B, loss_B]
         )
         trainer._acc = acc
         step_losses.append(loss)

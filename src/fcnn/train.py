@@ -190,6 +190,7 @@ class Trainer:
         loss = sum(parts)
         if not math.isfinite(loss):
             self._diverged(loss)
+        correct = ws.correct()  # before the update's pass over the parameters evicts P
         if self._fold:  # grad holds α g already
             self.optimizer.step_scaled(net.params, net.grad)
         else:
@@ -200,7 +201,7 @@ class Trainer:
             self.optimizer.step(net.params, net.grad, rate)
         acc, B = self._acc, ws.B
         acc[0] += B
-        acc[1] += ws.correct()
+        acc[1] += correct
         acc[2] += loss * B
         for i, v in enumerate(parts, 3):
             acc[i] += v * B
