@@ -484,12 +484,23 @@ def test_version(capsys):
 @pytest.mark.slow
 def test_python_m_fcnn_trains_with_a_progress_bar(tmp_path):
     out = tmp_path / "run"
-    argv = [sys.executable, "-m", "fcnn", "train", "--epochs", "20", "--no-figures", "--out"]
-    proc = subprocess.run([*argv, str(out)], capture_output=True, text=True, timeout=120)
+    argv = [sys.executable, "-m", "fcnn", "train", "--epochs", "20", "--no-figures", "--progress"]
+    proc = subprocess.run([*argv, "--out", str(out)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "epochs        20 in" in proc.stdout
     assert "/20 [" in proc.stderr and "epoch" in proc.stderr  # the tqdm bar, on stderr
     assert (out / "model.safetensors").is_file()
+
+
+@pytest.mark.slow
+def test_the_progress_bar_stays_out_of_a_log_unless_asked_for(tmp_path):
+    """stderr is a pipe here, as in a log file or CI: no bar frames unless --progress."""
+    out = tmp_path / "run"
+    argv = [sys.executable, "-m", "fcnn", "train", "--epochs", "20", "--no-figures"]
+    proc = subprocess.run([*argv, "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "epochs        20 in" in proc.stdout
+    assert proc.stderr == ""
 
 
 @pytest.mark.slow

@@ -252,7 +252,7 @@ def _train_parser(p: argparse.ArgumentParser) -> None:
                 "DIR",
                 str,
                 "continue the run in DIR from its checkpoint; only --epochs (the new total), "
-                "--lr, --no-progress and --no-figures go with it (default: none)",
+                "--lr, --[no-]progress and --no-figures go with it (default: none)",
             ),
         },
     )
@@ -260,7 +260,11 @@ def _train_parser(p: argparse.ArgumentParser) -> None:
         "--force", action="store_true", help="overwrite an existing run folder (default: off)"
     )
     g.add_argument(
-        "--no-progress", action="store_true", help="hide the progress bar (default: shown)"
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the progress bar on stderr, or hide it with --no-progress (default: shown "
+        "when stderr is a terminal, so that logs and pipes get no bar frames)",
     )
     g.add_argument(
         "--no-figures",

@@ -48,7 +48,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def train(args: argparse.Namespace) -> int:
     """``fcnn train``: start a run (or continue one with ``--resume``) and print its summary;
     ``INTERRUPTED`` when Ctrl-C stopped it with a checkpoint saved."""
-    progress, figures = not args.no_progress, not args.no_figures
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    figures = not args.no_figures
     if args.resume:
         _check_resume_flags(args)
         result = runs.resume_run(
@@ -73,7 +74,7 @@ def _check_resume_flags(args: argparse.Namespace) -> None:
     if given:
         raise ValueError(
             f"--resume continues the run as configured in its config.toml; drop {given[0]} "
-            "(only --epochs, --lr, --no-progress and --no-figures go with --resume)"
+            "(only --epochs, --lr, --[no-]progress and --no-figures go with --resume)"
         )
 
 
