@@ -97,10 +97,13 @@ def _transposed_product(W: Array) -> Callable[..., Array]:
 def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
     """``Network._forward``, ``losses.output_forward`` + ``losses.value_and_delta`` for a softmax
     output with cross-entropy, and ``Network._backward``, as one function with every array, view
-    and NumPy function of ``ws`` bound once: the same NumPy calls in the same order, so the
-    results are bit-identical (``tests/test_fastpath.py``), without the Python calls, branches
-    and lookups around them (a twentieth of a 2-2-2 network's step, ``docs/performance.md``).
-    ``step(Y)`` returns Σ_k J^ce_k of the unweighted batch and fills the gradient buffer."""
+    and NumPy function of ``ws`` bound once, without the Python calls, branches and lookups
+    around them (``docs/performance.md``). The elementwise and matrix operations are the
+    readable path's, so every array it leaves is bit-identical to it
+    (``tests/test_fastpath.py``); two things differ in form only: the loss is one dot,
+    ``-[y; -1]·[z; ln s]``, the same sum in another order, and tanh's ``1 - h²`` is computed
+    right after the product that reads ``h``. ``step(Y)`` returns Σ_k J^ce_k of the
+    unweighted batch and fills the gradient buffer."""
     dot, subtract, multiply, exp, divide = np.dot, np.subtract, np.multiply, np.exp, np.divide
     log, vdot, square = np.log, np.vdot, np.square
     forward = ws.forward_plan
