@@ -4,7 +4,7 @@ Each epoch is one update, so ``_begin_epoch``, ``_update`` and ``_end_epoch`` ar
 their lookups bound to locals once and the features the run does not use left out. Same
 arithmetic in the same order as the general loop, so histories, parameters and checkpoint
 state are bit-identical to it (``tests/test_fastpath.py``). On the 2-2-2 seed network a step
-is 24 NumPy calls of 0.3-0.6 µs each; the Python around them is kept to about a microsecond
+is 26 NumPy calls of 0.3-1.0 µs each; the Python around them is kept to about a microsecond
 (``docs/performance.md``).
 """
 
