@@ -249,12 +249,16 @@ def div(a, b):
 
 
 def verdict(goals, values: dict) -> str:
-    """PASS if every goal that can be judged holds; MISS names the ones that fail."""
+    """PASS if every goal holds; MISS names the ones that fail; a goal that cannot be judged
+    (a peer not installed) is named after "unjudged", so a partial PASS never reads as a full
+    one."""
     if values.get("fcnn") is None:
         return "n/a"
     judged = [(k, op, t, values[k]) for k, op, t in goals if values.get(k) is not None]
     failed = [k for k, op, t, v in judged if not (v >= t if op == ">=" else v <= t)]
-    return "MISS " + ",".join(failed) if failed else "PASS"
+    unjudged = [k for k, _, _ in goals if values.get(k) is None]
+    out = "MISS " + ",".join(failed) if failed else "PASS"
+    return out + (" (unjudged: " + ",".join(unjudged) + ")" if unjudged else "")
 
 
 def finish(name: str, w: dict) -> dict:
