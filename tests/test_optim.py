@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import fcnn
+from fcnn import blas
 from fcnn.optim import SGD, Adam, RMSprop, get_optimizer, get_schedule
 
 # a quadratic J(θ) = ½ θᵀ Q θ - cᵀ θ with gradient Q θ - c
@@ -386,17 +387,23 @@ def test_step_scaled_equals_step_on_the_scaled_gradient(dtype):
 @pytest.mark.parametrize("batch_size", [None, 7])
 @pytest.mark.parametrize("schedule", ["constant", "invscaling"])
 @pytest.mark.parametrize("l2", [0.0, 0.05])
-def test_folding_the_rate_trains_as_the_two_pass_update(monkeypatch, batch_size, schedule, l2):
-    """The backward pass computes α g, then θ -= α g in one pass: the same run as θ -= α·g
-    computed after it, up to the rounding of where α is applied."""
+@pytest.mark.parametrize("path", ["descend", "fold"])
+def test_folding_the_rate_trains_as_the_two_pass_update(path, batch_size, schedule, l2):
+    """The backward pass computes α g, then θ -= α g in one pass ("fold"), or inside the
+    weight-gradient products ("descend", fcnn.blas, where it can): the same run as θ -= α·g
+    computed after the backward pass, up to the rounding of where α is applied."""
+    if path == "descend" and not blas.available("float64"):
+        pytest.skip("NumPy's own BLAS is not reachable here")
     X, y = fcnn.datasets.moons(n_samples=40, seed=3)
     runs = []
-    for fold in (True, False):
+    for fast in (True, False):
         net = fcnn.Network([2, 6, 2], seed=1)
         options = dict(epochs=6, lr=0.3, batch_size=batch_size, schedule=schedule, l2=l2)
         trainer = fcnn.Trainer(net, X, y, optimizer="sgd", shuffle=True, **options)
         assert trainer._fold
-        trainer._fold = fold
+        assert trainer._descend == (not l2)  # the L2 term keeps the update out of the step
+        trainer._fold = fast
+        trainer._descend = fast and path == "descend" and trainer._descend
         runs.append((net, trainer.run()))
     (a, ha), (b, hb) = runs
     np.testing.assert_allclose(a.params, b.params, rtol=1e-12, atol=1e-14)

@@ -30,11 +30,16 @@ def full_batch_epochs(trainer: Trainer, bar: tqdm) -> None:
     schedule, optimizer, fold = trainer.schedule, trainer.optimizer, trainer._fold
     fixed_lr = schedule.lr0 if type(schedule) is Schedule else None
     lr, update, update_scaled = schedule.lr, optimizer.step, optimizer.step_scaled
+    count_step = optimizer.count_step
     # the constant schedule's on_epoch_end does nothing
     epoch_end = None if fixed_lr is not None else schedule.on_epoch_end
     # softmax with cross-entropy: the compiled step, called straight (Network._step would
-    # pick it too, after its checks); its delta scale is set once for a fixed rate
-    compiled = net._compiled_step(ws) if (net._softmax_ce and w is None and not l2) else None
+    # pick it too, after its checks); its delta scale is set once for a fixed rate. Where
+    # the trainer descends in the step (Trainer._update), so does this loop
+    descend = trainer._descend
+    compiled = (
+        net._compiled_step(ws, descend) if (net._softmax_ce and w is None and not l2) else None
+    )
     if compiled is not None and fixed_lr is not None:
         net._set_rate(ws, fixed_lr if fold else 1.0)
     scale, fB = ws.scale, float(B)
@@ -71,7 +76,9 @@ def full_batch_epochs(trainer: Trainer, bar: tqdm) -> None:
             trainer._acc = [0.0] * len(trainer._acc)
             trainer._diverged(loss)
         n_correct = correct()  # before the update, as Trainer._update
-        if fold:
+        if descend:
+            count_step()
+        elif fold:
             update_scaled(params, grad)
         else:
             update(params, grad, rate)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import activations, losses
+from . import activations, blas, losses
 from . import init as initializers
 from .validation import as_features, as_targets
 from .workspace import Workspace, softmax_ce_step
@@ -300,11 +300,32 @@ class Network:
         ws.scaled = ws.scale * rate != 1.0
 
     @staticmethod
-    def _compiled_step(ws: Workspace) -> Callable[[Array], float]:
-        """The softmax/cross-entropy step compiled for ``ws`` (built on first use)."""
+    def _compiled_step(ws: Workspace, descend: bool = False) -> Callable[[Array], float]:
+        """The softmax/cross-entropy step compiled for ``ws`` (built on first use); with
+        ``descend=True``, the one that also updates the parameters (:meth:`_descent_step`)."""
+        if descend:
+            if ws.descent_step is None:
+                ws.descent_step = softmax_ce_step(ws, descend=True)
+            return ws.descent_step
         if ws.softmax_ce_step is None:
             ws.softmax_ce_step = softmax_ce_step(ws)
         return ws.softmax_ce_step
+
+    def _can_descend_in_step(self) -> bool:
+        """Whether :meth:`_descent_step` can run: softmax/cross-entropy, whose step is compiled,
+        and NumPy's own BLAS reachable for this dtype (``fcnn.blas``)."""
+        return self._softmax_ce and blas.available(self.dtype)
+
+    def _descent_step(self, ws: Workspace, rate: float) -> tuple[float]:
+        """One step of plain gradient descent, ``θ ← θ - rate · ∇J``, on the unweighted batch
+        in ``ws`` (targets ``ws.Y``), without the L2 term, taken inside the backward pass: the
+        same numbers as :meth:`_step` with ``rate`` followed by ``θ -= grad`` (Alg. 2 lines 3-4
+        as one GEMM into the parameters, ``fcnn.blas``). Returns ``(J,)``; when ``J`` is not
+        finite the parameters are left as they were. Only where
+        :meth:`_can_descend_in_step`; ``grad`` is not touched."""
+        if rate != ws.rate:
+            self._set_rate(ws, rate)
+        return (self._compiled_step(ws, descend=True)(ws.Y) * ws.scale,)
 
     def _step(
         self,

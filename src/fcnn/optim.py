@@ -43,6 +43,12 @@ class Optimizer:
         pass compute ``α g`` and call :meth:`step_scaled` instead of :meth:`step`."""
         return False
 
+    def count_step(self) -> None:
+        """Count a step that the caller applied itself, ``θ ← θ - α g`` inside the backward
+        pass (``Network._descent_step``). Only for an optimiser whose :attr:`folds_rate` is
+        true: its update needs no state but the count."""
+        self.state["t"] += 1
+
     def step_scaled(self, params: Array, scaled_grads: Array) -> None:
         """``θ ← θ - s`` for ``s = α g`` already scaled by the backward pass: the update of
         :meth:`step` in one pass over the parameters instead of two. Only for an optimiser

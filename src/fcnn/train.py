@@ -80,6 +80,8 @@ class Trainer:
         self.l2, self.clip = float(l2), clip
         # plain SGD without clipping: the backward pass computes α g and the update is one pass
         self._fold = self.optimizer.folds_rate and clip is None
+        # ... or no pass at all: the update happens inside the backward's products (fcnn.blas)
+        self._descend = self._fold and not self.l2 and data.w is None and net._can_descend_in_step()
         self.monitor = monitor or ("val_loss" if val is not None else "loss")
         if self.monitor not in MONITORS:
             raise ValueError(f"unknown monitor {self.monitor!r}; choose one of {MONITORS}")
@@ -186,12 +188,17 @@ class Trainer:
     def _update(self) -> None:
         net, ws = self.net, self._batch()
         rate = self.schedule.lr(self.epoch, self.step)
-        parts = net._step(ws, ws.Y, self.l2, ws.w, rate if self._fold else 1.0)
+        if self._descend:  # the step updates the parameters, unless its loss is not finite
+            parts = net._descent_step(ws, rate)
+        else:
+            parts = net._step(ws, ws.Y, self.l2, ws.w, rate if self._fold else 1.0)
         loss = sum(parts)
         if not math.isfinite(loss):
             self._diverged(loss)
         correct = ws.correct()  # before the update's pass over the parameters evicts P
-        if self._fold:  # grad holds α g already
+        if self._descend:
+            self.optimizer.count_step()
+        elif self._fold:  # grad holds α g already
             self.optimizer.step_scaled(net.params, net.grad)
         else:
             if self.clip is not None:

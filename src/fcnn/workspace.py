@@ -5,12 +5,13 @@ compiled softmax/cross-entropy step (``docs/performance.md``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import activations, losses
+from . import activations, blas, losses
 
 if TYPE_CHECKING:
     from .network import Network
@@ -65,7 +66,9 @@ class Workspace:
         self.T = [np.empty((n, B), dtype) for n in sizes[1:-1]]
         self.P = np.empty((sizes[-1], B), dtype)
         self.buf = losses.Buffers.like(self.P)
-        self.softmax_ce_step: Callable[[Array], float] | None = None  # built by Network._step
+        # built by Network._step: the step, and the step that also descends (blas.descent)
+        self.softmax_ce_step: Callable[[Array], float] | None = None
+        self.descent_step: Callable[[Array], float] | None = None
         L = len(net._Wb)
         # (Wb, h, a, f, h_next): a = Wb [h; 1], then h_next = f(a) above the ones (last: no f)
         self.forward_plan = [
@@ -94,7 +97,7 @@ def _transposed_product(W: Array) -> Callable[..., Array]:
     return np.dot if W.size <= 256 else np.matmul
 
 
-def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
+def softmax_ce_step(ws: Workspace, descend: bool = False) -> Callable[[Array], float]:
     """``Network._forward``, ``losses.output_forward`` + ``losses.value_and_delta`` for a softmax
     output with cross-entropy, and ``Network._backward``, as one function with every array, view
     and NumPy function of ``ws`` bound once, without the Python calls, branches and lookups
@@ -103,7 +106,13 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
     (``tests/test_fastpath.py``); two things differ in form only: the loss is one dot,
     ``-[y; -1]·[z; ln s]``, the same sum in another order, and tanh's ``1 - h²`` is computed
     right after the product that reads ``h``. ``step(Y)`` returns Σ_k J^ce_k of the
-    unweighted batch and fills the gradient buffer."""
+    unweighted batch and fills the gradient buffer.
+
+    With ``descend=True`` (plain gradient descent, its rate folded into the output delta by
+    ``Network._set_rate``) the step also takes the step: each layer's ``[W | b] -= g [h; 1]ᵀ``
+    is one GEMM into the parameters (:func:`fcnn.blas.descent`), after ``Wᵀ g`` has read the
+    old ``W``, and the gradient buffer is left alone. A loss that is not finite returns
+    before the backward pass, so the parameters stay as they were."""
     dot, subtract, multiply, exp, divide = np.dot, np.subtract, np.multiply, np.exp, np.divide
     log, vdot, square = np.log, np.vdot, np.square
     forward = ws.forward_plan
@@ -112,6 +121,15 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
         plan[:6] + (None if plan[6] is activations._dtanh else plan[6],) + plan[7:]
         for plan in ws.backward_plan
     ]
+    if descend:  # [W | b] -= g [h; 1]ᵀ in place, for the layers last to first as backward
+        Wbs = [plan[0] for plan in reversed(forward)]
+        backward = [
+            plan + (blas.descent(plan[0], plan[1], Wb),)
+            for plan, Wb in zip(backward, Wbs, strict=True)
+        ]
+    else:
+        backward = [plan + (None,) for plan in backward]
+    isfinite = math.isfinite
     Z, P, G, buf, scale = ws.A[-1], ws.P, ws.G[-1], ws.buf, ws.scale_array
     m, s, ones_out, ones_batch = buf.m, buf.s, buf.ones_out, buf.ones_batch
     Z_ext, Y_ext, ln_s = ws.Z_ext, ws.Y_ext, ws.Z_ext[-1]
@@ -147,11 +165,14 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
             ce = -float(vdot(Y_ext, Z_ext))
         else:
             ce = float(vdot(ones_batch, ln_s)) - float(vdot(Y, Z))
+        if descend and not isfinite(ce):
+            return ce
         subtract(P, Y, out=G)  # ∂J/∂z = ŷ - y, scaled
         if ws.scaled:
             multiply(G, scale, out=G)
-        for g, hT, dWb, WT, product, g_below, df, a, h, t in backward:  # Alg. 2
-            dot(g, hT, out=dWb)
+        for g, hT, dWb, WT, product, g_below, df, a, h, t, descent in backward:  # Alg. 2
+            if descent is None:
+                dot(g, hT, out=dWb)
             if WT is not None:
                 # f'(a) first, while the product above has just read h
                 if df is None:
@@ -161,6 +182,8 @@ def softmax_ce_step(ws: Workspace) -> Callable[[Array], float]:
                     df(a, h, out=t)
                 product(WT, g, out=g_below)
                 g_below *= t
+            if descent is not None:  # after Wᵀ g, which needs the W before the step
+                descent()
         return ce
 
     return step

@@ -1,0 +1,231 @@
+"""fcnn.blas: the in-place GEMM ``C ← C - A B`` on NumPy's own BLAS, and the training step that
+descends inside its backward pass with it (Network._descent_step)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fcnn
+from fcnn import blas
+
+DTYPES = ["float32", "float64"]
+needs_blas = pytest.mark.skipif(
+    not blas.available("float64") or not blas.available("float32"),
+    reason="NumPy's own BLAS (the OpenBLAS of its wheels) is not reachable here",
+)
+
+
+def _operand(rng, rows: int, cols: int, dtype: str, transposed: bool) -> np.ndarray:
+    """A (rows, cols) operand, stored as it is or as the transpose of a contiguous array."""
+    if transposed:
+        return rng.standard_normal((cols, rows)).astype(dtype).T
+    return rng.standard_normal((rows, cols)).astype(dtype)
+
+
+@needs_blas
+@settings(max_examples=60, deadline=None)
+@given(
+    m=st.integers(1, 33),
+    k=st.integers(1, 33),
+    n=st.integers(1, 33),
+    extra=st.integers(0, 3),
+    dtype=st.sampled_from(DTYPES),
+    a_t=st.booleans(),
+    b_t=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_descent_subtracts_the_product_in_place(m, k, n, extra, dtype, a_t, b_t, seed):
+    """C ← C - A B for either layout of A and B, into a C that is a block of wider rows (as
+    [W | b] is a block of the flat parameter buffer); the columns beside it are untouched."""
+    rng = np.random.default_rng(seed)
+    A, B = _operand(rng, m, k, dtype, a_t), _operand(rng, k, n, dtype, b_t)
+    wide = rng.standard_normal((m, n + extra)).astype(dtype)
+    before = wide.copy()
+    blas.descent(A, B, wide[:, :n])()
+    expected = before[:, :n].astype(np.float64) - A.astype(np.float64) @ B.astype(np.float64)
+    tol = 1e-4 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(wide[:, :n], expected, rtol=tol, atol=tol * k)
+    np.testing.assert_array_equal(wide[:, n:], before[:, n:])
+
+
+@needs_blas
+def test_a_bound_descent_reads_its_arrays_as_they_are_at_each_call():
+    """The call is bound to the arrays, not to their values: refilled operands are read anew,
+    and each call subtracts again (the workspaces are refilled every step)."""
+    rng = np.random.default_rng(0)
+    A, B, C = (rng.standard_normal(s) for s in ((4, 3), (3, 5), (4, 5)))
+    step = blas.descent(A, B, C)
+    for _ in range(2):
+        expected = C - A @ B
+        step()
+        np.testing.assert_allclose(C, expected, rtol=1e-12)
+        A[...] = rng.standard_normal(A.shape)
+
+
+@needs_blas
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: (np.ones((2, 3)), np.ones((4, 5)), np.ones((2, 5))), "do not give"),
+        (lambda: (np.ones((2, 3)), np.ones((3, 5)), np.ones((5, 2))), "do not give"),
+        (lambda: (np.ones((2, 3), np.float32), np.ones((3, 5)), np.ones((2, 5))), "one dtype"),
+        (lambda: (np.ones((4, 6))[::2, ::2], np.ones((3, 5)), np.ones((2, 5))), "unit stride"),
+        (lambda: (np.ones((2, 3)), np.ones((3, 5)), np.ones((2, 10))[:, ::2]), "unit stride"),
+    ],
+)
+def test_descent_rejects_operands_that_do_not_fit(make, message):
+    with pytest.raises(ValueError, match=message):
+        blas.descent(*make())
+
+
+@needs_blas
+def test_descent_rejects_an_updated_matrix_that_overlaps_an_operand():
+    M = np.ones((3, 3))
+    with pytest.raises(ValueError, match="overlap"):
+        blas.descent(M, np.ones((3, 3)), M)
+
+
+@pytest.fixture
+def no_direct_blas(monkeypatch):
+    """FCNN_DIRECT_BLAS=0, with the cached lookup cleared before and after."""
+    monkeypatch.setenv("FCNN_DIRECT_BLAS", "0")
+    blas._gemm.cache_clear()
+    yield
+    monkeypatch.delenv("FCNN_DIRECT_BLAS")
+    blas._gemm.cache_clear()
+
+
+def test_fcnn_direct_blas_0_turns_it_off_and_training_takes_the_numpy_path(no_direct_blas):
+    assert not blas.available("float32") and not blas.available("float64")
+    with pytest.raises(ValueError, match="no direct BLAS"):
+        blas.descent(np.ones((2, 2)), np.ones((2, 2)), np.ones((2, 2)))
+    X, y = fcnn.datasets.moons(n_samples=64, seed=0)
+    trainer = fcnn.Trainer(fcnn.Network([2, 8, 2], seed=0), X, y, epochs=3, batch_size=16)
+    assert trainer._fold and not trainer._descend
+    assert np.isfinite(trainer.run().loss).all()
+
+
+def test_only_a_dtype_with_a_gemm_is_available():
+    assert not blas.available("float16") and not blas.available("int64")
+
+
+# ---------------------------------------------------------------------------------------------
+# the step that descends inside its backward pass
+# ---------------------------------------------------------------------------------------------
+def _trainer(dtype="float32", sizes=(20, 16, 12, 5), n=300, **options):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((n, sizes[0]))
+    y = rng.integers(0, sizes[-1], n)
+    net = fcnn.Network(list(sizes), seed=3, dtype=dtype)
+    kw = dict(epochs=4, lr=0.2, batch_size=32, optimizer="sgd", seed=5) | options
+    return fcnn.Trainer(net, X, y, **kw)
+
+
+@needs_blas
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("batch_size", [32, None])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_descending_in_the_step_trains_as_the_gradient_then_the_update(
+    dtype, batch_size, reduction
+):
+    """GEMM with α = -1, β = 1 into [W | b] gives the run that θ -= α g after the backward pass
+    gives (the rate folded either way), up to rounding."""
+    runs = []
+    for descend in (True, False):
+        net = fcnn.Network([20, 16, 12, 5], seed=3, dtype=dtype, reduction=reduction)
+        rng = np.random.default_rng(7)
+        X, y = rng.standard_normal((300, 20)), rng.integers(0, 5, 300)
+        lr = 0.2 if reduction == "mean" else 0.002
+        trainer = fcnn.Trainer(
+            net, X, y, epochs=4, lr=lr, batch_size=batch_size, schedule="invscaling", seed=5
+        )
+        assert trainer._descend
+        trainer._descend = descend
+        runs.append((net, trainer.run()))
+    (a, ha), (b, hb) = runs
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(a.params, b.params, rtol=tol, atol=tol)
+    np.testing.assert_allclose(ha.loss, hb.loss, rtol=tol)
+
+
+@needs_blas
+def test_the_descending_step_leaves_the_gradient_buffer_alone():
+    trainer = _trainer()
+    trainer.net.grad[...] = 7.0
+    before = trainer.net.params.copy()
+    trainer.run()
+    assert (trainer.net.grad == 7.0).all()
+    assert not np.array_equal(trainer.net.params, before)
+    assert trainer.optimizer.state["t"] == trainer.step == 4 * 10
+
+
+@needs_blas
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_descending_step_whose_loss_is_not_finite_leaves_the_parameters_alone():
+    """The loss is computed before the backward pass: when it is not finite, the step returns
+    before touching the parameters."""
+    trainer = _trainer(dtype="float64")
+    net = trainer.net
+    trainer._begin_epoch()
+    ws = trainer._batch()
+    net.weights[-1][...] = 1e308  # the logits overflow: inf - inf in the softmax
+    before = net.params.copy()
+    (loss,) = net._descent_step(ws, 0.1)
+    assert not np.isfinite(loss)
+    np.testing.assert_array_equal(net.params, before)
+
+
+@needs_blas
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("batch_size", [16, None])
+def test_a_diverging_run_stops_as_the_two_pass_update_stops(batch_size):
+    """Same step, same error, same finite parameters kept (Trainer._diverged) as with the
+    update after the backward pass."""
+    X, y = fcnn.datasets.moons(n_samples=64, seed=0)
+    ends = []
+    for descend in (True, False):
+        net = fcnn.Network([2, 8, 2], seed=0)
+        # weights of about 1e200 after the first steps: the third step's logits overflow
+        trainer = fcnn.Trainer(net, X * 1e3, y, epochs=50, lr=1e200, batch_size=batch_size)
+        assert trainer._descend
+        trainer._descend = descend
+        with pytest.raises(fcnn.DivergenceError) as info:
+            trainer.run()
+        assert np.isfinite(net.params).all()
+        ends.append((info.value.step, str(info.value), net.params))
+    (step_a, message_a, params_a), (step_b, message_b, params_b) = ends
+    assert step_a == step_b == 3 and message_a == message_b
+    np.testing.assert_array_equal(params_a, params_b)
+
+
+@needs_blas
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(optimizer="momentum"),
+        dict(optimizer="adam"),
+        dict(clip=1.0),
+        dict(l2=1e-3),
+        dict(sample_weight=np.ones(300)),
+    ],
+    ids=["momentum", "adam", "clip", "l2", "sample_weight"],
+)
+def test_only_plain_unweighted_sgd_descends_in_the_step(change):
+    assert _trainer()._descend
+    assert not _trainer(**change)._descend
+
+
+@needs_blas
+def test_only_softmax_cross_entropy_descends_in_the_step():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((40, 3)), rng.integers(0, 2, 40)
+    for output, loss, descends in [
+        ("softmax", "cross_entropy", True),
+        ("softmax", "mse+ce", False),
+        ("sigmoid", "cross_entropy", False),
+    ]:
+        net = fcnn.Network([3, 4, 2 if output == "softmax" else 1], output=output, loss=loss)
+        assert fcnn.Trainer(net, X, y, epochs=1)._descend is descends
