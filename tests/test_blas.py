@@ -66,6 +66,35 @@ def test_a_bound_descent_reads_its_arrays_as_they_are_at_each_call():
 
 
 @needs_blas
+def test_a_shared_rate_scales_every_call_bound_to_it_as_it_is_at_each_call():
+    rng = np.random.default_rng(1)
+    rate = blas.Rate("float64", 0.5)
+    A, B, C = (rng.standard_normal(s) for s in ((4, 3), (3, 5), (4, 5)))
+    D = rng.standard_normal((4, 5))
+    steps = [blas.descent(A, B, C, rate), blas.descent(A, B, D, rate)]
+    for r in (0.5, -2.0):
+        rate.value = r
+        assert rate.value == r
+        expected = [C - r * (A @ B), D - r * (A @ B)]
+        for step in steps:
+            step()
+        np.testing.assert_allclose(C, expected[0], rtol=1e-12)
+        np.testing.assert_allclose(D, expected[1], rtol=1e-12)
+
+
+def test_a_rate_is_float32_or_float64():
+    assert blas.Rate("float32", 0.25).value == 0.25
+    with pytest.raises(ValueError, match="float32 or float64"):
+        blas.Rate("float16")
+
+
+@needs_blas
+def test_descent_rejects_a_rate_of_another_dtype():
+    with pytest.raises(ValueError, match="the rate is for float32"):
+        blas.descent(np.ones((2, 2)), np.ones((2, 2)), np.ones((2, 2)), blas.Rate("float32"))
+
+
+@needs_blas
 @pytest.mark.parametrize(
     "make, message",
     [
@@ -183,22 +212,27 @@ def test_a_descending_step_whose_loss_is_not_finite_leaves_the_parameters_alone(
 @pytest.mark.parametrize("batch_size", [16, None])
 def test_a_diverging_run_stops_as_the_two_pass_update_stops(batch_size):
     """Same step, same error, same finite parameters kept (Trainer._diverged) as with the
-    update after the backward pass."""
+    update after the backward pass: here the output weights are set to 1e308 after step 2,
+    so step 3's logits overflow."""
     X, y = fcnn.datasets.moons(n_samples=64, seed=0)
+
+    class Overflow(fcnn.Callback):
+        def on_step_end(self, trainer):
+            if trainer.step == 2:
+                trainer.net.weights[-1][...] = 1e308
+                self.params = trainer.net.params.copy()
+
     ends = []
     for descend in (True, False):
-        net = fcnn.Network([2, 8, 2], seed=0)
-        # weights of about 1e200 after the first steps: the third step's logits overflow
-        trainer = fcnn.Trainer(net, X * 1e3, y, epochs=50, lr=1e200, batch_size=batch_size)
+        net, overflow = fcnn.Network([2, 8, 2], seed=0), Overflow()
+        trainer = fcnn.Trainer(net, X, y, epochs=50, batch_size=batch_size, callbacks=[overflow])
         assert trainer._descend
         trainer._descend = descend
         with pytest.raises(fcnn.DivergenceError) as info:
             trainer.run()
-        assert np.isfinite(net.params).all()
-        ends.append((info.value.step, str(info.value), net.params))
-    (step_a, message_a, params_a), (step_b, message_b, params_b) = ends
-    assert step_a == step_b == 3 and message_a == message_b
-    np.testing.assert_array_equal(params_a, params_b)
+        np.testing.assert_array_equal(net.params, overflow.params)
+        ends.append((info.value.step, str(info.value)))
+    assert ends[0] == ends[1] and ends[0][0] == 3
 
 
 @needs_blas

@@ -28,7 +28,7 @@ Array = np.ndarray
 
 # CBLAS enums (cblas.h) and the GEMMs of NumPy's OpenBLAS, whose integers are 64-bit
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-_SYMBOLS = {"float32": ("sgemm", ctypes.c_float), "float64": ("dgemm", ctypes.c_double)}
+_SYMBOLS = {"f": ("sgemm", ctypes.c_float), "d": ("dgemm", ctypes.c_double)}  # by dtype.char
 _PREFIXES = ("scipy_cblas_", "cblas_")  # NumPy >= 2.0 wheels, NumPy 1.2x wheels (openblas64_)
 
 
@@ -53,30 +53,30 @@ def _numpy_openblas() -> ctypes.CDLL | None:
 
 
 @functools.cache
-def _gemm(dtype: str) -> tuple[Callable[..., None], type] | None:
-    """``(cblas_?gemm, scalar type)`` for ``dtype`` from NumPy's BLAS, or None."""
-    if os.environ.get("FCNN_DIRECT_BLAS", "1") == "0":
+def _gemm(char: str) -> Callable[..., None] | None:
+    """``cblas_?gemm`` from NumPy's BLAS for the dtype of character ``char`` (``"f"``
+    float32, ``"d"`` float64), or None."""
+    if char not in _SYMBOLS or os.environ.get("FCNN_DIRECT_BLAS", "1") == "0":
         return None
     lib = _numpy_openblas()
     if lib is None:
         return None
-    kind, scalar = _SYMBOLS[dtype]
     for prefix in _PREFIXES:
-        fn = getattr(lib, f"{prefix}{kind}64_", None)
+        fn = getattr(lib, f"{prefix}{_SYMBOLS[char][0]}64_", None)
         if fn is not None:
             fn.restype = None
-            return (fn, scalar) if _self_test(fn, scalar, np.dtype(dtype)) else None
+            return fn if _self_test(fn, np.dtype(char)) else None
     return None
 
 
-def _self_test(fn: Callable[..., None], scalar: type, dtype: np.dtype) -> bool:
-    """Whether ``fn`` computes ``C - A B`` for small operands in every layout fcnn uses."""
+def _self_test(fn: Callable[..., None], dtype: np.dtype) -> bool:
+    """Whether ``fn`` computes ``C - r A B`` for small operands in every layout fcnn uses."""
     rng = np.random.default_rng(0)
     A = rng.standard_normal((3, 5)).astype(dtype)
     for B in (rng.standard_normal((5, 4)).astype(dtype), np.ones((4, 5), dtype).T):
         C = rng.standard_normal((3, 4)).astype(dtype)
-        expected = C - A @ B
-        _bind(fn, scalar, A, B, C)()
+        expected = C - 0.5 * (A @ B)
+        _bind(fn, Rate(dtype, 0.5), A, B, C)()
         if not np.allclose(C, expected, rtol=1e-5, atol=1e-5):
             return False
     return True
@@ -84,7 +84,7 @@ def _self_test(fn: Callable[..., None], scalar: type, dtype: np.dtype) -> bool:
 
 def available(dtype: np.dtype | str) -> bool:
     """Whether :func:`descent` can run for arrays of ``dtype`` (float32 or float64)."""
-    return str(np.dtype(dtype)) in _SYMBOLS and _gemm(str(np.dtype(dtype))) is not None
+    return _gemm(np.dtype(dtype).char) is not None
 
 
 def _operand(M: Array) -> tuple[int, int]:
@@ -101,37 +101,61 @@ def _operand(M: Array) -> tuple[int, int]:
     )
 
 
-def _bind(
-    fn: Callable[..., None], scalar: type, A: Array, B: Array, C: Array
-) -> Callable[[], None]:
+class Rate:
+    """The rate ``r`` of the :func:`descent` calls bound to it, ``C ← C - r A B``: setting
+    :attr:`value` changes it for all of them at once (a training schedule's next rate)."""
+
+    __slots__ = ("alpha", "char")
+
+    def __init__(self, dtype: np.dtype | str, value: float = 1.0) -> None:
+        self.char = np.dtype(dtype).char
+        if self.char not in _SYMBOLS:
+            raise ValueError(f"a rate is float32 or float64, got {np.dtype(dtype)}")
+        self.alpha = _SYMBOLS[self.char][1](-value)  # GEMM's α, passed by value: read each call
+
+    @property
+    def value(self) -> float:
+        """The rate ``r``."""
+        return -self.alpha.value
+
+    @value.setter
+    def value(self, r: float) -> None:
+        self.alpha.value = -r
+
+
+def _bind(fn: Callable[..., None], rate: Rate, A: Array, B: Array, C: Array) -> Callable[[], None]:
     (m, k), n = A.shape, B.shape[1]
     ta, lda = _operand(A)
     tb, ldb = _operand(B)
     tc, ldc = _operand(C)
     if tc != _NO_TRANS:
         raise ValueError("the updated matrix needs rows of unit stride")
-    i64, ptr, i32 = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int
-    args = (i32(_ROW_MAJOR), i32(ta), i32(tb), i64(m), i64(n), i64(k), scalar(-1.0))
-    args += (ptr(A.ctypes.data), i64(lda), ptr(B.ctypes.data), i64(ldb), scalar(1.0))
+    i64, ptr, i32, one = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int, type(rate.alpha)(1.0)
+    args = (i32(_ROW_MAJOR), i32(ta), i32(tb), i64(m), i64(n), i64(k), rate.alpha)
+    args += (ptr(A.ctypes.data), i64(lda), ptr(B.ctypes.data), i64(ldb), one)
     args += (ptr(C.ctypes.data), i64(ldc))
     call = functools.partial(fn, *args)
-    call.keep = (A, B, C)  # the pointers stay valid as long as the call exists
+    call.keep = (A, B, C, rate)  # the pointers stay valid as long as the call exists
     return call
 
 
-def descent(A: Array, B: Array, C: Array) -> Callable[[], None]:
-    """A call that computes ``C ← C - A B`` in place, ``A: (m, k)``, ``B: (k, n)``,
-    ``C: (m, n)``, by NumPy's own BLAS (one GEMM, ``α = -1, β = 1``), bound to these arrays.
+def descent(A: Array, B: Array, C: Array, rate: Rate | None = None) -> Callable[[], None]:
+    """A call that computes ``C ← C - r A B`` in place, ``A: (m, k)``, ``B: (k, n)``,
+    ``C: (m, n)``, by NumPy's own BLAS (one GEMM, ``α = -r, β = 1``), bound to these arrays.
+    ``r`` is ``rate.value`` at each call (1 when ``rate`` is None).
 
     Each operand may be a view, as long as one of its axes has unit stride; ``C`` must not
     overlap ``A`` or ``B``. Raises ``ValueError`` when the operands do not fit, or when
     :func:`available` is false for their dtype.
     """
-    dtype = str(C.dtype)
-    if not available(dtype):
-        raise ValueError(f"no direct BLAS for {dtype} here; check fcnn.blas.available first")
+    if _gemm(C.dtype.char) is None:
+        raise ValueError(f"no direct BLAS for {C.dtype} here; check fcnn.blas.available first")
     if A.dtype != C.dtype or B.dtype != C.dtype:
         raise ValueError(f"operands must share one dtype, got {A.dtype}, {B.dtype}, {C.dtype}")
+    if rate is None:
+        rate = Rate(C.dtype)
+    elif rate.char != C.dtype.char:
+        raise ValueError(f"the rate is for {np.dtype(rate.char)}, the operands are {C.dtype}")
     if (
         A.ndim != 2
         or B.ndim != 2
@@ -141,4 +165,4 @@ def descent(A: Array, B: Array, C: Array) -> Callable[[], None]:
         raise ValueError(f"shapes {A.shape} @ {B.shape} do not give {C.shape}")
     if np.shares_memory(C, A) or np.shares_memory(C, B):
         raise ValueError("the updated matrix must not overlap the operands")
-    return _bind(*_gemm(dtype), A, B, C)
+    return _bind(_gemm(C.dtype.char), rate, A, B, C)

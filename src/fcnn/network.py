@@ -298,6 +298,8 @@ class Network:
         """Scale the output delta of steps on ``ws`` by ``ws.scale · rate`` (see ``_step``)."""
         ws.rate, ws.scale_array[()] = rate, ws.scale * rate
         ws.scaled = ws.scale * rate != 1.0
+        if ws.descent_rate is not None:
+            ws.descent_rate.value = ws.scale * rate
 
     @staticmethod
     def _compiled_step(ws: Workspace, descend: bool = False) -> Callable[[Array], float]:

@@ -69,6 +69,7 @@ class Workspace:
         # built by Network._step: the step, and the step that also descends (blas.descent)
         self.softmax_ce_step: Callable[[Array], float] | None = None
         self.descent_step: Callable[[Array], float] | None = None
+        self.descent_rate: blas.Rate | None = None  # scale · rate of descent_step's GEMMs
         L = len(net._Wb)
         # (Wb, h, a, f, h_next): a = Wb [h; 1], then h_next = f(a) above the ones (last: no f)
         self.forward_plan = [
@@ -108,11 +109,13 @@ def softmax_ce_step(ws: Workspace, descend: bool = False) -> Callable[[Array], f
     right after the product that reads ``h``. ``step(Y)`` returns Σ_k J^ce_k of the
     unweighted batch and fills the gradient buffer.
 
-    With ``descend=True`` (plain gradient descent, its rate folded into the output delta by
-    ``Network._set_rate``) the step also takes the step: each layer's ``[W | b] -= g [h; 1]ᵀ``
-    is one GEMM into the parameters (:func:`fcnn.blas.descent`), after ``Wᵀ g`` has read the
-    old ``W``, and the gradient buffer is left alone. A loss that is not finite returns
-    before the backward pass, so the parameters stay as they were."""
+    With ``descend=True`` (plain gradient descent) the step also takes the step: each layer's
+    ``[W | b] -= r g [h; 1]ᵀ`` is one GEMM into the parameters (:func:`fcnn.blas.descent`),
+    after ``Wᵀ g`` has read the old ``W``, and the gradient buffer is left alone. The delta's
+    scale and the learning rate, ``r = scale · rate`` (``ws.descent_rate``, set by
+    ``Network._set_rate``), are the GEMMs' ``α`` instead of a pass over the output delta, so
+    the numbers equal the gradient-then-update path's up to rounding. A loss that is not
+    finite returns before the backward pass, so the parameters stay as they were."""
     dot, subtract, multiply, exp, divide = np.dot, np.subtract, np.multiply, np.exp, np.divide
     log, vdot, square = np.log, np.vdot, np.square
     forward = ws.forward_plan
@@ -121,10 +124,11 @@ def softmax_ce_step(ws: Workspace, descend: bool = False) -> Callable[[Array], f
         plan[:6] + (None if plan[6] is activations._dtanh else plan[6],) + plan[7:]
         for plan in ws.backward_plan
     ]
-    if descend:  # [W | b] -= g [h; 1]ᵀ in place, for the layers last to first as backward
+    if descend:  # [W | b] -= r g [h; 1]ᵀ in place, for the layers last to first as backward
+        ws.descent_rate = rate = blas.Rate(ws.scale_array.dtype, ws.scale * ws.rate)
         Wbs = [plan[0] for plan in reversed(forward)]
         backward = [
-            plan + (blas.descent(plan[0], plan[1], Wb),)
+            plan + (blas.descent(plan[0], plan[1], Wb, rate),)
             for plan, Wb in zip(backward, Wbs, strict=True)
         ]
     else:
@@ -167,8 +171,8 @@ def softmax_ce_step(ws: Workspace, descend: bool = False) -> Callable[[Array], f
             ce = float(vdot(ones_batch, ln_s)) - float(vdot(Y, Z))
         if descend and not isfinite(ce):
             return ce
-        subtract(P, Y, out=G)  # ∂J/∂z = ŷ - y, scaled
-        if ws.scaled:
+        subtract(P, Y, out=G)  # ∂J/∂z = ŷ - y, scaled (descending: by each GEMM's -α)
+        if ws.scaled and not descend:
             multiply(G, scale, out=G)
         for g, hT, dWb, WT, product, g_below, df, a, h, t, descent in backward:  # Alg. 2
             if descent is None:
