@@ -345,6 +345,8 @@ def machine_info() -> dict:
         "torch_threads": torch.get_num_threads() if torch else None,
         "sklearn": _sklearn_version(),
         "fcnn": getattr(fcnn, "__version__", "present"),
+        # whether plain SGD updates inside its products on NumPy's own BLAS (fcnn/blas.py)
+        "fcnn_direct_blas": {d: fcnn.blas.available(d) for d in ("float32", "float64")},
     }
 
 
@@ -416,7 +418,10 @@ def main(argv=None) -> None:
         f"{machine['cpu']}, {machine['logical_cpus']} CPUs, numpy {machine['numpy']} "
         f"({machine['numpy_blas']}), torch {machine['torch']}, sklearn {machine['sklearn']}"
     )
-    print(f"OpenBLAS env: {machine['openblas_env']}, removed: {machine['openblas_env_removed']}\n")
+    print(
+        f"OpenBLAS env: {machine['openblas_env']}, removed: {machine['openblas_env_removed']}; "
+        f"fcnn's direct BLAS: {machine['fcnn_direct_blas']}\n"
+    )
     rows = []
     for name in args.only:
         print(f"running {name} ...", file=sys.stderr, flush=True)
