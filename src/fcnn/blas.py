@@ -1,18 +1,19 @@
 """NumPy's own BLAS, called directly for the one product NumPy cannot ask of it.
 
-Plain gradient descent updates each layer as ``[W | b] ← [W | b] - g [h; 1]ᵀ`` (seed 002,
-Alg. 2 lines 3-4, with the learning rate already folded into ``g``: ``docs/math.md``). NumPy
-can only write a product into a buffer (``np.dot(g, hT, out=dWb)``) and subtract it afterwards,
-a second pass over every parameter. BLAS's GEMM computes ``C ← α A B + β C`` in place, so with
-``α = -1, β = 1`` the update happens inside the product, on the BLAS threads, while ``C`` is
-still in their caches (``docs/performance.md``: MNIST shape, 142.6 -> 138.1 ms an epoch).
+Plain gradient descent updates each layer as ``[W | b] ← [W | b] - r g [h; 1]ᵀ`` (seed 002,
+Alg. 2 lines 3-4, with ``r`` the learning rate times the delta's ``1/B``: ``docs/math.md``
+§7). NumPy can only write a product into a buffer (``np.dot(g, hT, out=dWb)``) and subtract it
+afterwards, a second pass over every parameter. BLAS's GEMM computes ``C ← α A B + β C`` in
+place, so with ``α = -r, β = 1`` the update happens inside the product, on the BLAS threads,
+while ``C`` is still in their caches (``docs/performance.md``: MNIST shape, 142.6 -> 138.1 ms
+an epoch).
 
 Only the BLAS that NumPy itself loaded is used, the OpenBLAS of NumPy's wheels (symbols
 ``scipy_cblas_sgemm64_``, ILP64), found with threadpoolctl: a second BLAS would bring a
 second thread pool that fights NumPy's for the cores. Anywhere else (another BLAS, no
-threadpoolctl, ``FCNN_DIRECT_BLAS=0``, or a library that fails the self-test below)
-:func:`available` is false and training takes the NumPy path, which gives the same numbers
-(``tests/test_blas.py``).
+threadpoolctl, ``FCNN_DIRECT_BLAS=0`` when fcnn first looks, or a library that fails the
+self-test below) :func:`available` is false and training takes the NumPy path, which computes
+the same update rounded at other places (``tests/test_blas.py``).
 """
 
 from __future__ import annotations

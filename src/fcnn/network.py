@@ -321,10 +321,10 @@ class Network:
     def _descent_step(self, ws: Workspace, rate: float) -> tuple[float]:
         """One step of plain gradient descent, ``θ ← θ - rate · ∇J``, on the unweighted batch
         in ``ws`` (targets ``ws.Y``), without the L2 term, taken inside the backward pass: the
-        same numbers as :meth:`_step` with ``rate`` followed by ``θ -= grad`` (Alg. 2 lines 3-4
-        as one GEMM into the parameters, ``fcnn.blas``). Returns ``(J,)``; when ``J`` is not
-        finite the parameters are left as they were. Only where
-        :meth:`_can_descend_in_step`; ``grad`` is not touched."""
+        update of :meth:`_step` with ``rate`` followed by ``θ -= grad``, rounded at other
+        places (Alg. 2 lines 3-4 as one GEMM into the parameters, ``fcnn.blas``; ``docs/math.md``
+        §7). Returns ``(J,)``; when ``J`` is not finite the parameters are left as they were.
+        Only where :meth:`_can_descend_in_step`; ``grad`` is not touched."""
         if rate != ws.rate:
             self._set_rate(ws, rate)
         return (self._compiled_step(ws, descend=True)(ws.Y) * ws.scale,)
