@@ -137,6 +137,34 @@ def test_fcnn_direct_blas_0_turns_it_off_and_training_takes_the_numpy_path(no_di
     assert np.isfinite(trainer.run().loss).all()
 
 
+@pytest.mark.parametrize(
+    "found",
+    [
+        [],  # no BLAS loaded that threadpoolctl knows
+        [{"internal_api": "openblas", "filepath": "/sp/scipy.libs/libscipy_openblas.so"}],
+        [{"internal_api": "mkl", "filepath": "/opt/lib/libmkl_rt.so"}],
+        OSError("a library threadpoolctl cannot inspect"),
+    ],
+    ids=["none", "scipy's 32-bit openblas", "mkl", "threadpoolctl fails"],
+)
+def test_without_numpys_own_openblas_there_is_no_direct_blas(monkeypatch, found):
+    import threadpoolctl
+
+    def info():
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", info)
+    blas._gemm.cache_clear()
+    try:
+        assert blas._numpy_openblas() is None
+        assert not blas.available("float32") and not blas.available("float64")
+    finally:
+        monkeypatch.undo()
+        blas._gemm.cache_clear()
+
+
 def test_only_a_dtype_with_a_gemm_is_available():
     assert not blas.available("float16") and not blas.available("int64")
 

@@ -40,16 +40,19 @@ def _numpy_openblas() -> ctypes.CDLL | None:
     except ImportError:
         return None
     numpy_dir = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
-    for lib in threadpool_info():
-        path = lib.get("filepath") or ""
-        name = os.path.basename(path)
-        if (
-            lib.get("internal_api") == "openblas"
-            and "openblas64" in name
-            and os.path.abspath(path).startswith(numpy_dir)
-            and "numpy" in os.path.relpath(path, numpy_dir)
-        ):
-            return ctypes.CDLL(path)
+    try:  # a library threadpoolctl cannot inspect, or ctypes cannot open, means no direct BLAS
+        for lib in threadpool_info():
+            path = lib.get("filepath") or ""
+            name = os.path.basename(path)
+            if (
+                lib.get("internal_api") == "openblas"
+                and "openblas64" in name
+                and os.path.abspath(path).startswith(numpy_dir)
+                and "numpy" in os.path.relpath(path, numpy_dir)
+            ):
+                return ctypes.CDLL(path)
+    except (OSError, ValueError, RuntimeError):
+        return None
     return None
 
 
