@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import peers
 import psutil
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 HERE = Path(__file__).resolve().parent
 try:
@@ -307,6 +307,35 @@ def print_table(rows: list) -> None:
 # ---- machine ----
 
 
+def host_state(rounds: int = 3) -> dict:
+    """How much NumPy's second BLAS thread buys right now: the ``mnist1d`` bound (one layout)
+    on one thread over the same on all of them, fastest of ``rounds`` each. About 1.25 on the
+    development machine in its normal state; at or below 1 when the host takes the second core
+    away ("slow"), a state that hits fcnn's mini-batch epochs harder than the bound
+    (``docs/performance.md``)."""
+
+    def bound() -> float:
+        return min(peers.gemm_bound(MNIST1D, 4000, 128, "columns", np.dot) for _ in range(rounds))
+
+    with threadpool_limits(1):
+        one = bound()
+    every = bound()
+    gain = one / every
+    threads = numpy_blas().get("num_threads") or 1
+    state = "n/a" if threads == 1 else ("normal" if gain >= 1.1 else "slow")
+    return {"gain": gain, "state": state, "one_thread_s": one, "all_threads_s": every}
+
+
+def print_host_states(rows: list) -> None:
+    """One line: the host's state before and after each workload (see host_state)."""
+    parts = [
+        f"{r['workload']} {r['host']['before']['gain']:.2f}/{r['host']['after']['gain']:.2f} "
+        f"{r['host']['before']['state']}/{r['host']['after']['state']}"
+        for r in rows
+    ]
+    print("\nhost (gain of all BLAS threads over one, before/after): " + ", ".join(parts))
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -425,8 +454,12 @@ def main(argv=None) -> None:
     rows = []
     for name in args.only:
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        rows.append(finish(name, WORKLOADS[name](args)))
+        before = host_state()
+        row = finish(name, WORKLOADS[name](args))
+        row["host"] = {"before": before, "after": host_state()}
+        rows.append(row)
     print_table(rows)
+    print_host_states(rows)
     settings = {"repeats": args.repeats, "quick": args.quick, "only": args.only}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
