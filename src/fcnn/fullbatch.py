@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from .train import Trainer
 
 
-def full_batch_epochs(trainer: Trainer, bar: tqdm) -> None:
-    """Run the trainer's remaining epochs, one full-batch update each (see the module)."""
+def full_batch_epochs(trainer: Trainer, bar: tqdm | None) -> None:
+    """Run the trainer's remaining epochs, one full-batch update each (see the module);
+    ``bar`` is the progress bar, or None without progress."""
     net, h, ws = trainer.net, trainer.history, trainer._batch()
     params, grad, snapshot, zeros = net.params, net.grad, trainer._snapshot, trainer._zeros
     Y, w, B, l2, kind = ws.Y, ws.w, ws.B, trainer.l2, trainer.data.kind
@@ -56,7 +57,7 @@ def full_batch_epochs(trainer: Trainer, bar: tqdm) -> None:
     many, only_part = len(part_lists) > 1, part_lists[0][1]
     step_hooks = [c.on_step_end for c in trainer.callbacks]
     epoch_hooks = [c.on_epoch_end for c in trainer.callbacks]
-    validate, progress, n_epochs = trainer.val is not None, trainer.progress, trainer.epochs
+    validate, n_epochs = trainer.val is not None, trainer.epochs
     early_stopping = trainer.early_stopping
     monitored, flip = getattr(h, trainer.monitor), trainer.monitor.endswith("accuracy")
     while not trainer.done and not trainer._stop:
@@ -124,6 +125,6 @@ def full_batch_epochs(trainer: Trainer, bar: tqdm) -> None:
             trainer.done = True
         for hook in epoch_hooks:
             hook(trainer)
-        if progress:
+        if bar is not None:
             bar.update(1)
             bar.set_postfix(trainer._postfix(), refresh=False)
