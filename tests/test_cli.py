@@ -418,6 +418,9 @@ def test_divergence_exits_1_with_one_line(tmp_path, capsys):
     flags = ["--layers", "2,8,1", "--output", "identity", "--loss", "mse", "--lr", "10"]
     code, _, err = run(capsys, "train", "--data", data, *flags, "--out", tmp_path / "run", *FAST)
     assert code == 1 and len(err.splitlines()) == 1 and "diverged" in err
+    # advice in the CLI's own terms: there is no clip option
+    assert "Lower --lr (now 10) or standardise the inputs (--standardize)" in err
+    assert "clip" not in err
 
 
 def test_internal_error_is_one_line_unless_fcnn_debug(monkeypatch, tmp_path, capsys):

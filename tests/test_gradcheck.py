@@ -30,7 +30,8 @@ TOL = 1e-6
 # The difference quotient carries rounding noise of about u |J| / eps (u = 1.1e-16), some 1e-12
 # at eps = 1e-3: an entry whose true gradient is ~1e-6 cannot be matched to 1e-6 *relative*
 # error by any finite difference. The floor of the relative error is therefore set to the
-# noise level (1e-5), so such entries are held to ~1e-11 absolute error instead.
+# noise level (1e-5), so such entries are held to ~1e-11 absolute error instead. The noise
+# grows with |J| (sum reductions, large targets), so _check scales the floor by max(1, |J|).
 FLOOR = 1e-5
 # ReLU's kink: keep every hidden pre-activation this far from 0, so that no perturbation of the
 # five-point stencil (at most 2 eps per parameter) can move one across it. The smaller eps
@@ -39,10 +40,13 @@ KINK_EPS, KINK_MARGIN, KINK_FLOOR = 1e-4, 1e-2, 1e-4
 
 
 def _check(net, X, y, **kwargs):
+    # rounding noise of about u |J| / eps: the floor grows with |J| (W2 of a leaky-ReLU net
+    # with J = 42.7 read 1.1e-6 at the fixed floor, 2.6e-8 at the scaled one)
+    size = max(1.0, abs(net.loss(X, y, l2=kwargs.get("l2", 0.0))))
     if any(a in KINKED for a in net.activations):
         assume(min_hidden_margin(net, X) > KINK_MARGIN)
-        return fcnn.gradcheck(net, X, y, eps=KINK_EPS, floor=KINK_FLOOR, **kwargs)
-    return fcnn.gradcheck(net, X, y, floor=FLOOR, **kwargs)
+        return fcnn.gradcheck(net, X, y, eps=KINK_EPS, floor=KINK_FLOOR * size, **kwargs)
+    return fcnn.gradcheck(net, X, y, floor=FLOOR * size, **kwargs)
 
 
 @pytest.mark.usefixtures("custom_activation")
@@ -78,7 +82,7 @@ def test_gradients_with_l2_penalty_match_finite_differences(
 ):
     sizes = data.draw(layer_sizes(depth, output), label="sizes")
     net, X, y = random_problem(seed, sizes, "tanh", output, loss, reduction, B)
-    report = fcnn.gradcheck(net, X, y, l2=l2, floor=FLOOR)
+    report = _check(net, X, y, l2=l2)
     assert report.max_error < TOL, str(report)
 
 
@@ -135,3 +139,19 @@ def test_gradcheck_passes_at_a_dead_relu_unit():
     dWs, _ = net.gradients(X, y)
     assert np.all(dWs[0][0] == 0)
     assert report.max_error < TOL, str(report)
+
+
+@pytest.mark.parametrize(
+    ("option", "match"),
+    [
+        ({"eps": 0.0}, "eps must be a finite number > 0"),
+        ({"eps": -1e-3}, "eps must be a finite number > 0"),
+        ({"floor": 0.0}, "floor must be a finite number > 0"),
+        ({"tolerance": float("nan")}, "tolerance must be a finite number >= 0"),
+        ({"l2": -1.0}, "l2 must be a finite number >= 0"),
+    ],
+)
+def test_gradcheck_refuses_bad_options(option, match):
+    net, X, y = random_problem(0, [3, 4, 2], "tanh", "softmax", "cross_entropy")
+    with pytest.raises(ValueError, match=match):
+        fcnn.gradcheck(net, X, y, **option)

@@ -4,6 +4,8 @@ plain NumPy, the parameter layout, and the checks at the public edge."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from conftest import (
@@ -286,6 +288,9 @@ def test_parameters_and_outputs_keep_the_chosen_dtype(dtype):
         ({"dtype": "float16"}, "dtype must be float32 or float64"),
         ({"seed": 1.5}, "seed must be an int"),
         ({"seed": True}, "seed must be an int"),
+        ({"seed": -1}, "seed must be an int >= 0 or None, got -1"),
+        ({"seed": "x"}, "seed must be an int"),
+        ({"dtype": "blah"}, "dtype must be float32 or float64, got 'blah'"),
     ],
 )
 def test_bad_network_arguments_raise_value_error_naming_the_problem(kwargs, match):
@@ -332,6 +337,7 @@ X2 = np.zeros((2, 2))
         (np.full((2, 3), 0.5), "must sum to 1 per row; row 0 sums to 1.5"),
         (np.array([[1.5, -0.5, 0.0], [1, 0, 0]]), "must lie in \\[0, 1\\]"),
         (np.array([[np.nan, 0, 1], [1, 0, 0]]), "NaN or inf"),
+        (np.array([np.nan, 1.0]), "y contains NaN or inf"),
         (np.array(["a", "b"]), "must be numeric"),
     ],
 )
@@ -367,3 +373,24 @@ def test_nan_far_down_a_large_input_is_reported_at_its_row_and_column():
     net = fcnn.Network([3, 2, 2], seed=0)
     with pytest.raises(ValueError, match=r"first at row 9001, column 2"):
         net.forward(X)
+
+
+def test_a_finite_input_too_large_for_float32_is_named_as_such():
+    net = fcnn.Network([3, 4, 2], dtype="float32", seed=0)
+    X = np.ones((2, 3))
+    X[1, 2] = 1e300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        with pytest.raises(ValueError, match=r"X holds 1e\+300 at row 1, column 2, too large"):
+            net.predict(X)
+    with pytest.raises(ValueError, match="X contains NaN or inf"):
+        net.predict(np.full((2, 3), np.inf))
+
+
+@pytest.mark.parametrize("l2", [-1.0, float("nan"), "a", True])
+def test_loss_and_gradients_refuse_a_bad_l2(l2):
+    net = _net()
+    y = np.array([0, 2])
+    for call in (net.loss, net.loss_parts, net.gradients):
+        with pytest.raises(ValueError, match="l2 must be a finite number >= 0"):
+            call(X2, y, l2=l2)

@@ -162,6 +162,9 @@ def test_every_optimizer_reduces_the_loss_on_moons(optimizer, lr, batch_size):
         ("adam", {"eps": 0.0}, "eps must be > 0"),
         ("rmsprop", {"rho": 1.5}, r"rho must be in \[0, 1\)"),
         ("rmsprop", {"eps": -1.0}, "eps must be > 0"),
+        ("adam", {"eps": float("nan")}, "eps must be > 0 and finite, got nan"),
+        ("adam", {"beta1": float("nan")}, r"beta1 must be in \[0, 1\)"),
+        ("momentum", {"momentum": "0.9"}, r"momentum must be in \[0, 1\)"),
     ],
 )
 def test_bad_optimizer_names_and_options_raise_value_error(spec, options, match):
@@ -291,6 +294,11 @@ def test_invscaling_counts_updates_not_epochs_with_mini_batches():
         ("constant", math.nan, {}, "learning rate must be a positive number"),
         ("constant", math.inf, {}, "learning rate must be a positive number"),
         ("constant", "0.1", {}, "learning rate must be a positive number"),
+        ("constant", True, {}, "learning rate must be a positive number, got True"),
+        ("invscaling", 0.1, {"power_t": float("nan")}, "power_t must be >= 0 and finite"),
+        ("step", 0.1, {"step_size": 2.5}, "step_size >= 1"),
+        ("exponential", 0.1, {"gamma": float("nan")}, "0 < gamma <= 1"),
+        ("adaptive", 0.1, {"tol": float("nan")}, "tol >= 0"),
     ],
 )
 def test_bad_schedules_and_rates_raise_value_error(spec, lr, options, match):
@@ -409,3 +417,8 @@ def test_folding_the_rate_trains_as_the_two_pass_update(path, batch_size, schedu
     np.testing.assert_allclose(a.params, b.params, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(ha.loss, hb.loss, rtol=1e-12)
     assert ha.accuracy == hb.accuracy
+
+
+def test_numpy_rates_are_accepted():
+    assert get_schedule("constant", np.float32(0.5)).lr(0, 0) == 0.5
+    assert get_schedule("step", np.int64(1), step_size=np.int64(2)).lr(2, 0) == 0.5

@@ -48,6 +48,15 @@ CONFIGS = {
     "adam": config(optimizer="adam", lr=0.05),
     "momentum": config(optimizer="momentum", lr=0.1),
     "record_params": config(record_params=True),
+    "early_stopping_restores_at_the_end": {
+        **config(lr=0.5, epochs=12, early_stopping=True, patience=100),
+        "data": {
+            "dataset": "moons",
+            "options": {"n_samples": 60, "noise": 0.3},
+            "val_split": 0.25,
+            "standardize": True,
+        },
+    },
     "val_split_early_stopping_standardize": {
         **config(lr=0.5, epochs=40, early_stopping=True, patience=3),
         "data": {
@@ -229,6 +238,22 @@ def test_a_finished_run_extended_by_epochs_equals_the_longer_run(references, tmp
     assert result.summary["epochs"] == 8
     assert result.net.params.tobytes() == longer.net.params.tobytes()
     assert outcome(out) == outcome(tmp_path / "longer")
+
+
+def test_a_run_that_ended_on_its_best_epoch_extends_from_its_last_one(references, tmp_path):
+    # early stopping never fired (patience 100), so the finished run's model is its best
+    # epoch's (7 of 8); extended to 12 epochs it trains on from epoch 8's parameters, which the
+    # checkpoint kept, and ends as the 12-epoch run does
+    short = json.loads(json.dumps(CONFIGS["early_stopping_restores_at_the_end"]))
+    short["training"]["epochs"] = 8
+    out = tmp_path / "run"
+    first = start(short, out)
+    assert first.summary["restored_best"] and first.summary["best_epoch"] == 7
+    assert not first.summary.get("stopped_early")
+    result = resume(out, epochs=np.int64(12))
+    ref, _ = references["early_stopping_restores_at_the_end"]
+    assert result.summary["epochs"] == 12
+    assert outcome(out) == outcome(ref)
 
 
 def test_an_early_stopped_run_cannot_be_extended(references):

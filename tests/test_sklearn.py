@@ -284,6 +284,54 @@ def test_warm_start_refuses_a_changed_architecture():
         clf.fit(X, y)
 
 
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"activation": "tanh"}, r"activations \['relu'\], but activation='tanh'"),
+        ({"loss": "mse"}, "loss 'cross_entropy', but loss='mse'"),
+        ({"dtype": "float32"}, "dtype float64, but dtype='float32'"),
+    ],
+)
+def test_warm_start_and_partial_fit_refuse_a_changed_activation_loss_or_dtype(change, match):
+    # the fitted network cannot take them on, and dropping them silently would leave
+    # get_params() saying one thing and network_ doing another
+    X, y = multiclass()
+    clf = fit_quietly(FCNNClassifier(**SMALL, warm_start=True), X, y)
+    before = clf.network_.params.copy()
+    clf.set_params(**change)
+    with pytest.raises(ValueError, match=f"{match}; set warm_start=False"):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match=f"{match}; call fit to start over"):
+        clf.partial_fit(X, y)
+    assert np.array_equal(clf.network_.params, before)
+    clf.set_params(warm_start=False)
+    fit_quietly(clf, X, y)
+    assert clf.network_.config()["dtype"] == change.get("dtype", "float64")
+
+
+@pytest.mark.parametrize(
+    ("class_weight", "match"),
+    [
+        ("foo", "class_weight must be 'balanced', a dict {class: weight} or None, got 'foo'"),
+        ({0: -1.0, 1: 1.0}, r"class_weight\[0\] must be a finite number >= 0, got -1.0"),
+        ({0: float("nan")}, r"class_weight\[0\] must be a finite number >= 0"),
+    ],
+)
+def test_bad_class_weight_is_named_as_such(class_weight, match):
+    X, y = multiclass()
+    with pytest.raises(ValueError, match=match):
+        FCNNClassifier(**SMALL, class_weight=class_weight).fit(X, y)
+
+
+def test_divergence_advice_names_the_estimators_own_parameters():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3)) * 100
+    reg = FCNNRegressor(solver="sgd", learning_rate_init=10, max_iter=5, random_state=0)
+    with pytest.raises(fcnn.DivergenceError, match="Lower learning_rate_init") as err:
+        reg.fit(X, X[:, 0] * 1e6)
+    assert "clip" not in str(err.value)
+
+
 # ------------------------------------------------------------------------------ stopping
 def test_convergence_warning_only_when_max_iter_ends_the_run():
     X, y = multiclass()

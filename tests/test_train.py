@@ -236,6 +236,29 @@ def test_early_stopping_without_restore_keeps_the_last_weights():
     assert np.array_equal(net.params, h.params[-1])
 
 
+@pytest.mark.parametrize("batch_size", [None, 10])
+def test_early_stopping_that_never_fires_still_ends_on_the_best_epochs_weights(batch_size):
+    # as scikit-learn's MLPClassifier: with early stopping and restore_best, the run that
+    # reaches its last epoch hands back the best epoch's parameters too, and says so
+    X, y = fcnn.datasets.moons(n_samples=40, noise=0.35, seed=0)
+    val = fcnn.datasets.moons(n_samples=300, noise=0.35, seed=1)
+    net = fcnn.Network([2, 32, 32, 2], seed=0)
+    kw = dict(lr=0.02, optimizer="adam", batch_size=batch_size, validation_data=val)
+    h = net.fit(X, y, epochs=30, early_stopping=True, patience=1000, record_params=True, **kw)
+    best = int(np.argmin(h.val_loss)) + 1
+    assert not h.stopped_early and h.restored_best
+    assert best < 30 and h.best_epoch == best
+    steps = 1 if batch_size is None else 4  # updates per epoch
+    assert np.array_equal(net.params, h.params[best * steps])
+    assert net.loss(*val) == pytest.approx(min(h.val_loss), rel=1e-12)
+    # without restore_best, or without early stopping, the last epoch's weights stay
+    for extra in ({"early_stopping": True, "restore_best": False}, {}):
+        other = fcnn.Network([2, 32, 32, 2], seed=0)
+        ho = other.fit(X, y, epochs=30, record_params=True, **kw, **extra)
+        assert not ho.restored_best
+        assert np.array_equal(other.params, ho.params[-1])
+
+
 def test_early_stopping_can_monitor_training_accuracy():
     X, y = MOONS
     net = fcnn.Network([2, 6, 2], seed=0)
@@ -454,7 +477,8 @@ def test_resume_from_state_dict_is_bit_identical_to_an_uninterrupted_run(options
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+# the DivergenceError says it all: no NumPy overflow warnings on the way
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 @pytest.mark.parametrize("batch_size", [None, 10])
 def test_huge_learning_rate_raises_divergence_error_and_keeps_finite_parameters(batch_size):
     rng = np.random.default_rng(0)
@@ -517,6 +541,12 @@ def test_bad_sample_weights_raise_value_error(w):
         fcnn.Network([2, 3, 2], seed=0).fit(X, y, epochs=1, sample_weight=w)
 
 
+def test_all_zero_sample_weights_are_refused_as_the_estimators_refuse_them():
+    X, y = fcnn.datasets.gaussians(n_samples=20)
+    with pytest.raises(ValueError, match="sample_weight is all zeros.*at least one positive"):
+        fcnn.Network([2, 3, 2], seed=0).fit(X, y, epochs=1, sample_weight=np.zeros(20))
+
+
 # ---------------------------------------------------------------------------------------------
 # bad training options
 # ---------------------------------------------------------------------------------------------
@@ -554,8 +584,62 @@ def test_bad_sample_weights_raise_value_error(w):
         ({"optimizer": "adagrad"}, "unknown optimizer 'adagrad'"),
         ({"val_split": 0.2, "validation_data": VAL}, "give validation_data or val_split, not both"),
         ({"validation_data": (VAL[0][:, :1], VAL[1])}, "X has 1 features"),
+        ({"validation_data": (VAL[0],)}, r"validation_data must be a pair \(X_val, y_val\)"),
+        ({"validation_data": (*VAL, None)}, "validation_data must be a pair.*of length 3"),
+        ({"validation_data": VAL[0]}, "validation_data must be a pair"),
+        ({"callbacks": [1]}, "callbacks must be fcnn.Callback objects or functions"),
+        ({"seed": "x"}, "seed must be an integer >= 0, got 'x'"),
+        ({"seed": -2}, "seed must be an integer >= 0"),
+        ({"min_delta": "a"}, "min_delta must be a finite number >= 0, got 'a'"),
+        ({"min_delta": -1.0}, "min_delta must be a finite number >= 0"),
+        ({"min_delta": float("nan")}, "min_delta must be a finite number >= 0"),
+        ({"l2": True}, "l2 must be a finite number >= 0, got True"),
+        ({"clip": True}, "clip must be a positive number or None"),
+        ({"patience": True}, "patience must be an integer >= 1"),
+        ({"lr": True}, "learning rate must be a positive number, got True"),
     ],
 )
 def test_bad_training_options_raise_value_error_naming_the_problem(options, match):
     with pytest.raises(ValueError, match=match):
         fcnn.Network([2, 4, 2], seed=0).fit(*MOONS, **options)
+
+
+def test_numpy_numbers_are_accepted_wherever_python_numbers_are():
+    # lr, l2, clip, min_delta as NumPy floats; epochs, batch_size, patience, seed as NumPy ints
+    opts = dict(epochs=np.int64(3), batch_size=np.int32(16), patience=np.int64(2), seed=np.int64(1))
+    a = fcnn.Network([2, 4, 2], seed=0)
+    ha = a.fit(
+        *MOONS,
+        lr=np.float32(0.25),
+        l2=np.float64(1e-3),
+        clip=np.float32(5),
+        min_delta=np.float64(0),
+        **opts,
+    )
+    b = fcnn.Network([2, 4, 2], seed=0)
+    hb = b.fit(
+        *MOONS,
+        lr=float(np.float32(0.25)),
+        l2=1e-3,
+        clip=5.0,
+        min_delta=0.0,
+        epochs=3,
+        batch_size=16,
+        patience=2,
+        seed=1,
+    )
+    assert ha.loss == hb.loss
+    assert np.array_equal(a.params, b.params)
+
+
+@pytest.mark.parametrize("monitor", ["accuracy", "val_accuracy"])
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_monitoring_accuracy_of_a_regression_network_is_refused_before_training(
+    monitor, batch_size
+):
+    X = MOONS[0]
+    net = fcnn.Network([2, 4, 1], output="identity", loss="mse", seed=0)
+    before = net.params.copy()
+    with pytest.raises(ValueError, match=f"monitor='{monitor}'.*has no accuracy.*'loss'"):
+        net.fit(X, X[:, 0], epochs=3, monitor=monitor, val_split=0.2, batch_size=batch_size)
+    assert np.array_equal(net.params, before)

@@ -93,11 +93,11 @@ class _FCNNBase(BaseEstimator):
             )
             sklearn_init(net, rs, glorot_factor(self.activation))
             self._adopt(net)
-        elif self.network_.sizes != sizes:
+        elif changed := self._changed(sizes, acts):
+            restart = "call fit to start over" if incremental else "set warm_start=False"
             raise ValueError(
-                f"cannot continue training: the fitted network has layer sizes "
-                f"{self.network_.sizes}, but the data and hidden_layer_sizes ask for {sizes}; "
-                "set warm_start=False to start over"
+                f"cannot continue training: the fitted network has {changed[0]}, but "
+                f"{changed[1]}; {restart} to start over with them, or set them back"
             )
         elif self.early_stopping and self.validation_scores_ is None:  # switched on: warm start
             self.validation_scores_, self.validation_loss_curve_ = [], []
@@ -113,6 +113,21 @@ class _FCNNBase(BaseEstimator):
             (X, y, Y, w), val = split([X, y, Y, w], self.validation_fraction, stratify, rs)
         self.history_ = run_epochs(self, X, Y, w, val, rs, incremental)
         return self
+
+    def _changed(self, sizes: tuple[int, ...], acts: list[str]) -> tuple[str, str] | None:
+        """What the fitted network has and what the data and parameters now ask for, where
+        the two differ in layer sizes, activations, loss or dtype; else None."""
+        net = self.network_
+        loss, dtype = self._losses[self.loss], np.dtype(self.dtype)
+        if net.sizes != sizes:
+            return f"layer sizes {net.sizes}", f"the data and hidden_layer_sizes ask for {sizes}"
+        if list(net.activations) != list(acts):
+            return f"activations {list(net.activations)}", f"activation={self.activation!r}"
+        if net.loss_name != loss:
+            return f"loss {net.loss_name!r}", f"loss={self.loss!r}"
+        if net.dtype != dtype:
+            return f"dtype {net.dtype}", f"dtype={self.dtype!r}"
+        return None
 
     def _validate_xy(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple:
         """Validated ``X: (n, n_features)``, ``y`` (1-D for a single target) and the network's

@@ -196,6 +196,10 @@ def run_epochs(
         record_params=est.record_params,
         seed=int(rs.randint(np.iinfo(np.int32).max)),
     )
+    trainer.divergence_fix = (
+        "Lower learning_rate_init (now {lr:g}) or scale the inputs (for example with "
+        "sklearn.preprocessing.StandardScaler)"
+    )
     try:
         history = trainer.run()
     except KeyboardInterrupt:

@@ -64,6 +64,11 @@ def _weights(w: Array, n: int, dtype: np.dtype) -> Array:
     w = np.asarray(w, dtype=dtype)
     if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any():
         raise ValueError(f"sample_weight must be {n} finite non-negative numbers, one per sample")
+    if not w.any():
+        raise ValueError(
+            "sample_weight is all zeros, so no sample would count and nothing would be learned; "
+            "give at least one positive weight"
+        )
     return w
 
 

@@ -37,5 +37,13 @@ class _FunctionCallback(Callback):
 
 
 def as_callback(cb: Callback | Callable[[Trainer], Any]) -> Callback:
-    """``cb`` itself when it is a :class:`Callback`, else a callback calling it every epoch."""
-    return cb if isinstance(cb, Callback) else _FunctionCallback(cb)
+    """``cb`` itself when it is a :class:`Callback`, else a callback calling it every epoch;
+    ``ValueError`` for anything else."""
+    if isinstance(cb, Callback):
+        return cb
+    if not callable(cb):
+        raise ValueError(
+            f"callbacks must be fcnn.Callback objects or functions of the trainer, got "
+            f"{type(cb).__name__} {cb!r}"
+        )
+    return _FunctionCallback(cb)

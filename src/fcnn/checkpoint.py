@@ -18,7 +18,6 @@ See ``docs/reliability.md``.
 from __future__ import annotations
 
 import hashlib
-import math
 import signal
 import threading
 import time
@@ -32,6 +31,7 @@ import numpy as np
 from . import config, io
 from .errors import ModelFileError
 from .train import Callback, Trainer
+from .validation import check_number, in_range
 
 Array = np.ndarray
 RUN_FORMAT = "fcnn-run"
@@ -210,12 +210,11 @@ def apply_overrides(
     ``state`` not done when ``epochs`` extends it; return whether anything changed."""
     training, changed = cfg["training"], False
     if lr is not None and lr != training["lr"]:
-        if isinstance(lr, bool) or not isinstance(lr, int | float) or not math.isfinite(lr):
-            raise ValueError(f"lr must be a positive number, got {lr!r}")
-        training["lr"], changed = float(lr), True
+        lr = check_number("lr", lr, 0, low_open=True, what="a positive number")
+        training["lr"], changed = lr, True
     if epochs is not None and epochs != training["epochs"]:
         done = int(state["epoch"])
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < done:
+        if not in_range(epochs, done, integer=True):
             raise ValueError(
                 f"epochs must be an integer of at least {done} (the epochs already trained), "
                 f"got {epochs!r}"
@@ -225,7 +224,7 @@ def apply_overrides(
                 "this run was ended by early stopping and its best parameters restored; it "
                 "cannot be extended: start a new run with more --epochs or a larger --patience"
             )
-        training["epochs"], changed = epochs, True
+        training["epochs"], changed = int(epochs), True
         state["done"] = epochs <= done
     return changed
 

@@ -100,6 +100,8 @@ def _summary(result: Any) -> str:
             rows.append((key, format(getattr(h, key)[-1], fmt)))
     if h.stopped_early:
         rows.append(("stopped", f"early; best epoch {h.best_epoch}"))
+    elif h.restored_best:
+        rows.append(("model", f"the best epoch's, {h.best_epoch} (early stopping did not fire)"))
     rows.append(("run folder", str(result.out)))
     names = sorted(str(Path(f).relative_to(result.out)) for f in result.files)
     rows.append(("files", ", ".join(names)))

@@ -122,7 +122,7 @@ def full_batch_epochs(trainer: Trainer, bar: tqdm | None) -> None:
             else:
                 trainer.wait += 1
         if trainer.epoch >= n_epochs:
-            trainer.done = True
+            trainer._last_epoch_done()
         for hook in epoch_hooks:
             hook(trainer)
         if bar is not None:

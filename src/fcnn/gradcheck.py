@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .network import Network
+from .validation import check_number
 
 Array = np.ndarray
 
@@ -66,6 +67,9 @@ def gradcheck(
     networks are checked at float64 precision. ``X: (n_samples, n_0)``; ``y`` as for ``fit``.
     Returns a :class:`GradcheckReport` with the max relative error per weight and bias array.
     """
+    check_number("eps", eps, 0, low_open=True)
+    check_number("tolerance", tolerance, 0)
+    check_number("floor", floor, 0, low_open=True)
     cfg = net.config() | {"dtype": "float64"}
     probe = Network.from_config(cfg, net.params.astype(np.float64))
     X = np.asarray(X, dtype=np.float64)

@@ -23,6 +23,9 @@ class History:
     - ``accuracy``: running training accuracy over the epoch's batches, before each update.
     - ``val_loss``, ``val_accuracy``, ``val_parts``: on the validation set after the epoch.
     - ``params``: flat parameter snapshots when ``record_params=True`` (see :meth:`trajectory`).
+    - ``best_epoch``: the 1-based epoch with the best monitored value; ``stopped_early``:
+      early stopping ended the run; ``restored_best``: the network was handed back the best
+      epoch's parameters (early stopping with ``restore_best``, fired or not).
     """
 
     epoch: list[int] = field(default_factory=list)
@@ -37,6 +40,7 @@ class History:
     params: list[Array] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    restored_best: bool = False
 
     def __len__(self) -> int:
         return len(self.epoch)
@@ -85,6 +89,7 @@ class History:
         meta = {
             "best_epoch": self.best_epoch,
             "stopped_early": self.stopped_early,
+            "restored_best": self.restored_best,
             "parts": list(self.parts),
             "val_parts": list(self.val_parts),
         }
@@ -93,7 +98,11 @@ class History:
     @classmethod
     def from_state(cls, arrays: dict[str, Array], meta: dict[str, Any]) -> History:
         """Inverse of :meth:`to_state`."""
-        h = cls(best_epoch=meta["best_epoch"], stopped_early=meta["stopped_early"])
+        h = cls(
+            best_epoch=meta["best_epoch"],
+            stopped_early=meta["stopped_early"],
+            restored_best=bool(meta.get("restored_best", meta["stopped_early"])),
+        )
         for k in _LISTS:
             setattr(h, k, arrays[f"history.{k}"].tolist())
         h.epoch = [int(e) for e in h.epoch]

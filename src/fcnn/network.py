@@ -24,7 +24,7 @@ import numpy as np
 
 from . import activations, blas, losses
 from . import init as initializers
-from .validation import as_features, as_targets
+from .validation import as_features, as_targets, check_number
 from .workspace import Workspace, softmax_ce_step
 
 Array = np.ndarray
@@ -79,11 +79,9 @@ class Network:
         if reduction not in REDUCTIONS:
             raise ValueError(f"unknown reduction {reduction!r}; choose 'mean' or 'sum'")
         self.reduction = reduction
-        if str(np.dtype(dtype)) not in DTYPES:
-            raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
-        self.dtype = np.dtype(dtype)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-            raise ValueError(f"seed must be an int or None, got {seed!r}")
+        self.dtype = _check_dtype(dtype)
+        if seed is not None:
+            check_number("seed", seed, 0, integer=True, what="an int >= 0 or None")
         self.seed = None if seed is None else int(seed)
         self.init = init
         self.classes: list[Any] | None = None
@@ -215,13 +213,13 @@ class Network:
     def loss_parts(self, X: Array, y: Array, l2: float = 0.0) -> dict[str, float]:
         """The reduced loss split into its parts, e.g. ``{"mse": .., "ce": ..}``, plus ``"l2"``
         when ``l2 > 0``."""
-        return self._loss_parts(*self._batch(X, y), l2)
+        return self._loss_parts(*self._batch(X, y), check_number("l2", l2, 0))
 
     def gradients(self, X: Array, y: Array, l2: float = 0.0) -> tuple[list[Array], list[Array]]:
         """``(dWs, dbs)``: ∂J/∂W^(k) shaped ``(n_k, n_{k-1})`` and ∂J/∂b^(k) shaped ``(n_k,)``,
         by seed 002's Algorithm 2, for the objective of :meth:`loss`."""
         ws, Y = self._batch(X, y)
-        self._step(ws, Y, l2)
+        self._step(ws, Y, check_number("l2", l2, 0))
         return [d[:, :-1].copy() for d in self._dWb], [d[:, -1].copy() for d in self._dWb]
 
     def l2_penalty(self, l2: float) -> float:
@@ -365,6 +363,17 @@ class Network:
             self.grad += self._scratch
             parts += (penalty,)
         return parts
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    """``dtype`` as a NumPy float32 or float64 dtype, or ``ValueError``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or str(dt) not in DTYPES:
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    return dt
 
 
 def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:

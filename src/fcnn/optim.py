@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .validation import check_number, in_range
+
 Array = np.ndarray
 
 
@@ -104,8 +106,7 @@ class SGD(Optimizer):
 
     def __init__(self, momentum: float = 0.0, nesterov: bool = False) -> None:
         super().__init__()
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        check_number("momentum", momentum, 0, 1, high_open=True, what="in [0, 1)")
         if nesterov and momentum == 0:
             raise ValueError("Nesterov momentum needs momentum > 0")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
@@ -148,10 +149,8 @@ class Adam(Optimizer):
     def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__()
         for label, b in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= b < 1:
-                raise ValueError(f"{label} must be in [0, 1), got {b}")
-        if eps <= 0:
-            raise ValueError(f"eps must be > 0, got {eps}")
+            check_number(label, b, 0, 1, high_open=True, what="in [0, 1)")
+        check_number("eps", eps, 0, low_open=True, what="> 0 and finite")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def hyperparams(self) -> dict[str, float]:
@@ -183,10 +182,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, rho: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__()
-        if not 0 <= rho < 1:
-            raise ValueError(f"rho must be in [0, 1), got {rho}")
-        if eps <= 0:
-            raise ValueError(f"eps must be > 0, got {eps}")
+        check_number("rho", rho, 0, 1, high_open=True, what="in [0, 1)")
+        check_number("eps", eps, 0, low_open=True, what="> 0 and finite")
         self.rho, self.eps = float(rho), float(eps)
 
     def hyperparams(self) -> dict[str, float]:
@@ -239,9 +236,7 @@ class Schedule:
     name = "constant"
 
     def __init__(self, lr: float) -> None:
-        if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"learning rate must be a positive number, got {lr!r}")
-        self.lr0 = float(lr)
+        self.lr0 = check_number("learning rate", lr, 0, low_open=True, what="a positive number")
 
     def lr(self, epoch: int, t: int) -> float:
         """The rate for the update that follows ``t`` earlier updates, in ``epoch`` (0-based)."""
@@ -265,8 +260,11 @@ class StepDecay(Schedule):
 
     def __init__(self, lr: float, step_size: int = 10, gamma: float = 0.5) -> None:
         super().__init__(lr)
-        if step_size < 1 or not 0 < gamma <= 1:
-            raise ValueError("step schedule needs step_size >= 1 and 0 < gamma <= 1")
+        if not (in_range(step_size, 1, integer=True) and in_range(gamma, 0, 1, low_open=True)):
+            raise ValueError(
+                "step schedule needs step_size >= 1 and 0 < gamma <= 1, got "
+                f"step_size={step_size!r}, gamma={gamma!r}"
+            )
         self.step_size, self.gamma = int(step_size), float(gamma)
 
     def lr(self, epoch: int, t: int) -> float:
@@ -280,8 +278,8 @@ class Exponential(Schedule):
 
     def __init__(self, lr: float, gamma: float = 0.99) -> None:
         super().__init__(lr)
-        if not 0 < gamma <= 1:
-            raise ValueError(f"exponential schedule needs 0 < gamma <= 1, got {gamma}")
+        if not in_range(gamma, 0, 1, low_open=True):
+            raise ValueError(f"exponential schedule needs 0 < gamma <= 1, got {gamma!r}")
         self.gamma = float(gamma)
 
     def lr(self, epoch: int, t: int) -> float:
@@ -295,8 +293,7 @@ class InvScaling(Schedule):
 
     def __init__(self, lr: float, power_t: float = 0.5) -> None:
         super().__init__(lr)
-        if power_t < 0:
-            raise ValueError(f"power_t must be >= 0, got {power_t}")
+        check_number("power_t", power_t, 0, what=">= 0 and finite")
         self.power_t = float(power_t)
 
     def lr(self, epoch: int, t: int) -> float:
@@ -313,7 +310,11 @@ class Adaptive(Schedule):
         self, lr: float, factor: float = 5.0, patience: int = 2, tol: float = 1e-4
     ) -> None:
         super().__init__(lr)
-        if not (factor > 1 and patience >= 1 and tol >= 0):
+        if not (
+            in_range(factor, 1, low_open=True)
+            and in_range(patience, 1, integer=True)
+            and in_range(tol, 0)
+        ):
             raise ValueError(
                 "adaptive schedule needs factor > 1, patience >= 1 and tol >= 0, got "
                 f"factor={factor}, patience={patience}, tol={tol}"

@@ -43,7 +43,8 @@ class RunResult:
     ``trainer.request_stop()``); its checkpoint is saved and :func:`resume_run` continues it.
     ``summary`` holds ``epochs``, ``steps``, ``seconds`` (training time over every resume)
     and the last ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` that exist, plus
-    ``stopped_early`` and ``best_epoch`` when early stopping fired.
+    ``stopped_early`` and ``best_epoch`` when early stopping fired, and ``restored_best`` and
+    ``best_epoch`` when the model holds the best epoch's parameters, not the last one's.
     """
 
     out: Path
@@ -181,7 +182,9 @@ def _trainer(
         train_X = Trainer(net, X, ds.y, **kwargs).data.X
         net.feature_mean, net.feature_scale = fit_standardize(train_X)
         X = standardize(X, net.feature_mean, net.feature_scale)
-    return Trainer(net, X, ds.y, **kwargs, callbacks=callbacks, progress=progress)
+    trainer = Trainer(net, X, ds.y, **kwargs, callbacks=callbacks, progress=progress)
+    trainer.divergence_fix = "Lower --lr (now {lr:g}) or standardise the inputs (--standardize)"
+    return trainer
 
 
 def _train(
@@ -259,6 +262,8 @@ def _summary(history: History, state: dict, seconds: float) -> dict[str, Any]:
             summary[key] = float(values[-1])
     if history.stopped_early:
         summary["stopped_early"], summary["best_epoch"] = True, history.best_epoch
+    if history.restored_best:
+        summary["restored_best"], summary["best_epoch"] = True, history.best_epoch
     return summary
 
 

@@ -35,6 +35,7 @@ from ._sklearn_base import _FCNNBase
 from ._sklearn_params import store_params
 from ._sklearn_train import stratify_labels
 from .network import Network
+from .validation import check_number
 
 Array = np.ndarray
 __all__ = ["FCNNClassifier", "FCNNRegressor"]
@@ -186,8 +187,16 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         return self._label_binarizer.inverse_transform(P[:, 0] if P.shape[1] == 1 else P)
 
     def _class_weight(self, y: Array, incremental: bool) -> Array | None:
-        if self.class_weight is None:
+        cw = self.class_weight
+        if cw is None:
             return None
+        if not (isinstance(cw, dict) or (isinstance(cw, str) and cw == "balanced")):
+            raise ValueError(
+                f"class_weight must be 'balanced', a dict {{class: weight}} or None, got {cw!r}"
+            )
+        if isinstance(cw, dict):
+            for label, weight in cw.items():
+                check_number(f"class_weight[{label!r}]", weight, 0)
         if incremental and isinstance(self.class_weight, str):
             raise ValueError(
                 f"class_weight={self.class_weight!r} is not supported by partial_fit: one batch "

@@ -21,7 +21,7 @@ from .fullbatch import full_batch_epochs
 from .history import History
 from .network import Network
 from .optim import Optimizer, Schedule, get_optimizer, get_schedule
-from .validation import check_training_options
+from .validation import check_number, check_training_options
 
 Array = np.ndarray
 MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
@@ -59,9 +59,9 @@ class Trainer:
         progress: bool = False,
         seed: int | None = None,
     ) -> None:
-        check_training_options(epochs, l2, clip, val_split, patience, batch_size)
+        check_training_options(epochs, l2, clip, val_split, patience, batch_size, min_delta)
         self.net, self.epochs = net, int(epochs)
-        seed = net.seed if seed is None else seed
+        seed = net.seed if seed is None else check_number("seed", seed, 0, integer=True)
         split_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
         data = Data(net, X, y, sample_weight)
         if val_split and validation_data is not None:
@@ -69,7 +69,7 @@ class Trainer:
         if val_split:
             data, val = split(data, val_split, np.random.default_rng(split_seq))
         else:
-            val = None if validation_data is None else Data(net, *validation_data, None)
+            val = None if validation_data is None else Data(net, *_pair(validation_data), None)
         self.data, self.val = data, val
         n = len(data)
         self.B = n if batch_size is None else min(int(batch_size), n)
@@ -87,6 +87,11 @@ class Trainer:
             raise ValueError(f"unknown monitor {self.monitor!r}; choose one of {MONITORS}")
         if self.monitor.startswith("val_") and val is None:
             raise ValueError(f"monitor={self.monitor!r} needs validation_data or val_split")
+        if self.monitor.endswith("accuracy") and data.kind is None:
+            raise ValueError(
+                f"monitor={self.monitor!r}, but a network with a {net.output} output and "
+                f"{net.loss_name} loss has no accuracy; monitor 'loss' or 'val_loss'"
+            )
         self.early_stopping, self.patience = bool(early_stopping), int(patience)
         self.min_delta, self.restore_best = float(min_delta), bool(restore_best)
         self.callbacks = [as_callback(c) for c in callbacks]
@@ -100,9 +105,15 @@ class Trainer:
         # weight, correct, loss, parts; state_dict stores them as one float64 array
         self._acc = [0.0] * (3 + len(self._part_names()))
         self.best_value, self.best_params, self.wait = math.inf, None, 0
+        self._last_params: Array | None = None  # the last epoch's, when the best were restored
         self.done = False
         self._stop = False
         self._batches: dict[int, Batch] = {}
+        # what a DivergenceError advises, in the caller's terms ({lr}: the rate then)
+        self.divergence_fix = (
+            "Lower the learning rate (now {lr:g}), standardise the inputs, or set clip= to "
+            "bound the gradient norm"
+        )
         if val is not None:
             self._val_ws = Batch(net, len(val), val)
             self._val_ws.gather(val, None)
@@ -121,6 +132,12 @@ class Trainer:
     # ------------------------------------------------------------------- the loop
     def run(self) -> History:
         """Train until ``epochs`` are done, early stopping fires or a stop is requested."""
+        # a loss or parameter that overflows is reported by DivergenceError, with where and
+        # what to do; NumPy's floating-point warnings on the way would only repeat it
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._run()
+
+    def _run(self) -> History:
         self._stop = False
         # no bar at all without progress: even a disabled tqdm costs 10-40 µs a fit
         bar = (
@@ -232,9 +249,8 @@ class Trainer:
         self._stop = True
         raise DivergenceError(
             f"training diverged at epoch {self.epoch + 1}, step {self.step + 1}: the loss is "
-            f"{loss}. The network keeps its last finite parameters. Lower the learning rate "
-            f"(now {self.schedule.lr(self.epoch, self.step):g}), standardise the inputs, or set "
-            "clip= to bound the gradient norm",
+            f"{loss}. The network keeps its last finite parameters. "
+            + self.divergence_fix.format(lr=self.schedule.lr(self.epoch, self.step)),
             epoch=self.epoch + 1,
             step=self.step + 1,
         )
@@ -257,7 +273,7 @@ class Trainer:
         self.pos = 0
         self._early_stopping()
         if self.epoch >= self.epochs:
-            self.done = True
+            self._last_epoch_done()
         for cb in self.callbacks:
             cb.on_epoch_end(self)
 
@@ -293,6 +309,19 @@ class Trainer:
             h.stopped_early, self.done = True, True
             if self.best_params is not None:
                 np.copyto(self.net.params, self.best_params)
+                h.restored_best = True
+
+    def _last_epoch_done(self) -> None:
+        """The run reached ``epochs``. With early stopping that did not fire and
+        ``restore_best``, the network takes the best epoch's parameters all the same (as
+        scikit-learn's ``MLPClassifier`` does); the last ones are kept (``state_dict``), so a
+        run that is extended later goes on from where training left it."""
+        self.done, h = True, self.history
+        if h.stopped_early or self.best_params is None or h.best_epoch == self.epoch:
+            return
+        self._last_params = self.net.params.copy()
+        np.copyto(self.net.params, self.best_params)
+        h.restored_best = True
 
     def _postfix(self) -> dict[str, str]:
         h = self.history
@@ -313,6 +342,8 @@ class Trainer:
             arrays["perm"] = self.perm.copy()
         if self.best_params is not None:
             arrays["best_params"] = self.best_params.copy()
+        if self._last_params is not None:
+            arrays["last_params"] = self._last_params.copy()
         opt_meta = {}
         for k, v in self.optimizer.state_dict().items():
             if isinstance(v, np.ndarray):
@@ -349,6 +380,22 @@ class Trainer:
         self.best_value = float(meta["best_value"])
         self.rng.bit_generator.state = meta["rng"]
         self.history = History.from_state(arrays, meta["history"])
+        last = arrays.get("last_params")
+        self._last_params = None if last is None else last.copy()
+        if last is not None and not self.done:  # extended: on from the last epoch's parameters
+            self.net.set_params(last)
+            self._last_params, self.history.restored_best = None, False
+
+
+def _pair(validation_data: Any) -> tuple[Any, Any]:
+    """``(X_val, y_val)`` from ``validation_data``, or ``ValueError``."""
+    if not (isinstance(validation_data, tuple | list) and len(validation_data) == 2):
+        raise ValueError(
+            "validation_data must be a pair (X_val, y_val), got "
+            f"{type(validation_data).__name__}"
+            + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "")
+        )
+    return validation_data[0], validation_data[1]
 
 
 def fit(net: Network, X: Array, y: Array, **kwargs: Any) -> History:
@@ -365,7 +412,10 @@ def fit(net: Network, X: Array, y: Array, **kwargs: Any) -> History:
     - ``shuffle`` (True), ``seed`` (default ``net.seed``) for shuffling and ``val_split``
     - ``validation_data=(X_val, y_val)`` or ``val_split`` (fraction held out)
     - ``early_stopping`` (False), ``patience`` (10), ``min_delta`` (0), ``monitor``
-      (``val_loss`` when there is validation data, else ``loss``), ``restore_best`` (True)
+      (``val_loss`` when there is validation data, else ``loss``; the accuracies only where
+      there is one), ``restore_best`` (True): with early stopping, the network ends on the best
+      epoch's parameters, whether early stopping fired or the run reached ``epochs``
+      (``History.restored_best``)
     - ``sample_weight``: ``(n_samples,)`` weights of the per-sample losses; a batch's loss is
       ``scale · Σ_k w_k J_k`` with ``scale = 1/B`` (B its row count, not Σw) for ``mean``
     - ``callbacks``: ``fcnn.Callback`` objects or functions called after every epoch

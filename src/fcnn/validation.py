@@ -3,10 +3,65 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 
 Array = np.ndarray
+
+
+def is_integer(value: Any) -> bool:
+    """Whether ``value`` is an integer (Python or NumPy), not a bool."""
+    return isinstance(value, Integral) and not isinstance(value, bool | np.bool_)
+
+
+def in_range(
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+) -> bool:
+    """Whether ``value`` is a finite real number (Python or NumPy, not a bool; an integer with
+    ``integer=True``) in ``[low, high]``, either end open with ``low_open``/``high_open`` and
+    absent when None."""
+    if integer:
+        ok = is_integer(value)
+    else:
+        ok = isinstance(value, Real) and not isinstance(value, bool | np.bool_)
+    return (
+        ok
+        and math.isfinite(value)
+        and (low is None or (value > low if low_open else value >= low))
+        and (high is None or (value < high if high_open else value <= high))
+    )
+
+
+def check_number(
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+    what: str | None = None,
+) -> float | int:
+    """``value`` as a Python ``float`` (``int`` with ``integer=True``) when :func:`in_range`;
+    else ``ValueError`` naming ``name``, the range (or ``what`` it must be) and the value."""
+    if in_range(value, low, high, low_open=low_open, high_open=high_open, integer=integer):
+        return int(value) if integer else float(value)
+    if what is None:
+        bounds = [f"{'>' if low_open else '>='} {low:g}"] if low is not None else []
+        bounds += [f"{'<' if high_open else '<='} {high:g}"] if high is not None else []
+        what = ("an integer" if integer else "a finite number") + "".join(
+            f" {b}" if k == 0 else f" and {b}" for k, b in enumerate(bounds)
+        )
+    raise ValueError(f"{name} must be {what}, got {value!r}")
 
 
 def as_features(X: Array, n_features: int, dtype: np.dtype) -> Array:
@@ -34,8 +89,15 @@ def as_features(X: Array, n_features: int, dtype: np.dtype) -> Array:
             f"X has {arr.shape[1]} features but the network's input layer has {n_features}; "
             "check the data or the first entry of sizes"
         )
-    arr = np.ascontiguousarray(arr, dtype=dtype)
+    given = arr
+    with np.errstate(over="ignore"):  # a value too large for dtype is reported below
+        arr = np.ascontiguousarray(arr, dtype=dtype)
     bad = _first_non_finite(arr)
+    if bad is not None and np.isfinite(given[bad]):
+        raise ValueError(
+            f"X holds {given[bad].item()!r} at row {bad[0]}, column {bad[1]}, too large for "
+            f"{np.dtype(dtype)}; scale the features (standardise them) or use float64"
+        )
     if bad is not None:
         raise ValueError(
             f"X contains NaN or inf (first at row {bad[0]}, column {bad[1]}); "
@@ -105,6 +167,8 @@ def as_targets(
 
 
 def _one_hot(y: Array, n_outputs: int, dtype: np.dtype) -> tuple[Array, Array]:
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("y contains NaN or inf; remove those samples")
     labels = _integer_labels(y)
     if labels is None:
         raise ValueError(
@@ -148,22 +212,15 @@ def check_training_options(
     val_split: float,
     patience: int,
     batch_size: int | None,
+    min_delta: float = 0.0,
 ) -> None:
     """Raise ``ValueError`` naming the first training option that is out of range."""
-    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int | np.integer)
-        or batch_size < 1
-    ):
+    check_number("epochs", epochs, 1, integer=True, what="a positive integer")
+    if batch_size is not None and not (is_integer(batch_size) and batch_size >= 1):
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
-    real = (int, float, np.integer, np.floating)
-    if not (isinstance(l2, real) and math.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    if clip is not None and not (isinstance(clip, real) and math.isfinite(clip) and clip > 0):
-        raise ValueError(f"clip must be a positive number or None, got {clip!r}")
-    if not (isinstance(val_split, real) and 0 <= val_split < 1):
-        raise ValueError(f"val_split must be in [0, 1), got {val_split!r}")
-    if not (isinstance(patience, int | np.integer) and patience >= 1):
-        raise ValueError(f"patience must be an integer >= 1, got {patience!r}")
+    check_number("l2", l2, 0)
+    if clip is not None:
+        check_number("clip", clip, 0, low_open=True, what="a positive number or None")
+    check_number("val_split", val_split, 0, 1, high_open=True, what="in [0, 1)")
+    check_number("patience", patience, 1, integer=True)
+    check_number("min_delta", min_delta, 0)
