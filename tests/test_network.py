@@ -364,6 +364,9 @@ def test_set_params_refuses_a_wrong_shape_and_non_finite_values():
     bad[3] = np.nan
     with pytest.raises(ValueError, match="NaN or inf"):
         net.set_params(bad)
+    for other in (np.full(net.n_params, "a"), np.zeros(net.n_params, complex)):
+        with pytest.raises(ValueError, match="params must be real numbers"):
+            net.set_params(other)
 
 
 def test_nan_far_down_a_large_input_is_reported_at_its_row_and_column():

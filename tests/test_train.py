@@ -352,6 +352,12 @@ def test_trajectory_needs_recorded_params():
         h.trajectory(fcnn.Network([2, 3, 2]))
 
 
+def test_trajectory_of_another_architecture_is_refused_by_name():
+    h = fcnn.Network([2, 3, 2], seed=0).fit(*MOONS, epochs=1, record_params=True)
+    with pytest.raises(ValueError, match="have 17 entries but Network\\(2-4-2.*has 22"):
+        h.trajectory(fcnn.Network([2, 4, 2]))
+
+
 def test_full_batch_history_loss_is_the_loss_before_each_update():
     net = fcnn.Network([2, 4, 2], loss="mse+ce", seed=0)
     h = net.fit(*MOONS, epochs=4, lr=0.5, record_params=True)

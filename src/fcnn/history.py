@@ -68,6 +68,11 @@ class History:
         if not self.params:
             raise ValueError("no parameters were recorded; train with record_params=True")
         P = np.stack(self.params)
+        if P.shape[1] != net.n_params:
+            raise ValueError(
+                f"the recorded parameter vectors have {P.shape[1]} entries but {net!r} has "
+                f"{net.n_params}; pass the network these were recorded from"
+            )
         Ws, bs, start = [], [], 0
         for W in net.weights:
             r, c = W.shape

@@ -146,6 +146,8 @@ class Network:
     def set_params(self, params: Array) -> None:
         """Copy a flat parameter vector (layout of :attr:`params`) into the network."""
         p = np.asarray(params)
+        if p.dtype.kind not in "biuf":
+            raise ValueError(f"params must be real numbers, got dtype {p.dtype}")
         if p.shape != (self.n_params,):
             raise ValueError(f"params must have shape ({self.n_params},), got {p.shape}")
         if not np.all(np.isfinite(p)):
