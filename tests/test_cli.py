@@ -15,6 +15,7 @@ import io
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -402,6 +403,104 @@ def test_predict_never_overwrites_without_force(default_run, bad_files, capsys):
     assert code == 2 and "exists; pass --force" in err and out.read_text() == "x\n"
     assert run(capsys, "predict", model, "--data", data, "--out", out, "--force")[0] == 0
     assert read_csv(out)[0].keys() == {"prediction", "p_0", "p_1"}
+
+
+def test_predict_never_writes_over_the_model_or_the_data_it_reads(default_run, tmp_path, capsys):
+    model_dir, _, _ = default_run
+    model = tmp_path / "m.safetensors"
+    model.write_bytes((Path(model_dir) / "model.safetensors").read_bytes())
+    data = write_csv(tmp_path / "d.csv", ["a", "b", "y"], [[1, 2, 0], [3, 4, 1]])
+    before = model.read_bytes(), data.read_bytes()
+    for out, what in ((model, "the model"), (data, "the data")):
+        code, _, err = run(capsys, "predict", model, "--data", data, "--out", out, "--force")
+        assert code == 2 and f"is {what} this command reads" in err
+        assert len(err.splitlines()) == 1
+    code, _, err = run(
+        capsys,
+        "predict",
+        model_dir,
+        "--data",
+        data,
+        "--out",
+        Path(model_dir) / "model.safetensors",
+        "--force",
+    )
+    assert code == 2 and "is the model this command reads" in err
+    assert (model.read_bytes(), data.read_bytes()) == before
+
+
+def test_ctrl_c_while_the_outputs_are_written_says_how_to_resume(tmp_path, capsys, monkeypatch):
+    from fcnn import run_folder
+
+    write = run_folder.write_outputs
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_folder, "write_outputs", interrupted)
+    out = tmp_path / "run"
+    code, _, err = run(capsys, "train", "--out", out, "--epochs", 3, *FAST)
+    assert code == 130 and err == f"interrupted; resume with: fcnn train --resume {out}\n"
+    monkeypatch.setattr(run_folder, "write_outputs", write)
+    code, stdout, _ = run(capsys, "train", "--resume", out, *FAST)
+    assert code == 0 and (out / "model.safetensors").is_file() and "epochs" in stdout
+
+
+def test_output_piped_into_a_reader_that_quits_ends_quietly(default_run, tmp_path):
+    model, _, _ = default_run
+    cmd = f"{sys.executable} -m fcnn evaluate {model} | head -1"
+    done = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert done.stdout.startswith("samples") and done.stderr == ""
+
+
+def test_an_identity_output_on_integer_labels_is_a_regression_of_their_values(tmp_path, capsys):
+    rows = [[x, 2 * x, 3 + 2 * (x % 3)] for x in range(12)]  # target values 3, 5, 7
+    data = write_csv(tmp_path / "r.csv", ["a", "b", "t"], rows)
+    flags = ["--data", data, "--output", "identity", "--loss", "mse", "--layers", "auto,4,auto"]
+    code, _, _ = run(capsys, "train", *flags, "--out", tmp_path / "run", *FAST)
+    assert code == 0
+    net = fcnn.load(tmp_path / "run" / "model.safetensors")
+    assert net.sizes[-1] == 1 and net.classes is None  # one output: the value, not one-hot
+    code, stdout, err = run(capsys, "evaluate", tmp_path / "run")
+    assert code == 0 and "r2" in stdout, err
+    text = write_csv(tmp_path / "t.csv", ["a", "b", "t"], [[1, 2, "cat"], [3, 4, "dog"]])
+    code, _, err = run(capsys, "train", "--data", text, *flags[2:], "--out", tmp_path / "t", *FAST)
+    assert code == 2 and "an identity output is for regression" in err
+    assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "flags", "message"),
+    [
+        (
+            [[1, 1e308, 0], [2, -1e308, 1], [3, 5, 0], [4, 5, 1]],
+            ["--standardize"],
+            "too large to standardise",
+        ),
+        (
+            [[1, 1e308, 0], [2, -1e308, 1], [3, 5, 0], [4, 5, 1]],
+            ["--dtype", "float32"],
+            "too large for float32",
+        ),
+        (
+            [[1, 2, 0], [3, 4, 1]],
+            ["--val-split", "0.5"],
+            "classification needs at least two classes to train on",
+        ),
+        ([[1, 2, 0], [3, 4, 1]], ["--layers", "2,1000000000,2"], "training them needs about"),
+    ],
+)
+def test_data_and_layer_errors_leave_no_folder_and_no_warnings(
+    tmp_path, capsys, rows, flags, message
+):
+    data = write_csv(tmp_path / "d.csv", ["a", "b", "y"], rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, _, err = run(
+            capsys, "train", "--data", data, *flags, "--out", tmp_path / "run", *FAST
+        )
+    assert code == 2 and message in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "run").exists()
 
 
 def test_evaluate_with_labels_the_model_does_not_know(labelled_csv, default_run, capsys):

@@ -179,6 +179,27 @@ def test_refuses_a_non_empty_folder_without_force_and_force_replaces_only_run_fi
     assert not (out / "decision_boundary.png").exists()
 
 
+def test_a_forced_run_that_fails_or_stops_keeps_the_run_it_replaces(tmp_path):
+    out = tmp_path / "run"
+    run(config(), out)
+    model = (out / "model.safetensors").read_bytes()
+    history = (out / "history.csv").read_bytes()
+    # a forced run that diverges: the finished run waits in .previous, and the error says so
+    with pytest.raises(fcnn.DivergenceError, match=r"kept in .*\.previous until it finishes"):
+        run(diverging_config(tmp_path / "reg.csv"), out, force=True)
+    assert (out / ".previous" / "model.safetensors").read_bytes() == model
+    assert (out / ".previous" / "history.csv").read_bytes() == history
+    assert not (out / "model.safetensors").exists()
+    # one that is interrupted keeps it too, and a second forced start does not lose it
+    stop = StepHook(lambda trainer, n: trainer.request_stop() if n == 2 else None)
+    assert run(config(), out, force=True, callbacks=[stop]).interrupted
+    assert (out / ".previous" / "model.safetensors").read_bytes() == model
+    # the run that finishes (resumed here) lets it go
+    result = runs.resume_run(out, progress=False, figures=False)
+    assert not result.interrupted and (out / "model.safetensors").exists()
+    assert not (out / ".previous").exists()
+
+
 def test_refuses_a_file_as_the_run_folder(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(FileExistsError, match="is a file"):

@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except DivergenceError as exc:
         return _fail(exc, FAILED)
+    except BrokenPipeError:  # the reader went away (fcnn evaluate ... | head): end quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the flush at exit does not fail again
+        return FAILED
     except (FCNNError, ValueError, OSError) as exc:
         return _fail(exc, USAGE)
     except ImportError as exc:  # an optional dependency, e.g. scikit-learn for digits
@@ -193,7 +197,8 @@ _TRAINING_OPTIONS = {
     "--checkpoint-every": (
         "N",
         int,
-        "write checkpoint.safetensors every N updates; 0 = only at the end or on Ctrl-C",
+        "write checkpoint.safetensors every N updates; 0 = at the start, the end and on "
+        "Ctrl-C only",
     ),
 }
 _SEED_OPTIONS = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io as _stringio
 import sys
 from datetime import datetime, timezone
@@ -19,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from . import config, metrics, runs
+from . import config, metrics, run_folder, runs
 from .atomic import atomic_write_text
 from .datasets import Dataset, fit_standardize, load_features, standardize
 from .gradcheck import gradcheck as check_gradients
 from .io import load
 from .network import Network
-from .run_folder import MODEL
+from .run_folder import CHECKPOINT, MODEL
 
 #: exit codes: success, a failure at run time, a usage or input error, interrupted (docs/cli.md)
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
@@ -52,18 +53,30 @@ def train(args: argparse.Namespace) -> int:
     figures = not args.no_figures
     if args.resume:
         _check_resume_flags(args)
-        result = runs.resume_run(
-            Path(args.resume), progress=progress, epochs=args.epochs, lr=args.lr, figures=figures
-        )
+        out = Path(args.resume)
+        start = functools.partial(runs.resume_run, out, epochs=args.epochs, lr=args.lr)
     else:
         cfg = config.resolve(args.config, _overrides(args))
         out = Path(args.out) if args.out else _default_out()
-        result = runs.start_run(cfg, out, force=args.force, progress=progress, figures=figures)
+        start = functools.partial(runs.start_run, cfg, out, force=args.force)
+    try:
+        result = start(progress=progress, figures=figures)
+    except KeyboardInterrupt:  # outside the training loop: setting up, or writing the outputs
+        if not (out / CHECKPOINT).is_file():
+            raise
+        return _interrupted(out)
     print(_summary(result))
-    if result.interrupted:
-        print(f"interrupted; resume with: fcnn train --resume {result.out}", file=sys.stderr)
-        return INTERRUPTED
-    return OK
+    return _interrupted(out) if result.interrupted else OK
+
+
+def _interrupted(out: Path) -> int:
+    """Say how to resume the run in ``out``; the exit code of an interrupted run."""
+    note = run_folder.previous_note(out)
+    print(
+        f"interrupted; resume with: fcnn train --resume {out}" + (f"; {note}" if note else ""),
+        file=sys.stderr,
+    )
+    return INTERRUPTED
 
 
 def _check_resume_flags(args: argparse.Namespace) -> None:
@@ -146,6 +159,13 @@ def predict(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise ValueError(f"--out {out} is a folder; give a file name such as predictions.csv")
+    model = Path(args.model) / MODEL if Path(args.model).is_dir() else Path(args.model)
+    for what, path in (("the model", model), ("the data", Path(args.data))):
+        if out.exists() and out.resolve() == path.resolve():
+            raise ValueError(
+                f"--out {out} is {what} this command reads; --force or not, predictions never "
+                "replace it: choose another --out"
+            )
     if out.exists() and not args.force:
         raise FileExistsError(
             f"{out} exists; pass --force to overwrite it, or choose another --out"

@@ -6,6 +6,7 @@
     history.csv              one row per epoch (History.columns)
     *.png                    the figures (fcnn.plots.save_all)
     model.safetensors        the trained network (fcnn.save), written last
+    .previous/               with --force, the finished run being replaced, until then
 
 Claiming a folder, creating it, clearing what an earlier run left there, and writing the
 outputs; the checkpoint is ``fcnn.checkpoint``'s, the training ``fcnn.runs``'. Every file is
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io as _text
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from .history import History
 from .network import Network
 
 CONFIG, CHECKPOINT = "config.toml", "checkpoint.safetensors"
+PREVIOUS = ".previous"  # a finished run that --force replaces waits here until the new one ends
 HISTORY, MODEL = "history.csv", "model.safetensors"
 FIGURES = ("data.png", "loss.png", "accuracy.png", "parameters.png", "decision_boundary.png")
 RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, MODEL, *FIGURES)
@@ -44,7 +47,11 @@ def claim(out: Path, force: bool) -> None:
 
 
 def create(out: Path) -> None:
-    """Create ``out`` and clear the files an earlier run left there (only fcnn's own)."""
+    """Create ``out`` and clear the files an earlier run left there (only fcnn's own). The
+    files of an earlier *finished* run (one with a model) are moved into ``out/.previous``,
+    not deleted, until the new run has written its model (:func:`write_outputs`): a forced
+    run that fails or is interrupted loses nothing. A folder without a model held a run that
+    never finished; its files go, and a ``.previous`` from before stays."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -53,9 +60,27 @@ def create(out: Path) -> None:
             f"cannot create the run folder {out}: {exc.strerror or exc}; choose a folder you "
             "can write to (--out)",
         ) from exc
+    if (out / MODEL).is_file():
+        keep = out / PREVIOUS
+        shutil.rmtree(keep, ignore_errors=True)
+        keep.mkdir()
+        # the model last: while it is still in out, out still holds a finished run
+        for name in sorted(RUN_FILES, key=lambda n: n == MODEL):
+            if (out / name).is_file():
+                (out / name).replace(keep / name)
     for name in RUN_FILES:
         (out / name).unlink(missing_ok=True)
     remove_temporaries(out)
+
+
+def previous_note(out: Path) -> str:
+    """A sentence on where the replaced run's files wait, or "" when there are none."""
+    if not (out / PREVIOUS).is_dir():
+        return ""
+    return (
+        f"the files of the run this one replaces (--force) are kept in {out / PREVIOUS} until "
+        "it finishes"
+    )
 
 
 def remove_temporaries(out: Path) -> None:
@@ -84,6 +109,7 @@ def write_outputs(
 
         files += plots.save_all(out, history, net, ds.X, ds.y, ds.classes)
     io.save(net, out / MODEL)
+    shutil.rmtree(out / PREVIOUS, ignore_errors=True)  # the run it replaced is no longer needed
     return [*files, out / MODEL]
 
 

@@ -10,7 +10,9 @@ resumed run is bit-identical: ``docs/reliability.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,8 +145,44 @@ def prepare(cfg: dict[str, Any]) -> tuple[dict[str, Any], Dataset]:
     cfg = config.validate(cfg)
     if cfg["data"]["file"]:
         cfg["data"]["file"] = str(Path(cfg["data"]["file"]).resolve())
-    ds = _load(cfg)
-    return _check_layers(cfg, ds), ds
+    ds = _regression_target(_load(cfg), cfg["network"]["output"])
+    cfg = _check_layers(cfg, ds)
+    _check_memory(cfg)
+    return cfg, ds
+
+
+def _regression_target(ds: Dataset, output: str) -> Dataset:
+    """``ds`` with its target as numbers for an identity output (regression): integer
+    targets load as classes, but a regression fits their values, not their class indices."""
+    if output != "identity" or ds.classes is None:
+        return ds
+    values = np.asarray(ds.classes)[ds.y]
+    if values.dtype.kind not in "biuf":
+        raise ValueError(
+            f"an identity output is for regression, but the target {ds.target_name!r} holds "
+            f"text labels ({values[0]!r}, ...); for classification set output = 'softmax' "
+            "(--output softmax), or choose a numeric target column"
+        )
+    return dataclasses.replace(ds, y=values.astype(np.float64), classes=None)
+
+
+def _check_memory(cfg: dict[str, Any]) -> None:
+    """Refuse layers whose parameters alone could not be trained in this machine's memory:
+    training keeps about ten arrays of the parameters' size (parameters, gradient, scratch,
+    masks, snapshots, optimiser state)."""
+    layers = cfg["network"]["layers"]
+    n_params = sum((m + 1) * n for m, n in zip(layers[:-1], layers[1:], strict=True))
+    need = 10 * n_params * np.dtype(cfg["network"]["dtype"]).itemsize
+    try:
+        have = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not POSIX: NumPy's MemoryError will say it
+        return
+    if need > have:
+        raise ValueError(
+            f"network.layers {layers} have {n_params:,} parameters; training them needs about "
+            f"{need / 2**30:,.1f} GiB, and this machine has {have / 2**30:.1f} GiB: use "
+            "narrower layers"
+        )
 
 
 def _data_sha256(ds: Dataset) -> str:
@@ -180,11 +218,35 @@ def _trainer(
     if cfg["data"]["standardize"]:
         # statistics of the training rows only: the rows val_split leaves for training
         train_X = Trainer(net, X, ds.y, **kwargs).data.X
-        net.feature_mean, net.feature_scale = fit_standardize(train_X)
+        net.feature_mean, net.feature_scale = _statistics(train_X, ds)
         X = standardize(X, net.feature_mean, net.feature_scale)
     trainer = Trainer(net, X, ds.y, **kwargs, callbacks=callbacks, progress=progress)
+    if ds.classes is not None and kwargs["val_split"]:
+        split = cfg["data"]["val_split"]
+        found = np.unique(trainer.data.labels)
+        if len(found) < 2:
+            raise ValueError(
+                f"data.val_split = {split:g} leaves {len(trainer.data)} training rows, all of "
+                f"class {ds.classes[found[0]]!r}; classification needs at least two classes "
+                "to train on: lower --val-split, or add samples"
+            )
     trainer.divergence_fix = "Lower --lr (now {lr:g}) or standardise the inputs (--standardize)"
     return trainer
+
+
+def _statistics(X: np.ndarray, ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """fit_standardize's mean and scale of the training rows ``X``, or ``ValueError`` naming
+    a column whose values are too large to standardise."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, scale = fit_standardize(X)
+    bad = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(scale)))
+    if len(bad):
+        j = int(bad[0])
+        raise ValueError(
+            f"column {ds.feature_names[j]!r} holds values too large to standardise (up to "
+            f"{np.abs(X[:, j]).max():g}); scale that column down in the data first"
+        )
+    return mean, scale
 
 
 def _train(
@@ -244,7 +306,7 @@ def _kept(exc: DivergenceError, out: Path, ckpt: Checkpointer, cfg: dict) -> Div
         f"{str(exc).rstrip('.')}. The last finite checkpoint (after step {ckpt.saved}) is "
         f"kept at {out / CHECKPOINT}: resume from it at a lower rate with fcnn train --resume "
         f"{out} --lr {lr / 10:g}, or, if the loss had already grown by then, start a new run "
-        "with a lower --lr",
+        "with a lower --lr" + (f"; {note}" if (note := run_folder.previous_note(out)) else ""),
         epoch=exc.epoch,
         step=exc.step,
     )
@@ -293,6 +355,7 @@ def start_run(
     out = Path(out)
     run_folder.claim(out, force)
     cfg, ds = prepare(cfg)
+    _trainer(cfg, ds, [], progress=False)  # every check on the data, before any file is touched
     run_folder.create(out)
     files = [run_folder.write_config(out, cfg)]
     return _train(
