@@ -298,6 +298,10 @@ def test_corrupt_truncated_missing_or_foreign_checkpoints_give_model_file_error(
     (out / "checkpoint.safetensors").unlink()
     with pytest.raises(fcnn.ModelFileError, match="has no checkpoint.safetensors.*--force"):
         resume(out)
+    # an empty folder: the advice does not name a config.toml that is not there
+    (out.parent / "empty").mkdir()
+    with pytest.raises(fcnn.ModelFileError, match="start a run there with fcnn train --out"):
+        resume(out.parent / "empty")
 
 
 def test_an_edited_config_toml_is_refused_with_the_key_that_changed(tmp_path):

@@ -385,10 +385,14 @@ def resume_run(
     if not out.is_dir():
         raise ValueError(f"no run folder {out}; pass the folder a run was written to")
     if not (out / CHECKPOINT).exists():
+        again = (
+            f"start it again with fcnn train --config {out / CONFIG} --out {out} --force"
+            if (out / CONFIG).is_file()
+            else f"start a run there with fcnn train --out {out} --force"
+        )
         raise ModelFileError(
             f"{out} has no {CHECKPOINT}: the run stopped before training began, or this is not "
-            f"a run folder; start it again with fcnn train --config {out / CONFIG} --out {out} "
-            "--force"
+            f"a run folder; {again}"
         )
     arrays, meta = checkpoint.load(out / CHECKPOINT)
     cfg = checkpoint.check_config(out / CONFIG, meta["config"])
