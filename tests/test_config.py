@@ -127,6 +127,35 @@ def test_dataset_options_are_not_checked_when_a_file_is_given():
     assert cfg["data"]["options"] == {"anything": 1}
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"dataset": "moons", "options": {"noise": "a"}}, "data.options.noise must be a finite"),
+        ({"dataset": "spirals", "options": {"turns": "x"}}, "data.options.turns must be a finite"),
+        ({"options": {"seed": "x"}}, "data.options.seed must be an integer >= 0"),
+        ({"options": {"seed": -3}}, "data.options.seed must be an integer >= 0"),
+        ({"options": {"covs": "x"}}, "data.options.covs must be numbers"),
+        ({"options": {"means": [[1, 2], [3]]}}, "data.options.means must be a (k, d) array"),
+        ({"options": {"n_samples": 2**63 - 1}}, "data.options.n_samples must be an integer"),
+    ],
+)
+def test_wrong_dataset_option_values_name_the_option_key(data, message):
+    with pytest.raises(ValueError) as err:
+        config.resolve(overrides={"data": data})
+    assert str(err.value).startswith(message)
+
+
+def test_config_file_with_a_utf8_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_bytes("\ufeff[training]\nepochs = 7\n".encode())
+    assert config.resolve(path)["training"]["epochs"] == 7
+
+
+def test_a_folder_given_as_config_says_it_is_a_folder(tmp_path):
+    with pytest.raises(ValueError, match="is a folder, not a config file"):
+        config.load_toml(tmp_path)
+
+
 def test_load_toml_errors_name_the_file(tmp_path):
     with pytest.raises(ValueError, match="no such config file"):
         config.load_toml(tmp_path / "missing.toml")

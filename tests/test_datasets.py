@@ -235,6 +235,65 @@ def test_load_dataset_unknown_name_lists_the_valid_names():
         load_dataset("blobs")
 
 
+def test_load_dataset_unknown_option_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="'moons' takes no option 'nosie'.*n_samples, noise"):
+        load_dataset("moons", nosie=0.1)
+
+
+WRONG_TYPED = [
+    ("moons", {"noise": "a"}, "noise must be a finite number >= 0 .*, got 'a'"),
+    ("circles", {"factor": "x"}, "factor must be a number strictly between 0 and 1"),
+    ("spirals", {"turns": "x"}, "turns must be a finite number, got 'x'"),
+    ("spirals", {"n_classes": 2.5}, "n_classes must be an integer from 1 to"),
+    ("xor", {"seed": "x"}, "seed must be an integer >= 0, .*, got 'x'"),
+    ("moons", {"seed": -3}, "seed must be an integer >= 0, .*, got -3"),
+    ("gaussians", {"covs": "x"}, r"covs must be numbers: .*\(2, 2, 2\) matrices, got 'x'"),
+    ("gaussians", {"means": "x"}, r"means must be a \(k, d\) array of finite numbers"),
+    ("gaussians", {"means": [[1, 2], [3]]}, r"means must be a \(k, d\) array.*\[3\]"),
+    ("gaussians", {"counts": [1, "a"]}, "counts must be 2 positive integers"),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "match"), WRONG_TYPED)
+def test_generators_refuse_wrong_typed_arguments_naming_them(name, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DATASETS[name](**kwargs)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "match"), WRONG_TYPED)
+def test_check_options_names_the_bad_option_with_the_prefix(name, kwargs, match):
+    with pytest.raises(ValueError, match="^data.options." + match):
+        datasets.check_options(name, kwargs, prefix="data.options.")
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("moons", {"n_samples": 2**63 - 1}),
+        ("spirals", {"n_samples": datasets.MAX_VALUES // 2 + 1}),
+        ("gaussians", {"counts": [2**62, 2**62]}),
+        ("gaussians", {"means": np.zeros((2, 1000)), "n_samples": datasets.MAX_VALUES}),
+    ],
+)
+def test_generators_refuse_sizes_over_max_values_before_allocating(name, kwargs):
+    with pytest.raises(ValueError, match="at most MAX_VALUES = 20000000 numbers"):
+        DATASETS[name](**kwargs)
+
+
+def test_check_options_accepts_the_defaults_and_good_values_without_generating(monkeypatch):
+    monkeypatch.setattr(np.random, "default_rng", None)  # generating would fail
+    for name in DATASETS:
+        datasets.check_options(name, {})
+    datasets.check_options("gaussians", {"means": [[0, 0], [1, 1], [2, 2]], "counts": [1, 2, 3]})
+
+
+def test_check_options_checks_only_the_names_of_a_dataset_added_by_the_user(monkeypatch):
+    monkeypatch.setitem(DATASETS, "mine", lambda noise="loud": (None, None))
+    datasets.check_options("mine", {"noise": "quiet"})
+    with pytest.raises(ValueError, match="takes no option 'seed'"):
+        datasets.check_options("mine", {"seed": 1})
+
+
 # --- CSV -------------------------------------------------------------------------------------
 
 
@@ -365,6 +424,19 @@ def test_csv_single_column_raises_asking_for_a_target_column(tmp_path):
 def test_load_file_of_a_missing_file_says_no_such_file(tmp_path, name):
     with pytest.raises(ValueError, match="no such file: .*missing"):
         load_file(tmp_path / name)
+
+
+def test_load_file_of_a_folder_says_it_is_a_folder_not_a_data_file(tmp_path):
+    (tmp_path / "data.csv").mkdir()
+    with pytest.raises(ValueError, match="data.csv is a folder, not a data file"):
+        load_file(tmp_path / "data.csv")
+
+
+def test_csv_that_is_not_utf8_names_the_file_and_suggests_utf8_csv_or_npz(tmp_path):
+    path = tmp_path / "bin.csv"
+    path.write_bytes(b"\xff\xfe\x00garbage\n")
+    with pytest.raises(ValueError, match=r"bin.csv is not UTF-8 text.*UTF-8 CSV.*\.npz"):
+        load_file(path)
 
 
 def test_load_file_with_an_unknown_extension_lists_the_supported_ones(tmp_path):

@@ -424,6 +424,14 @@ def test_save_refuses_statistics_of_the_wrong_shape(tmp_path):
         io.save(net, tmp_path / "m.safetensors")
 
 
+def test_save_refuses_class_labels_that_do_not_fit_the_output_layer(tmp_path):
+    net = _net()
+    net.classes = ["a", "b"]
+    with pytest.raises(ValueError, match="2 class labels for 3 softmax output units"):
+        io.save(net, tmp_path / "m.safetensors")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_missing_model_file_is_a_model_file_error(tmp_path):
     with pytest.raises(ModelFileError, match="no such model file") as info:
         io.load(tmp_path / "nope.safetensors")
@@ -455,19 +463,29 @@ def test_header_length_past_the_end_is_truncation(tmp_path):
         io.load(path)
 
 
+def test_a_file_that_is_not_safetensors_is_not_an_fcnn_model(tmp_path):
+    path = tmp_path / "iris.csv"
+    path.write_text("sepal_length,sepal_width,species\n5.1,3.5,setosa\n" * 20)
+    with pytest.raises(ModelFileError, match="not an fcnn model file: .*not a safetensors file"):
+        io.load(path)
+    with pytest.raises(ModelFileError, match="not an fcnn checkpoint file"):
+        io.load_checkpoint(path)
+
+
 @pytest.mark.parametrize(
     ("header", "words"),
     [
-        (b"\xff\xfe{", "not valid JSON"),
+        (b"\xff\xfe{", "not a safetensors file"),
+        (b"{\xff\xfe", "not valid JSON"),
         (b"{not json", "not valid JSON"),
-        (b"[1, 2]", "not a JSON object"),
+        (b"[1, 2]", "not a safetensors file"),
         (b'{"W1": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}}', "no fcnn metadata"),
         (b'{"__metadata__": {"format": 1}}', "no fcnn metadata"),
         (b'{"__metadata__": {"format": "pt"}}', "not an fcnn model file"),
         (b'{"__metadata__": {"format": ["fcnn-model"]}}', "not an fcnn model file"),
         (b'{"__metadata__": {"format": "fcnn-model"}}', "no 'format_version'"),
         (b'{"__metadata__": {"format": "fcnn-model", "format_version": "2"}}', "upgrade fcnn"),
-        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+        (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "not valid JSON"),
     ],
 )
 def test_bad_headers_are_explained(tmp_path, header, words):
@@ -582,6 +600,52 @@ def _config(**changes):
 def test_bad_config_metadata_is_rejected(saved, tmp_path, metadata, words):
     with pytest.raises(ModelFileError, match=words):
         io.load(_edited(saved, tmp_path, **metadata))
+
+
+@pytest.mark.parametrize(
+    ("classes", "words"),
+    [
+        ("[0]", r"1 class labels for 3 softmax output units \(need 3\)"),
+        ('["a", "b", "c", "d"]', "4 class labels for 3 softmax"),
+        ("[0, 0, 1]", "duplicate labels"),
+        ('[1, "1", 2]', "duplicate labels"),
+    ],
+)
+def test_load_refuses_class_labels_that_do_not_fit_the_output_layer(
+    saved, tmp_path, classes, words
+):
+    with pytest.raises(ModelFileError, match=words):
+        io.load(_edited(saved, tmp_path, classes=classes))
+
+
+@pytest.mark.parametrize(
+    ("n_outputs", "classes", "fits"),
+    [
+        (1, ["no", "yes"], True),  # one sigmoid unit: binary labels
+        (1, [0], True),  # fitted on a single class (scikit-learn's LabelBinarizer)
+        (1, [0, 1, 2], False),
+        (3, [0, 1, 2], True),  # multi-label: one label per unit
+        (3, [0, 1], False),
+    ],
+)
+def test_sigmoid_models_take_two_labels_for_one_unit_or_one_label_per_unit(
+    tmp_path, n_outputs, classes, fits
+):
+    net = _net((4, 5, n_outputs), output="sigmoid")
+    io.save(net, tmp_path / "m.safetensors")
+    path = _edited((tmp_path / "m.safetensors", net), tmp_path, classes=json.dumps(classes))
+    if fits:
+        assert io.load(path).classes == classes
+    else:
+        with pytest.raises(ModelFileError, match=f"{len(classes)} class labels for {n_outputs}"):
+            io.load(path)
+
+
+def test_identity_models_keep_any_class_labels(tmp_path):
+    net = _net((4, 5, 1), loss="mse", output="identity")
+    io.save(net, tmp_path / "m.safetensors")
+    path = _edited((tmp_path / "m.safetensors", net), tmp_path, classes="[0, 1, 2]")
+    assert io.load(path).classes == [0, 1, 2]
 
 
 def test_metadata_without_config_is_rejected(saved, tmp_path):

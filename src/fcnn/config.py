@@ -23,7 +23,7 @@ from typing import Any
 import tomli_w
 
 from . import activations, init, losses, optim
-from .datasets import DATASETS
+from .datasets import DATASETS, check_options
 from .network import DTYPES, REDUCTIONS
 
 if sys.version_info >= (3, 11):
@@ -118,17 +118,23 @@ _RANGES = {
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML config file; ``ValueError`` naming the file if it is missing or malformed."""
+    """Read a TOML config file (UTF-8, a byte-order mark allowed); ``ValueError`` naming the
+    file if it is missing, a folder or malformed."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a config file; give the path of a TOML file")
     if not path.is_file():
         raise ValueError(f"no such config file: {path}")
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path} is not a UTF-8 text file ({exc}); save the config as UTF-8 TOML"
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path} is not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path} is not a UTF-8 text file: {exc}") from None
 
 
 def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -313,3 +319,4 @@ def _check_dataset_options(dataset: str, options: dict[str, Any]) -> None:
                 f"data.options has {name!r}, which dataset {dataset!r} does not take; "
                 f"its options: {valid}"
             )
+    check_options(dataset, options, prefix="data.options.")

@@ -184,6 +184,11 @@ def load_npz(path: str | Path, target: str | None = None) -> Dataset:
 
 def _existing(path: str | Path) -> Path:
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(
+            f"{path} is a folder, not a data file; give the path of a .csv, .tsv, .txt, .npy "
+            "or .npz file"
+        )
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
     return path
@@ -238,7 +243,13 @@ def _names(width: int) -> list[str]:
 def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[str]]]:
     """The non-blank rows of a CSV file, their fields stripped, with their 1-based line numbers;
     refuses an empty file and rows of unequal length."""
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path} is not UTF-8 text, so not a CSV file fcnn reads (byte {exc.start}: "
+            f"{exc.reason}); save it as a UTF-8 CSV, or save the arrays with numpy.savez as .npz"
+        ) from None
     if delimiter is None:
         sample = "\n".join(text.splitlines()[:50])
         try:

@@ -4,14 +4,19 @@ Every generator returns ``(X, y)`` with ``X: (n_samples, n_features)`` float64 (
 except ``digits`` and d-dimensional ``gaussians``) and ``y: (n_samples,)`` int64 class indices
 ``0..k-1``. Rows come grouped by class (class 0 first); shuffle them with
 ``train_test_split`` or the trainer. Randomness comes only from ``seed`` (an int or a
-``numpy.random.Generator``); the global ``np.random`` is never touched.
+``numpy.random.Generator``); the global ``np.random`` is never touched. A bad argument raises
+``ValueError`` naming it (:func:`check_options` checks arguments without generating), and ``X``
+may hold at most ``MAX_VALUES`` numbers.
 
 Loaders for the user's own files (``fcnn.data_io``), label encoding, the split and
 standardisation (``fcnn.preprocessing``) are re-exported here, so ``fcnn.datasets`` is the one
 place to import data from.
 """
 
+import inspect
+import reprlib
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -24,11 +29,14 @@ from fcnn.preprocessing import (
     standardize,
     train_test_split,
 )
+from fcnn.validation import check_number
 
 __all__ = [
     "DATASETS",
     "GAUSSIAN_MEANS",
+    "MAX_VALUES",
     "Dataset",
+    "check_options",
     "circles",
     "decode_labels",
     "digits",
@@ -53,6 +61,9 @@ Seed = int | np.random.Generator | None
 XY = tuple[np.ndarray, np.ndarray]
 
 GAUSSIAN_MEANS = ((-1.5, -1.5), (1.5, 1.5))
+
+#: the most numbers a generated ``X`` may hold (160 MB of float64): 10 million 2-D samples
+MAX_VALUES = 20_000_000
 
 
 def gaussians(
@@ -82,17 +93,11 @@ def gaussians(
     Returns:
         X: (n_samples, d) float64, y: (n_samples,) int64 in 0..k-1.
     """
-    means = np.array(GAUSSIAN_MEANS if means is None else means, dtype=np.float64)
-    if means.ndim != 2 or 0 in means.shape or not np.isfinite(means).all():
-        raise ValueError(f"means={means!r}; pass a finite (k, d) array, one row per class")
-    k, d = means.shape
-    covs = _covariances(1.0 if covs is None else covs, k, d)
-    counts = _class_counts(n_samples, k) if counts is None else _check_counts(counts, k)
-    rng = np.random.default_rng(seed)
-    X = np.concatenate(
-        [rng.multivariate_normal(m, c, size=n) for m, c, n in zip(means, covs, counts, strict=True)]
-    )
-    return X, _labels(counts)
+    a = _arguments(n_samples=n_samples, means=means, covs=covs, counts=counts, seed=seed)
+    rng = np.random.default_rng(a["seed"])
+    parts = zip(a["means"], a["covs"], a["counts"], strict=True)
+    X = np.concatenate([rng.multivariate_normal(m, c, size=n) for m, c, n in parts])
+    return X, _labels(a["counts"])
 
 
 def moons(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0) -> XY:
@@ -102,9 +107,9 @@ def moons(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0) -> XY:
     Angles are uniform on [0, pi]; ``noise`` is the standard deviation of Gaussian noise added
     to each coordinate. Returns X: (n_samples, 2) float64, y: (n_samples,) int64 in {0, 1}.
     """
-    counts = _class_counts(n_samples, 2)
-    noise = _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    a = _arguments(n_samples=n_samples, noise=noise, seed=seed)
+    counts, noise = a["counts"], a["noise"]
+    rng = np.random.default_rng(a["seed"])
     t0, t1 = (rng.uniform(0.0, np.pi, n) for n in counts)
     X = np.concatenate(
         [
@@ -121,12 +126,11 @@ def circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5, seed
     Angles are uniform on [0, 2 pi); ``noise`` is the standard deviation of Gaussian noise added
     to each coordinate. Returns X: (n_samples, 2) float64, y: (n_samples,) int64 in {0, 1}.
     """
-    counts = _class_counts(n_samples, 2)
-    noise = _check_noise(noise)
-    if not 0.0 < factor < 1.0:
-        raise ValueError(f"factor={factor!r}; the inner radius must lie strictly between 0 and 1")
-    rng = np.random.default_rng(seed)
-    X = np.concatenate([_ring(rng, n, r) for n, r in zip(counts, (1.0, factor), strict=True)])
+    a = _arguments(n_samples=n_samples, noise=noise, factor=factor, seed=seed)
+    counts, noise = a["counts"], a["noise"]
+    rng = np.random.default_rng(a["seed"])
+    radii = (1.0, a["factor"])
+    X = np.concatenate([_ring(rng, n, r) for n, r in zip(counts, radii, strict=True)])
     return X + noise * rng.standard_normal(X.shape), _labels(counts)
 
 
@@ -138,9 +142,9 @@ def xor(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0) -> XY:
     Gaussian noise added to each coordinate.
     Returns X: (n_samples, 2) float64, y: (n_samples,) int64 in {0, 1}.
     """
-    counts = _class_counts(n_samples, 2)
-    noise = _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    a = _arguments(n_samples=n_samples, noise=noise, seed=seed)
+    counts, noise = a["counts"], a["noise"]
+    rng = np.random.default_rng(a["seed"])
     parts = []
     for c, n in enumerate(counts):
         s0 = rng.choice([-1.0, 1.0], size=n)
@@ -163,11 +167,9 @@ def spirals(
     [0, 1); ``noise`` is the standard deviation of Gaussian noise added to each coordinate.
     Returns X: (n_samples, 2) float64, y: (n_samples,) int64 in 0..n_classes-1.
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int | np.integer) or n_classes < 1:
-        raise ValueError(f"n_classes={n_classes!r}; pass a positive integer")
-    counts = _class_counts(n_samples, n_classes)
-    noise = _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    a = _arguments(n_samples=n_samples, n_classes=n_classes, noise=noise, turns=turns, seed=seed)
+    counts, noise, n_classes, turns = a["counts"], a["noise"], a["n_classes"], a["turns"]
+    rng = np.random.default_rng(a["seed"])
     parts = []
     for c, n in enumerate(counts):
         t = rng.uniform(0.0, 1.0, n)
@@ -203,36 +205,131 @@ DATASETS: dict[str, Callable[..., XY]] = {
 }
 
 
+_BUILTIN = dict(DATASETS)
+
+
 def load_dataset(name: str, **kwargs) -> XY:
     """Generate the teaching set ``name`` (a key of ``DATASETS``), passing ``kwargs`` on.
 
     Returns X: (n_samples, n_features) float64, y: (n_samples,) int64 class indices.
     """
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(sorted(DATASETS))}")
+    _check_names(name, kwargs)
     return DATASETS[name](**kwargs)
 
 
-def _class_counts(n_samples: int, k: int) -> np.ndarray:
+def check_options(name: str, options: dict[str, Any], prefix: str = "") -> None:
+    """Check ``options``, the keyword arguments of the teaching set ``name``, without
+    generating it: ``ValueError`` naming the first bad one as ``prefix`` + its name
+    (``fcnn train`` passes ``prefix="data.options."``), the values it takes and the value.
+
+    The values of sets added to ``DATASETS`` by the user are not checked, only their names.
+    """
+    _check_names(name, options)
+    params = inspect.signature(DATASETS[name]).parameters
+    if DATASETS[name] is not _BUILTIN.get(name) or not params:
+        return
+    defaults = {key: p.default for key, p in params.items()}
+    _arguments(prefix, **(defaults | options))
+
+
+def _check_names(name: str, options: dict[str, Any]) -> None:
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(sorted(DATASETS))}")
+    params = inspect.signature(DATASETS[name]).parameters
+    for key in options:
+        if key not in params:
+            valid = ", ".join(params) or "none"
+            raise ValueError(f"dataset {name!r} takes no option {key!r}; its options: {valid}")
+
+
+def _arguments(prefix: str = "", **args: Any) -> dict[str, Any]:
+    """The generator arguments ``args`` checked by name (``ValueError`` naming ``prefix`` +
+    the name) and normalised; ``counts`` becomes the (k,) class sizes, from ``n_samples``
+    where not given."""
+    out = dict(args)
+    d = 2
+    if "means" in args:
+        means = GAUSSIAN_MEANS if args["means"] is None else args["means"]
+        out["means"] = _means(prefix + "means", means)
+        d = out["means"].shape[1]
+        covs = 1.0 if args["covs"] is None else args["covs"]
+        out["covs"] = _covariances(covs, *out["means"].shape, prefix + "covs")
+    for key in ("noise", "factor", "turns", "n_classes"):
+        if key in args:
+            out[key] = check_number(prefix + key, args[key], **_LIMITS[key])
+    k = len(out["means"]) if "means" in out else out.get("n_classes", 2)
+    if args.get("counts") is not None:
+        out["counts"] = _check_counts(args["counts"], k, d, prefix + "counts")
+    else:
+        out["counts"] = _class_counts(args["n_samples"], k, d, prefix + "n_samples")
+    out["seed"] = _check_seed(args["seed"], prefix + "seed")
+    return out
+
+
+_LIMITS: dict[str, dict[str, Any]] = {
+    "noise": {"low": 0, "what": "a finite number >= 0 (the noise's standard deviation)"},
+    "factor": {
+        "low": 0,
+        "high": 1,
+        "low_open": True,
+        "high_open": True,
+        "what": "a number strictly between 0 and 1 (the inner radius)",
+    },
+    "turns": {},
+    "n_classes": {
+        "low": 1,
+        "high": MAX_VALUES // 2,
+        "integer": True,
+        "what": f"an integer from 1 to {MAX_VALUES // 2}",
+    },
+}
+_LIMIT_NOTE = f"X may hold at most MAX_VALUES = {MAX_VALUES} numbers"
+
+
+def _class_counts(n_samples: int, k: int, d: int = 2, name: str = "n_samples") -> np.ndarray:
     """(k,) counts summing to n_samples, as even as possible, the first classes one larger."""
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
-        raise ValueError(f"n_samples={n_samples!r}; pass an integer")
-    if n_samples < k:
-        raise ValueError(f"n_samples={n_samples} is fewer than the {k} classes; pass at least {k}")
+    high = MAX_VALUES // d
+    what = f"an integer from {k} (one sample per class) to {high} ({_LIMIT_NOTE})"
+    n_samples = check_number(name, n_samples, k, high, integer=True, what=what)
     return n_samples // k + (np.arange(k) < n_samples % k)
 
 
-def _check_counts(counts, k: int) -> np.ndarray:
-    arr = np.asarray(counts)
-    if arr.shape != (k,) or arr.dtype.kind not in "iu" or (arr < 1).any():
-        raise ValueError(f"counts={counts!r}; pass {k} positive integers, one per row of means")
+def _check_counts(counts, k: int, d: int, name: str) -> np.ndarray:
+    """(k,) positive integer class sizes whose samples fit in ``MAX_VALUES``."""
+    try:
+        arr = np.asarray(counts)
+    except (TypeError, ValueError):
+        arr = np.zeros(0)
+    valid = arr.shape == (k,) and arr.dtype.kind in "iu" and (arr >= 1).all()
+    if not valid or sum(int(n) for n in arr) * d > MAX_VALUES:
+        raise ValueError(
+            f"{name} must be {k} positive integers, one per row of means, summing to at most "
+            f"{MAX_VALUES // d} ({_LIMIT_NOTE}), got {reprlib.repr(counts)}"
+        )
     return arr
 
 
-def _check_noise(noise: float) -> float:
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise={noise!r}; pass a standard deviation >= 0")
-    return float(noise)
+def _check_seed(seed: Seed, name: str) -> Seed:
+    numpy_seeds = np.random.Generator | np.random.BitGenerator | np.random.SeedSequence
+    if seed is None or isinstance(seed, numpy_seeds):
+        return seed
+    return check_number(
+        name, seed, 0, integer=True, what="an integer >= 0, a numpy.random.Generator or None"
+    )
+
+
+def _means(name: str, means) -> np.ndarray:
+    """(k, d) finite float64 class means."""
+    try:
+        arr = np.array(means, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = np.zeros(0)
+    if arr.ndim != 2 or 0 in arr.shape or not np.isfinite(arr).all():
+        raise ValueError(
+            f"{name} must be a (k, d) array of finite numbers, one row of d coordinates per "
+            f"class, as [[-1.5, -1.5], [1.5, 1.5]], got {reprlib.repr(means)}"
+        )
+    return arr
 
 
 def _labels(counts) -> np.ndarray:
@@ -246,9 +343,15 @@ def _ring(rng: np.random.Generator, n: int, radius: float) -> np.ndarray:
     return radius * np.column_stack([np.cos(t), np.sin(t)])
 
 
-def _covariances(covs, k: int, d: int) -> np.ndarray:
+def _covariances(covs, k: int, d: int, name: str = "covs") -> np.ndarray:
     """(k, d, d) covariance matrices from a scalar, (k,), (k, d) or (k, d, d) argument."""
-    c = np.asarray(covs, dtype=np.float64)
+    try:
+        c = np.asarray(covs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be numbers: a variance, ({k},) variances, ({k}, {d}) diagonals or "
+            f"({k}, {d}, {d}) matrices, got {reprlib.repr(covs)}"
+        ) from None
     shape = c.shape
     if c.ndim == 0:
         c = np.full(k, float(c))
@@ -258,10 +361,10 @@ def _covariances(covs, k: int, d: int) -> np.ndarray:
         c = c[:, :, None] * np.eye(d)
     if c.shape != (k, d, d):
         raise ValueError(
-            f"covs has shape {shape}; pass a scalar, ({k},) variances, ({k}, {d}) diagonals "
+            f"{name} has shape {shape}; pass a scalar, ({k},) variances, ({k}, {d}) diagonals "
             f"or ({k}, {d}, {d}) matrices for {k} classes in {d} dimensions"
         )
     symmetric = np.isfinite(c).all() and np.allclose(c, c.transpose(0, 2, 1))
     if not symmetric or (np.linalg.eigvalsh(c).min(axis=1) < -1e-12).any():
-        raise ValueError("covs must be symmetric positive semi-definite (variances >= 0)")
+        raise ValueError(f"{name} must be symmetric positive semi-definite (variances >= 0)")
     return c

@@ -80,6 +80,11 @@ def _read_metadata(data: bytes, path: Path, what: str, fmt: str) -> dict[str, st
     """Check the 8-byte header length and the header JSON by hand; return ``__metadata__``."""
     if len(data) < 8:
         raise _bad(path, what, f"too short to be a safetensors file ({len(data)} bytes)")
+    if data[8:9] != b"{":  # a safetensors header is a JSON object: it starts with "{"
+        raise ModelFileError(
+            f"not an fcnn {what} file: {path} is not a safetensors file (no safetensors "
+            f"header); give a {what} file written by fcnn"
+        )
     n = int.from_bytes(data[:8], "little")
     if n > MAX_HEADER_BYTES:
         raise _bad(path, what, f"header too large ({n} bytes, limit {MAX_HEADER_BYTES})")
@@ -162,7 +167,8 @@ def save(net: Network, path: str | os.PathLike[str]) -> None:
 
     Tensors: ``W{k}``: (n_k, n_{k-1}) and ``b{k}``: (n_k,) for k = 1..l, plus ``feature_mean``
     and ``feature_scale``: (n_0,) when set. Raises ``ValueError`` for a network with NaN or
-    infinite parameters (such a file could not be loaded) and ``OSError`` if writing fails.
+    infinite parameters or with ``classes`` that do not fit its outputs (such a file could not
+    be loaded) and ``OSError`` if writing fails.
     """
     if not np.all(np.isfinite(net.params)):
         raise ValueError("network has NaN or infinite parameters; refusing to save it")
@@ -180,6 +186,9 @@ def save(net: Network, path: str | os.PathLike[str]) -> None:
         classes_json = json.dumps(classes)
     except TypeError as exc:
         raise ValueError(f"net.classes must hold str, int or float labels: {exc}") from exc
+    problem = _config_problem(net.config(), json.loads(classes_json))  # what load checks
+    if problem is not None:
+        raise ValueError(f"net.classes does not fit the network: {problem}; refusing to save it")
     metadata = {
         "format": MODEL_FORMAT,
         "format_version": FORMAT_VERSION,
@@ -205,6 +214,24 @@ def _config_problem(cfg: Any, classes: Any) -> str | None:
         isinstance(classes, list) and all(isinstance(c, (str, int, float)) for c in classes)
     ):
         return f"classes must be null or a list of labels, got {reprlib.repr(classes)}"
+    return _classes_problem(classes, cfg.get("output"), sizes[-1])
+
+
+def _classes_problem(classes: list | None, output: Any, n_outputs: int) -> str | None:
+    """What is wrong with the class labels of a network with ``n_outputs`` ``output`` units,
+    or None. A softmax or multi-label sigmoid output takes one label per unit; a single sigmoid
+    unit two (or one, fitted on a single class); an identity output any labels."""
+    if classes is None or output == "identity":
+        return None
+    if len(set(classes)) < len(classes) or len(set(map(str, classes))) < len(classes):
+        return f"classes holds duplicate labels: {reprlib.repr(classes)}"
+    allowed = (1, 2) if output == "sigmoid" and n_outputs == 1 else (n_outputs,)
+    if len(classes) not in allowed:
+        need = " or ".join(map(str, allowed))
+        return (
+            f"{len(classes)} class labels for {n_outputs} {output} output units (need {need}): "
+            f"{reprlib.repr(classes)}"
+        )
     return None
 
 
@@ -236,7 +263,8 @@ def load(path: str | os.PathLike[str]) -> Network:
     Raises ``ModelFileError`` (a ``ValueError``) if the file is missing, truncated, corrupted,
     foreign (no fcnn metadata), a checkpoint, or inconsistent: tensor names, shapes against
     ``config["sizes"]``, dtypes against ``config["dtype"]``, NaN/inf values, unknown names in
-    the config. Other ``OSError`` (no permission to read) pass through.
+    the config, class labels that are duplicated or do not fit the output layer. Other
+    ``OSError`` (no permission to read) pass through.
     """
     path = Path(path)
     data = _read_bytes(path, "model")
