@@ -503,6 +503,30 @@ def test_data_and_layer_errors_leave_no_folder_and_no_warnings(
     assert not (tmp_path / "run").exists()
 
 
+def test_several_regression_targets_from_an_npz_train_evaluate_and_predict(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    Y = np.column_stack([X @ [1.0, 2.0, 0.0], X @ [0.0, -1.0, 1.0]])
+    np.savez(tmp_path / "reg2.npz", X=X, y=Y)
+    flags = ["--output", "identity", "--loss", "mse", "--layers", "auto,8,auto", "--lr", "0.05"]
+    out = tmp_path / "run"
+    code, _, err = run(
+        capsys, "train", "--data", tmp_path / "reg2.npz", *flags, "--out", out, *FAST
+    )
+    assert code == 0, err
+    assert fcnn.load(out / "model.safetensors").sizes == (3, 8, 2)
+    code, stdout, _ = run(capsys, "evaluate", out)
+    assert code == 0 and "r2" in stdout
+    pred = tmp_path / "p.csv"
+    assert run(capsys, "predict", out, "--data", tmp_path / "reg2.npz", "--out", pred)[0] == 0
+    assert read_csv(pred)[0].keys() == {"prediction_0", "prediction_1"}
+    np.savez(tmp_path / "short.npz", X=X, y=Y[:10])
+    code, _, err = run(
+        capsys, "train", "--data", tmp_path / "short.npz", *flags, "--out", out / "x", *FAST
+    )
+    assert code == 2 and "has shape (10, 2) but 'X' has 60 rows" in err and "(60, k)" in err
+
+
 def test_evaluate_with_labels_the_model_does_not_know(labelled_csv, default_run, capsys):
     with_target, _, _ = labelled_csv
     model, _, _ = default_run

@@ -28,7 +28,8 @@ class Dataset:
     Attributes:
         X: (n_samples, n_features) float64 features.
         y: (n_samples,) int64 class indices into ``classes``; float64 targets when the target
-            column holds non-integer numbers, and then ``classes`` is None.
+            column holds non-integer numbers, and then ``classes`` is None; (n_samples, k)
+            float64 targets for an .npz whose target array has k > 1 columns (regression).
         classes: the original labels, ``classes[i]`` being the label of index i (sorted), or None.
         feature_names: the n_features column names (``x0``, ``x1``, ... when the file has none).
         target_name: the name of the target column.
@@ -159,7 +160,8 @@ def load_npy(path: str | Path, target: int | str | None = None) -> Dataset:
 def load_npz(path: str | Path, target: str | None = None) -> Dataset:
     """Read an .npz archive holding features X: (n_samples, n_features) under ``X`` (or ``x``,
     ``data``) and labels y: (n_samples,) under ``target`` (default ``y``, ``target`` or
-    ``labels``), as written by ``numpy.savez(path, X=X, y=y)``. Never unpickles.
+    ``labels``), as written by ``numpy.savez(path, X=X, y=y)``; a y of shape (n_samples, k),
+    k > 1, holds k real-valued targets per sample (multi-output regression). Never unpickles.
     """
     path = _existing(path)
     arrays = _np_archive(path)
@@ -173,11 +175,19 @@ def load_npz(path: str | Path, target: str | None = None) -> Dataset:
         )
     X = finite_features(arrays[x_key], f"{path}: array {x_key!r}")
     labels = arrays[y_key]
-    if labels.shape not in ((len(X),), (len(X), 1)):
+    if labels.ndim not in (1, 2) or len(labels) != len(X):
         raise ValueError(
             f"{path}: {y_key!r} has shape {labels.shape} but {x_key!r} has {len(X)} rows; "
-            "pass one label per row"
+            f"give one label per row, ({len(X)},), or one row of targets per sample, "
+            f"({len(X)}, k)"
         )
+    if labels.ndim == 2 and labels.shape[1] > 1:  # several regression targets
+        where = f"{path}: array {y_key!r}"
+        if labels.dtype.kind not in "iuf" or not np.isfinite(labels).all():
+            raise ValueError(
+                f"{where} holds {labels.shape[1]} targets per row; they must be finite numbers"
+            )
+        return Dataset(X, labels.astype(np.float64), None, _names(X.shape[1]), y_key)
     y, classes = _target(labels.ravel(), f"{path}: array {y_key!r}")
     return Dataset(X, y, classes, _names(X.shape[1]), y_key)
 

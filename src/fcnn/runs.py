@@ -97,10 +97,10 @@ def _output_widths(output: str, ds: Dataset) -> tuple[int, ...]:
         if output != "identity":
             raise ValueError(
                 f"a {output} output needs class labels, but the target {ds.target_name!r} "
-                "holds non-integer numbers; for regression set output = 'identity' and "
+                "holds real-valued numbers; for regression set output = 'identity' and "
                 "loss = 'mse' (--output identity --loss mse)"
             )
-        return (1,)
+        return (ds.y.shape[1],) if ds.y.ndim == 2 else (1,)
     k = len(ds.classes)
     if output == "identity":
         return (k, 1)
