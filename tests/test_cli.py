@@ -356,6 +356,7 @@ BAD_INPUTS = [
     (["train", "--data", "{d}/text.csv"], "column 'b': 'abc'"),
     (["train", "--data", "{d}/ok.csv", "--target", "label"], "has no target column 'label'"),
     (["train", "--data", "{d}/one.csv"], "classification needs at least two classes"),
+    (["train", "--target", "y"], "names a column of a data file, but there is no data.file"),
     (["train", "--data", "{d}/wide.csv"], "the data have 4 features"),
     (["train", "--lr", "-1"], "training.lr = -1.0 is out of range"),
     (["train", "--activation", "tahn"], "did you mean 'tanh'?"),
@@ -525,6 +526,14 @@ def test_several_regression_targets_from_an_npz_train_evaluate_and_predict(tmp_p
         capsys, "train", "--data", tmp_path / "short.npz", *flags, "--out", out / "x", *FAST
     )
     assert code == 2 and "has shape (10, 2) but 'X' has 60 rows" in err and "(60, k)" in err
+
+
+def test_evaluate_on_features_without_a_target_points_to_predict(labelled_csv, default_run, capsys):
+    _, features_only, _ = labelled_csv
+    model, _, _ = default_run
+    code, _, err = run(capsys, "evaluate", model, "--data", features_only)
+    assert code == 2 and "evaluate needs the features and a target column" in err
+    assert "fcnn predict" in err
 
 
 def test_evaluate_with_labels_the_model_does_not_know(labelled_csv, default_run, capsys):

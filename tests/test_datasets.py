@@ -553,7 +553,12 @@ def test_load_features_reads_npy_with_or_without_the_target_and_npz_features(tmp
     ("name", "text", "target", "match"),
     [
         ("d.csv", "a,b,c,d,y\n1,2,3,4,0\n", None, "has 5 columns but the model takes 2 features"),
-        ("d.csv", "a,b\n1,2\n", "b", "has 2 columns but the model takes 2 features"),
+        (
+            "d.csv",
+            "a,b\n1,2\n",
+            "b",
+            "without the target column .b. that leaves 1 features, but the model takes 2",
+        ),
         ("d.csv", "a,b,y\n1,2,0\n", "z", "has no target column 'z'"),
         ("d.csv", "a,b,y\n1,abc,0\n", None, "row 2, column 'b': 'abc'"),
         ("d.xlsx", "1,2\n", None, "unknown extension"),

@@ -259,6 +259,12 @@ def _target_values(ds: Dataset) -> np.ndarray:
 
 
 def _check_width(net: Network, X: np.ndarray, source: str) -> np.ndarray:
+    if X.shape[1] == net.n_inputs - 1:
+        raise ValueError(
+            f"{source} has {X.shape[1]} feature columns besides its target but the model takes "
+            f"{net.n_inputs}: evaluate needs the features and a target column (the last, or "
+            "--target NAME); to label new data without targets, use fcnn predict"
+        )
     if X.shape[1] != net.n_inputs:
         raise ValueError(
             f"{source} has {X.shape[1]} feature columns but the model takes {net.n_inputs}"

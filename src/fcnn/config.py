@@ -113,7 +113,10 @@ _RANGES = {
     "training.l2": (lambda v: v >= 0, "a number >= 0"),
     "training.patience": (lambda v: v >= 1, "an integer >= 1"),
     "training.seed": (lambda v: v >= 0, "an integer >= 0"),
-    "training.checkpoint_every": (lambda v: v >= 0, "an integer >= 0 (0 = only at the end)"),
+    "training.checkpoint_every": (
+        lambda v: v >= 0,
+        "an integer >= 0 (0 = at the start, the end and on Ctrl-C only)",
+    ),
 }
 
 
@@ -190,6 +193,12 @@ def validate(cfg: dict[str, Any]) -> dict[str, Any]:
     _check_activation_count(out["network"])
     losses.check(out["network"]["loss"], out["network"]["output"])
     if not out["data"]["file"]:
+        if out["data"]["target"]:
+            raise ValueError(
+                f"data.target = {out['data']['target']!r} names a column of a data file, but "
+                "there is no data.file (--data); the built-in datasets have their own targets: "
+                "give --data FILE, or drop --target"
+            )
         _check_dataset_options(out["data"]["dataset"], out["data"]["options"])
     return out
 

@@ -348,6 +348,12 @@ def _feature_columns(
     if target is None and width == n_features:
         return list(range(width))
     drop = width - 1 if target is None else _target_index(target, names, path)
+    if width - 1 != n_features and target is not None:
+        raise ValueError(
+            f"{path} has {width} columns; without the target column {names[drop]!r} that "
+            f"leaves {width - 1} features, but the model takes {n_features}: drop --target if "
+            "the file holds only features"
+        )
     if width - 1 != n_features:
         raise _width_error(path, width, n_features)
     return [j for j in range(width) if j != drop]
