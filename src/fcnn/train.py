@@ -21,7 +21,7 @@ from .fullbatch import full_batch_epochs
 from .history import History
 from .network import Network
 from .optim import Optimizer, Schedule, get_optimizer, get_schedule
-from .validation import check_number, check_training_options
+from .validation import as_pair, check_number, check_training_options
 
 Array = np.ndarray
 MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
@@ -69,7 +69,11 @@ class Trainer:
         if val_split:
             data, val = split(data, val_split, np.random.default_rng(split_seq))
         else:
-            val = None if validation_data is None else Data(net, *_pair(validation_data), None)
+            val = (
+                None
+                if validation_data is None
+                else Data(net, *as_pair(validation_data, "validation_data"), None)
+            )
         self.data, self.val = data, val
         n = len(data)
         self.B = n if batch_size is None else min(int(batch_size), n)
@@ -385,17 +389,6 @@ class Trainer:
         if last is not None and not self.done:  # extended: on from the last epoch's parameters
             self.net.set_params(last)
             self._last_params, self.history.restored_best = None, False
-
-
-def _pair(validation_data: Any) -> tuple[Any, Any]:
-    """``(X_val, y_val)`` from ``validation_data``, or ``ValueError``."""
-    if not (isinstance(validation_data, tuple | list) and len(validation_data) == 2):
-        raise ValueError(
-            "validation_data must be a pair (X_val, y_val), got "
-            f"{type(validation_data).__name__}"
-            + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "")
-        )
-    return validation_data[0], validation_data[1]
 
 
 def fit(net: Network, X: Array, y: Array, **kwargs: Any) -> History:

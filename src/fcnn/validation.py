@@ -64,6 +64,16 @@ def check_number(
     raise ValueError(f"{name} must be {what}, got {value!r}")
 
 
+def as_pair(value: Any, name: str) -> tuple[Any, Any]:
+    """``(X, y)`` from ``value``, a pair, or ``ValueError`` naming ``name``."""
+    if not (isinstance(value, tuple | list) and len(value) == 2):
+        length = f" of length {len(value)}" if hasattr(value, "__len__") else ""
+        raise ValueError(
+            f"{name} must be a pair (X_val, y_val), got {type(value).__name__}{length}"
+        )
+    return value[0], value[1]
+
+
 def as_features(X: Array, n_features: int, dtype: np.dtype) -> Array:
     """Return ``X`` as a C-contiguous ``(n_samples, n_features)`` array of ``dtype``.
 
