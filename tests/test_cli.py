@@ -447,6 +447,21 @@ def test_ctrl_c_while_the_outputs_are_written_says_how_to_resume(tmp_path, capsy
     assert code == 0 and (out / "model.safetensors").is_file() and "epochs" in stdout
 
 
+def test_ctrl_c_before_a_forced_run_writes_anything_gives_no_resume_hint(
+    default_run, tmp_path, capsys, monkeypatch
+):
+    from fcnn import runs
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "run"
+    assert run(capsys, "train", "--out", out, "--epochs", 3, *FAST)[0] == 0
+    monkeypatch.setattr(runs, "prepare", interrupted)  # Ctrl-C while the data load
+    code, _, err = run(capsys, "train", "--out", out, "--force", *FAST)
+    assert code == 130 and err == "fcnn: interrupted\n"  # the checkpoint there is not this run's
+
+
 def test_output_piped_into_a_reader_that_quits_ends_quietly(default_run, tmp_path):
     model, _, _ = default_run
     cmd = f"{sys.executable} -m fcnn evaluate {model} | head -1"

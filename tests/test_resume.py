@@ -256,6 +256,13 @@ def test_a_run_that_ended_on_its_best_epoch_extends_from_its_last_one(references
     assert outcome(out) == outcome(ref)
 
 
+def test_a_finished_early_stopped_run_is_not_told_to_train_longer(references):
+    ref, _ = references["val_split_early_stopping_standardize"]
+    with pytest.raises(ValueError, match="already finished.*start a new run") as err:
+        resume(ref)
+    assert "--epochs" not in str(err.value)
+
+
 def test_an_early_stopped_run_cannot_be_extended(references):
     ref, _ = references["val_split_early_stopping_standardize"]
     with pytest.raises(ValueError, match="early stopping"):

@@ -200,6 +200,43 @@ def test_a_forced_run_that_fails_or_stops_keeps_the_run_it_replaces(tmp_path):
     assert not (out / ".previous").exists()
 
 
+@pytest.mark.parametrize("moved", [0, 2, 5])
+def test_a_forced_start_killed_while_moving_the_earlier_run_aside_loses_none_of_it(
+    tmp_path, monkeypatch, moved
+):
+    # kill -9 after `moved` renames of run_folder.create, then force again: every file of the
+    # finished run ends in .previous
+    out = tmp_path / "run"
+    run(config(), out, figures=True)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    real, count = Path.replace, [0]
+
+    class Killed(BaseException):
+        pass
+
+    def replace(self, target):
+        if count[0] == moved:
+            raise Killed
+        count[0] += 1
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace)
+    with pytest.raises(Killed):
+        run(config(), out, force=True)
+    monkeypatch.setattr(Path, "replace", real)
+    stop = StepHook(lambda trainer, n: trainer.request_stop())
+    assert run(config(), out, force=True, callbacks=[stop]).interrupted
+    kept = {p.name: p.read_bytes() for p in (out / ".previous").iterdir()}
+    assert kept == before
+
+
+def test_a_long_file_name_is_written_whatever_the_temporary_names(tmp_path):
+    net = fcnn.Network([2, 3, 2], seed=0)
+    path = tmp_path / ("m" * 240 + ".safetensors")  # 252 characters: at the usual 255 limit
+    fcnn.save(net, path)
+    assert fcnn.load(path).params.tobytes() == net.params.tobytes()
+
+
 def test_refuses_a_file_as_the_run_folder(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(FileExistsError, match="is a file"):

@@ -74,7 +74,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     path = Path(path)
     try:
         fd, name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
+            # the stem cut short, so that a name near the file system's limit still fits
+            dir=path.parent,
+            prefix=f".{path.stem[:64]}.",
+            suffix=f".tmp{path.suffix}",
         )
     except OSError as exc:
         raise _explain_write_error(exc, path) from exc

@@ -59,14 +59,26 @@ def train(args: argparse.Namespace) -> int:
         cfg = config.resolve(args.config, _overrides(args))
         out = Path(args.out) if args.out else _default_out()
         start = functools.partial(runs.start_run, cfg, out, force=args.force)
+    before = _stamp(out / CHECKPOINT)
     try:
         result = start(progress=progress, figures=figures)
     except KeyboardInterrupt:  # outside the training loop: setting up, or writing the outputs
-        if not (out / CHECKPOINT).is_file():
+        after = _stamp(out / CHECKPOINT)
+        # a resume hint only for a checkpoint this command wrote, or is resuming
+        if after is None or (after == before and not args.resume):
             raise
         return _interrupted(out)
     print(_summary(result))
     return _interrupted(out) if result.interrupted else OK
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """(inode, mtime in ns) of ``path``, or None where there is no such file."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
 
 
 def _interrupted(out: Path) -> int:

@@ -60,14 +60,18 @@ def create(out: Path) -> None:
             f"cannot create the run folder {out}: {exc.strerror or exc}; choose a folder you "
             "can write to (--out)",
         ) from exc
-    if (out / MODEL).is_file():
-        keep = out / PREVIOUS
-        shutil.rmtree(keep, ignore_errors=True)
-        keep.mkdir()
-        # the model last: while it is still in out, out still holds a finished run
+    staging = out / f"{PREVIOUS}.new"
+    if (out / MODEL).is_file() or staging.is_dir():  # a finished run, or a move cut short
+        # into a staging folder first, the model last (while it is still in out, out still
+        # holds a finished run); only a complete copy replaces .previous, so a process killed
+        # anywhere here leaves every file of the earlier run in out, staging or .previous,
+        # and the next call finishes the move
+        staging.mkdir(exist_ok=True)
         for name in sorted(RUN_FILES, key=lambda n: n == MODEL):
             if (out / name).is_file():
-                (out / name).replace(keep / name)
+                (out / name).replace(staging / name)
+        shutil.rmtree(out / PREVIOUS, ignore_errors=True)
+        staging.replace(out / PREVIOUS)
     for name in RUN_FILES:
         (out / name).unlink(missing_ok=True)
     remove_temporaries(out)

@@ -400,11 +400,14 @@ def resume_run(
     state = meta["trainer"]
     if state["done"] and checkpoint.model_matches(out / MODEL, arrays["params"]):
         n = len(arrays["history.epoch"])
-        early = " (early stopping fired)" if state["history"]["stopped_early"] else ""
+        if state["history"]["stopped_early"]:
+            early, longer = " (early stopping fired)", "start a new run (a larger --patience)"
+        else:
+            n_epochs = cfg["training"]["epochs"]
+            early, longer = "", f"train longer with --epochs N (N > {n_epochs}), or start a new run"
         raise ValueError(
             f"the run in {out} is already finished: {n} epochs{early}, model in "
-            f"{out / MODEL}; nothing to resume. Train longer with --epochs N (N > "
-            f"{cfg['training']['epochs']}), or start a new run"
+            f"{out / MODEL}; nothing to resume. To go on, {longer}"
         )
     cfg, ds = prepare(cfg)
     if _data_sha256(ds) != meta["data_sha256"]:
