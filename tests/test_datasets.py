@@ -735,3 +735,12 @@ def test_fit_standardize_rejects_non_finite_or_empty_input():
 
 def test_datasets_module_re_exports_the_file_loaders():
     assert datasets.load_csv is load_csv and datasets.Dataset is Dataset
+
+
+def test_a_csv_with_quoted_padded_labels_is_split_on_its_commas(tmp_path):
+    # csv.Sniffer alone took the spaces inside the quotes for the separator
+    path = tmp_path / "pad.csv"
+    path.write_text('x,y,label\n0.1,1," a "\n0.2,2," b "\n0.3,3," a "\n0.4,4," b "\n')
+    ds = load_file(path)
+    assert ds.feature_names == ["x", "y"] and ds.X.shape == (4, 2)
+    assert ds.classes == ["a", "b"]

@@ -344,3 +344,43 @@ def test_figures_can_be_drawn_and_saved_from_threads_at_once(run, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
     for p in paths:
         read_png(p)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda X, y: plots.scatter(X, y * 10**9), "class labels must be 0..999"),
+        (lambda X, y: plots.scatter(X, None), "y must be numeric class labels"),
+        (
+            lambda X, y: plots.scatter(np.where(np.arange(len(X))[:, None] == 3, np.nan, X), y),
+            "row 3, column 0",
+        ),
+        (
+            lambda X, y: plots.scatter(X, np.where(np.arange(len(y)) == 2, np.nan, y)),
+            "y contains NaN",
+        ),
+        (lambda X, y: plots.scatter(X[:0], y[:0]), "n_samples >= 1"),
+        (
+            lambda X, y: plots.decision_boundary(fcnn.Network([2, 2, 2]), X, y * 2),
+            "label 2 but the network has 2 classes",
+        ),
+        (
+            lambda X, y: plots.decision_boundary(fcnn.Network([2, 2, 2]), X, y, resolution=2.5),
+            "resolution must be an integer",
+        ),
+        (lambda X, y: plots.decision_boundary("net", X, y), "net must be an fcnn.Network"),
+        (lambda X, y: plots.confusion_matrix(np.array([[1, -1], [0, 2]])), "finite counts >= 0"),
+    ],
+)
+def test_bad_plot_inputs_raise_value_error_naming_them(call, match):
+    X, y = fcnn.datasets.gaussians(seed=10)
+    with pytest.raises(ValueError, match=match):
+        call(X, y)
+
+
+def test_class_names_with_dollar_signs_are_drawn_as_written(tmp_path):
+    X, y = fcnn.datasets.gaussians(seed=10)
+    fig = plots.scatter(X, y, classes=[r"$\foo$", "$10-$20"])
+    fig.savefig(tmp_path / "f.png")  # mathtext would fail on \foo
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts == [r"\$\foo\$", r"\$10-\$20"]

@@ -237,6 +237,21 @@ def test_a_long_file_name_is_written_whatever_the_temporary_names(tmp_path):
     assert fcnn.load(path).params.tobytes() == net.params.tobytes()
 
 
+def test_a_figure_that_fails_does_not_cost_the_model(tmp_path, monkeypatch):
+    from fcnn import plots
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a figure that cannot be drawn")
+
+    monkeypatch.setattr(plots, "save_all", broken)
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="cannot be drawn"):
+        run(config(), out, figures=True)
+    assert fcnn.load(out / "model.safetensors").sizes == (2, 4, 2)
+    with pytest.raises(ValueError, match="already finished"):
+        runs.resume_run(out, progress=False, figures=False)
+
+
 def test_refuses_a_file_as_the_run_folder(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(FileExistsError, match="is a file"):

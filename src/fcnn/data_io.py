@@ -132,7 +132,7 @@ def load_csv(
     if len(rows[0]) < 2:
         raise ValueError(
             f"{path} has a single column; need feature columns and a target column "
-            "(pass delimiter= if the fields are not separated by , ; tab or space)"
+            "(fields must be separated by , ; tab or space)"
         )
     names, lines, rows = _header(rows, lines, header, path)
     t = _target_index(target, names, path)
@@ -250,6 +250,18 @@ def _names(width: int) -> list[str]:
     return [f"x{j}" for j in range(width)]
 
 
+def _even_split(sample: str) -> str | None:
+    """The first of ``,``, ``;`` and tab that splits every non-blank line of ``sample`` into the
+    same number (> 1) of fields, as csv reads them (quotes respected), or None. Checked before
+    csv.Sniffer, which can take the spaces inside quoted fields for the separator."""
+    for delimiter in ",;\t":
+        rows = [r for r in csv.reader(sample.splitlines(), delimiter=delimiter) if any(r)]
+        widths = {len(r) for r in rows}
+        if len(widths) == 1 and widths.pop() > 1:
+            return delimiter
+    return None
+
+
 def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[str]]]:
     """The non-blank rows of a CSV file, their fields stripped, with their 1-based line numbers;
     refuses an empty file and rows of unequal length."""
@@ -262,6 +274,8 @@ def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[
         ) from None
     if delimiter is None:
         sample = "\n".join(text.splitlines()[:50])
+        delimiter = _even_split(sample)
+    if delimiter is None:
         try:
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t ").delimiter
         except csv.Error:  # no consistent separator, as in space-aligned columns

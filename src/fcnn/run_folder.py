@@ -111,7 +111,11 @@ def write_outputs(
     if figures:
         from . import plots  # matplotlib is imported only when figures are drawn
 
-        files += plots.save_all(out, history, net, ds.X, ds.y, ds.classes)
+        try:
+            files += plots.save_all(out, history, net, ds.X, ds.y, ds.classes)
+        except Exception:  # a figure that cannot be drawn must not cost the model
+            io.save(net, out / MODEL)
+            raise
     io.save(net, out / MODEL)
     shutil.rmtree(out / PREVIOUS, ignore_errors=True)  # the run it replaced is no longer needed
     return [*files, out / MODEL]

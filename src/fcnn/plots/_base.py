@@ -41,9 +41,22 @@ def _tidy(ax: Axes, title: str, xlabel: str, ylabel: str, grid: bool = True) -> 
     ax.spines[["top", "right"]].set_visible(False)
 
 
+#: the most classes a figure draws (a legend entry and a colour each)
+MAX_CLASSES = 1000
+
+
 def _labels(y: Array) -> Array:
     """Integer class labels from labels ``(n,)``, one-hot/probabilities ``(n, k)`` or ``(n, 1)``."""
     y = np.asarray(y)
+    if y.ndim not in (1, 2) or y.dtype.kind not in "biuf":
+        raise ValueError(
+            f"y must be numeric class labels (n_samples,) or one-hot rows (n_samples, k); got "
+            f"{type(y).__name__} of dtype {y.dtype} and shape {y.shape}"
+        )
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError(
+            f"y contains NaN or inf (first at row {int(np.argwhere(~np.isfinite(y))[0][0])})"
+        )
     if y.ndim == 2 and y.shape[1] > 1:
         return y.argmax(axis=1)
     y = y.reshape(len(y))
@@ -56,24 +69,35 @@ def _labels(y: Array) -> Array:
 
 
 def _class_names(classes: Sequence[Any] | None, k: int) -> list[str]:
+    """The legend names of labels 0..k-1, drawn as written (a ``$`` is not mathtext)."""
     if classes is None:
         return [f"class {c}" for c in range(k)]
     if len(classes) < k:
         raise ValueError(f"classes has {len(classes)} names but y has labels 0..{k - 1}")
-    return [str(c) for c in classes]
+    return [str(c).replace("$", r"\$") for c in classes]
 
 
 def _xy(X: Array, y: Array) -> tuple[Array, Array]:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2:
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X must be numbers (n_samples, 2): {exc}") from None
+    if X.ndim != 2 or X.shape[1] != 2 or not len(X):
         raise ValueError(
-            f"X must have shape (n_samples, 2) to be drawn in the plane; got {X.shape}"
+            f"X must have shape (n_samples, 2), n_samples >= 1, to be drawn in the plane; got "
+            f"{X.shape}"
         )
+    if not np.isfinite(X).all():
+        r, c = np.argwhere(~np.isfinite(X))[0]
+        raise ValueError(f"X contains NaN or inf (first at row {r}, column {c}); drop that row")
     labels = _labels(y)
     if len(labels) != len(X):
         raise ValueError(f"y has {len(labels)} rows but X has {len(X)}")
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"class labels must be >= 0, got {labels.min()}")
+    if labels.min() < 0 or labels.max() >= MAX_CLASSES:
+        raise ValueError(
+            f"class labels must be 0..{MAX_CLASSES - 1} to be drawn, got {labels.min()}.."
+            f"{labels.max()}; encode them as 0..k-1 (fcnn.datasets.encode_labels)"
+        )
     return X, labels
 
 

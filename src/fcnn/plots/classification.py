@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..network import Network
+from ..validation import in_range
 from ._base import Array, _axes, _class_names, _color, _is_classifier, _points, _tidy, _xy
 
 
@@ -55,6 +56,8 @@ def decision_boundary(
     sigmoid unit) the background is ``P(class 1)`` and a black line marks ``P = 0.5``; with
     more classes it is the argmax class.
     """
+    if not isinstance(net, Network):
+        raise ValueError(f"net must be an fcnn.Network, got {type(net).__name__}")
     if net.n_inputs != 2:
         raise ValueError(
             f"decision_boundary draws networks with 2 inputs; this one has {net.n_inputs}"
@@ -64,10 +67,15 @@ def decision_boundary(
             f"decision_boundary needs a classifier (softmax output, or one sigmoid unit); this "
             f"network has output={net.output!r} with {net.n_outputs} units"
         )
-    if resolution < 2:
-        raise ValueError(f"resolution must be >= 2, got {resolution}")
+    if not in_range(resolution, 2, 2000, integer=True):
+        raise ValueError(f"resolution must be an integer from 2 to 2000, got {resolution!r}")
     X, labels = _xy(X, y)
     k = 2 if net.n_outputs == 1 else net.n_outputs
+    if labels.max() >= k:
+        raise ValueError(
+            f"y has label {labels.max()} but the network has {k} classes (0..{k - 1}); pass "
+            "the labels the network was trained on"
+        )
     names = _class_names(classes if classes is not None else net.classes, k)
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = 0.08 * np.maximum(hi - lo, 1e-9) + 0.25
@@ -110,6 +118,8 @@ def confusion_matrix(
     cm = np.asarray(cm)
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
         raise ValueError(f"cm must be a square (k, k) matrix of counts, got shape {cm.shape}")
+    if cm.dtype.kind not in "biuf" or not np.isfinite(cm).all() or (cm < 0).any():
+        raise ValueError("cm must hold finite counts >= 0 (fcnn.metrics.confusion_matrix)")
     k = cm.shape[0]
     names = _class_names(classes, k)[:k]
     fig, ax = _axes(ax, (1.0 + 0.6 * max(k, 4), 0.6 + 0.6 * max(k, 4)))
