@@ -384,3 +384,28 @@ def test_class_names_with_dollar_signs_are_drawn_as_written(tmp_path):
     fig.savefig(tmp_path / "f.png")  # mathtext would fail on \foo
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert texts == [r"\$\foo\$", r"\$10-\$20"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"select": 5}, "select must be a name"),
+        ({"max_panels": "x"}, "max_panels must be a positive integer"),
+        ({"max_panels": 0}, "max_panels must be a positive integer"),
+    ],
+)
+def test_parameter_trajectory_options_are_checked(kwargs, match):
+    X, y = fcnn.datasets.gaussians(seed=10)
+    net = fcnn.Network([2, 2, 2], seed=0)
+    h = net.fit(X, y, epochs=3, record_params=True)
+    with pytest.raises(ValueError, match=match):
+        plots.parameter_trajectories(h, net, **kwargs)
+
+
+def test_many_classes_get_their_legend_beside_the_axes_or_none():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2))
+    few, some, many = (plots.scatter(X, np.arange(600) % k).axes[0] for k in (3, 20, 150))
+    assert len(few.get_legend().get_texts()) == 3
+    assert len(some.get_legend().get_texts()) == 20  # beside the axes, in small type
+    assert many.get_legend() is None  # 150 entries would cover the data

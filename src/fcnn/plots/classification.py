@@ -35,8 +35,23 @@ def scatter(
     _points(ax, X, labels, _class_names(classes, int(labels.max(initial=0)) + 1))
     _tidy(ax, title, "$x_1$", "$x_2$")
     ax.set_aspect("equal", adjustable="datalim")
-    ax.legend(title="class", loc="best", framealpha=0.85)
+    _legend(ax, len(np.unique(labels)), title="class")
     return fig
+
+
+#: more classes than this get no legend: it would cover the data or squeeze the axes away
+MAX_LEGEND = 30
+
+
+def _legend(ax: Axes, entries: int, **kwargs: Any) -> None:
+    """A legend inside the axes for a few entries, beside them in small type for up to
+    ``MAX_LEGEND``, and none beyond (the colours still tell the classes apart)."""
+    if entries > MAX_LEGEND:
+        return
+    if entries <= 12:
+        ax.legend(loc="best", framealpha=0.85, **kwargs)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="x-small", **kwargs)
 
 
 def decision_boundary(
@@ -103,7 +118,7 @@ def decision_boundary(
     ax.set_ylim(g2[0], g2[-1])
     _tidy(ax, title, "$x_1$", "$x_2$", grid=False)
     handles = ax.get_legend_handles_labels()[0] + [boundary]
-    ax.legend(handles=handles, loc="best", framealpha=0.85)
+    _legend(ax, len(handles), handles=handles)
     return fig
 
 

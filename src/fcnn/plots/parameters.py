@@ -13,6 +13,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..history import History
 from ..network import Network
+from ..validation import in_range
 from ._base import Array, _color, _need_history, _tidy
 
 _PARAM = re.compile(r"^([Wb])(\d+)(?:\[(\d+)(?:,\s*(\d+))?\])?$")
@@ -38,6 +39,16 @@ def parameter_trajectories(
     with ``record_params=True``.
     """
     _need_history(history)
+    if not isinstance(net, Network):
+        raise ValueError(f"net must be an fcnn.Network, got {type(net).__name__}")
+    if not in_range(max_panels, 1, integer=True):
+        raise ValueError(f"max_panels must be a positive integer, got {max_panels!r}")
+    if select is not None and not (
+        isinstance(select, str) or all(isinstance(s, str) for s in _iterable(select))
+    ):
+        raise ValueError(
+            f"select must be a name such as 'W1' or 'b2[0]', or a list of them, got {select!r}"
+        )
     if not history.params:
         raise ValueError(
             "no parameter trajectories: train with record_params=True to record them "
@@ -67,6 +78,14 @@ def parameter_trajectories(
         _value_panels(root, chosen, ncols)
     root.suptitle(title or "Weights and biases per iteration")
     return root if isinstance(root, Figure) else root.figure
+
+
+def _iterable(value: object) -> list:
+    """``value`` as a list when it can be iterated, else ``[value]``."""
+    try:
+        return list(value)  # type: ignore[call-overload]
+    except TypeError:
+        return [value]
 
 
 def _select(Ws: list[Array], bs: list[Array], select: str | Sequence[str] | None) -> list:
