@@ -41,19 +41,15 @@ def in_range(
 
 
 def check_number(
-    name: str,
-    value: Any,
-    low: float | None = None,
-    high: float | None = None,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-    integer: bool = False,
-    what: str | None = None,
+    name: str, value: Any, low: float | None = None, high: float | None = None, **kwargs: Any
 ) -> float | int:
-    """``value`` as a Python ``float`` (``int`` with ``integer=True``) when :func:`in_range`;
-    else ``ValueError`` naming ``name``, the range (or ``what`` it must be) and the value."""
-    if in_range(value, low, high, low_open=low_open, high_open=high_open, integer=integer):
+    """``value`` as a Python ``float`` (``int`` with ``integer=True``) when :func:`in_range`
+    (whose keywords ``low_open``, ``high_open`` and ``integer`` it takes); else ``ValueError``
+    naming ``name``, the range (or ``what=``, the words for what it must be) and the value."""
+    what = kwargs.pop("what", None)
+    low_open, high_open = kwargs.get("low_open", False), kwargs.get("high_open", False)
+    integer = kwargs.get("integer", False)
+    if in_range(value, low, high, **kwargs):
         return int(value) if integer else float(value)
     if what is None:
         bounds = [f"{'>' if low_open else '>='} {low:g}"] if low is not None else []
