@@ -409,3 +409,11 @@ def test_many_classes_get_their_legend_beside_the_axes_or_none():
     assert len(few.get_legend().get_texts()) == 3
     assert len(some.get_legend().get_texts()) == 20  # beside the axes, in small type
     assert many.get_legend() is None  # 150 entries would cover the data
+
+
+def test_parameter_trajectories_refuse_a_network_of_other_sizes_with_as_many_parameters():
+    X, y = fcnn.datasets.gaussians(seed=10)
+    h = fcnn.Network([2, 2, 2], seed=0).fit(X, y, epochs=3, record_params=True)
+    other = fcnn.Network([5, 2], seed=0)  # 12 parameters too
+    with pytest.raises(ValueError, match="recorded from a 2-2-2 network"):
+        plots.parameter_trajectories(h, other)

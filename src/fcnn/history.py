@@ -41,6 +41,7 @@ class History:
     best_epoch: int | None = None
     stopped_early: bool = False
     restored_best: bool = False
+    sizes: tuple[int, ...] | None = None  # the layer widths of the network trained
 
     def __len__(self) -> int:
         return len(self.epoch)
@@ -68,6 +69,11 @@ class History:
         if not self.params:
             raise ValueError("no parameters were recorded; train with record_params=True")
         P = np.stack(self.params)
+        if self.sizes is not None and tuple(net.sizes) != tuple(self.sizes):
+            raise ValueError(
+                f"these parameters were recorded from a {'-'.join(map(str, self.sizes))} "
+                f"network, not {net!r}; pass the network they were recorded from"
+            )
         if P.shape[1] != net.n_params:
             raise ValueError(
                 f"the recorded parameter vectors have {P.shape[1]} entries but {net!r} has "
@@ -95,6 +101,7 @@ class History:
             "best_epoch": self.best_epoch,
             "stopped_early": self.stopped_early,
             "restored_best": self.restored_best,
+            "sizes": None if self.sizes is None else list(self.sizes),
             "parts": list(self.parts),
             "val_parts": list(self.val_parts),
         }
@@ -107,6 +114,7 @@ class History:
             best_epoch=meta["best_epoch"],
             stopped_early=meta["stopped_early"],
             restored_best=bool(meta.get("restored_best", meta["stopped_early"])),
+            sizes=None if meta.get("sizes") is None else tuple(meta["sizes"]),
         )
         for k in _LISTS:
             setattr(h, k, arrays[f"history.{k}"].tolist())

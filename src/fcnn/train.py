@@ -102,7 +102,7 @@ class Trainer:
         self.record_params, self.progress = bool(record_params), bool(progress)
         self.rng = np.random.default_rng(shuffle_seq)
         # ---- loop state: plain arrays and numbers only (state_dict) ----
-        self.history = History(parts={p: [] for p in self._part_names()})
+        self.history = History(parts={p: [] for p in self._part_names()}, sizes=net.sizes)
         self.epoch = self.step = self.pos = 0
         self.perm: Array | None = None
         # running sums of the epoch as Python floats (cheaper than a NumPy array per step):

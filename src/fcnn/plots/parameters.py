@@ -54,12 +54,7 @@ def parameter_trajectories(
             "no parameter trajectories: train with record_params=True to record them "
             "(net.fit(X, y, record_params=True))"
         )
-    if len(history.params[0]) != net.n_params:
-        raise ValueError(
-            f"the history holds {len(history.params[0])} parameters per snapshot but the network "
-            f"has {net.n_params}; pass the network that produced this history"
-        )
-    Ws, bs = history.trajectory(net)
+    Ws, bs = history.trajectory(net)  # refuses a network of other sizes
     if select is None and net.n_params > max_panels:
         root = Figure(figsize=(11, 4.2), layout="constrained") if fig is None else fig
         _norm_panels(root, Ws, bs)
