@@ -744,3 +744,16 @@ def test_a_csv_with_quoted_padded_labels_is_split_on_its_commas(tmp_path):
     ds = load_file(path)
     assert ds.feature_names == ["x", "y"] and ds.X.shape == (4, 2)
     assert ds.classes == ["a", "b"]
+
+
+def test_a_tab_separated_file_with_semicolons_in_its_labels_is_split_on_tabs(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("1.0\t2.0\ta;b\n3.0\t4.0\tc;d\n5.0\t6.0\ta;b\n")
+    ds = load_file(path)
+    assert ds.X.shape == (3, 2) and ds.classes == ["a;b", "c;d"]
+
+
+def test_an_npz_target_with_no_columns_is_refused(tmp_path):
+    np.savez(tmp_path / "e.npz", X=np.ones((20, 2)), y=np.ones((20, 0)))
+    with pytest.raises(ValueError, match="has shape \\(20, 0\\)"):
+        load_file(tmp_path / "e.npz")

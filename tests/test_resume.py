@@ -256,6 +256,27 @@ def test_a_run_that_ended_on_its_best_epoch_extends_from_its_last_one(references
     assert outcome(out) == outcome(ref)
 
 
+def test_a_run_stopped_at_an_epoch_end_and_resumed_with_those_epochs_ends_on_its_best(
+    references, tmp_path
+):
+    # stopped after epoch 8 of 12, then resumed with --epochs 8: it ends as an 8-epoch run
+    # does, on its best epoch's weights
+    cfg = json.loads(json.dumps(CONFIGS["early_stopping_restores_at_the_end"]))
+    out = tmp_path / "run"
+    stop = StepHook(8 * 3, request_stop)  # 45 training rows in batches of 16: 3 a epoch
+    assert start(cfg, out, callbacks=[stop]).interrupted
+    result = resume(out, epochs=8)
+    cfg["training"]["epochs"] = 8
+    straight = start(cfg, tmp_path / "straight")
+    assert result.history.restored_best and result.summary["best_epoch"] == 7
+    assert outcome(out) == outcome(tmp_path / "straight") and straight.history.restored_best
+    # mid-epoch, the epoch in progress counts
+    out2 = tmp_path / "mid"
+    assert start(cfg, out2, callbacks=[StepHook(5, request_stop)]).interrupted
+    with pytest.raises(ValueError, match="at least 2 .*the one in progress"):
+        resume(out2, epochs=1)
+
+
 def test_a_finished_early_stopped_run_is_not_told_to_train_longer(references):
     ref, _ = references["val_split_early_stopping_standardize"]
     with pytest.raises(ValueError, match="already finished.*start a new run") as err:

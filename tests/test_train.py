@@ -594,7 +594,7 @@ def test_all_zero_sample_weights_are_refused_as_the_estimators_refuse_them():
         ({"validation_data": (*VAL, None)}, "validation_data must be a pair.*of length 3"),
         ({"validation_data": VAL[0]}, "validation_data must be a pair"),
         ({"callbacks": [1]}, "callbacks must be fcnn.Callback objects or functions"),
-        ({"seed": "x"}, "seed must be an integer >= 0, got 'x'"),
+        ({"seed": "x"}, "seed must be an integer >= 0, a sequence of them.*got 'x'"),
         ({"seed": -2}, "seed must be an integer >= 0"),
         ({"min_delta": "a"}, "min_delta must be a finite number >= 0, got 'a'"),
         ({"min_delta": -1.0}, "min_delta must be a finite number >= 0"),
@@ -649,3 +649,13 @@ def test_monitoring_accuracy_of_a_regression_network_is_refused_before_training(
     with pytest.raises(ValueError, match=f"monitor='{monitor}'.*has no accuracy.*'loss'"):
         net.fit(X, X[:, 0], epochs=3, monitor=monitor, val_split=0.2, batch_size=batch_size)
     assert np.array_equal(net.params, before)
+
+
+def test_seeds_numpy_takes_and_huge_integers_and_0d_arrays_are_accepted():
+    X, y = MOONS
+    for seed in ([1, 2], np.random.SeedSequence(3), 10**400):
+        fcnn.Network([2, 4, 2], seed=0).fit(X, y, epochs=1, batch_size=16, seed=seed)
+    net = fcnn.Network([2, 4, 2], seed=10**30)
+    assert net.seed == 10**30
+    h = net.fit(X, y, epochs=np.array(2), lr=np.array(0.1), l2=np.array(0.01))
+    assert len(h) == 2

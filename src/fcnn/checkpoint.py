@@ -214,10 +214,11 @@ def apply_overrides(
         training["lr"], changed = lr, True
     if epochs is not None and epochs != training["epochs"]:
         done = int(state["epoch"])
-        if not in_range(epochs, done, integer=True):
+        least = done + (1 if state.get("pos") else 0)  # an epoch in progress is finished
+        if not in_range(epochs, least, integer=True):
             raise ValueError(
-                f"epochs must be an integer of at least {done} (the epochs already trained), "
-                f"got {epochs!r}"
+                f"epochs must be an integer of at least {least} (the epochs already trained"
+                f"{', and the one in progress' if least > done else ''}), got {epochs!r}"
             )
         if state["history"]["stopped_early"]:
             raise ValueError(
@@ -225,7 +226,8 @@ def apply_overrides(
                 "cannot be extended: start a new run with more --epochs or a larger --patience"
             )
         training["epochs"], changed = int(epochs), True
-        state["done"] = epochs <= done
+        # a run that already has its epochs is finished by Trainer.run (best weights included)
+        state["done"] = state["done"] and epochs <= done
     return changed
 
 

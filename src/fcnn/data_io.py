@@ -175,7 +175,7 @@ def load_npz(path: str | Path, target: str | None = None) -> Dataset:
         )
     X = finite_features(arrays[x_key], f"{path}: array {x_key!r}")
     labels = arrays[y_key]
-    if labels.ndim not in (1, 2) or len(labels) != len(X):
+    if labels.ndim not in (1, 2) or len(labels) != len(X) or 0 in labels.shape:
         raise ValueError(
             f"{path}: {y_key!r} has shape {labels.shape} but {x_key!r} has {len(X)} rows; "
             f"give one label per row, ({len(X)},), or one row of targets per sample, "
@@ -251,15 +251,17 @@ def _names(width: int) -> list[str]:
 
 
 def _even_split(sample: str) -> str | None:
-    """The first of ``,``, ``;`` and tab that splits every non-blank line of ``sample`` into the
-    same number (> 1) of fields, as csv reads them (quotes respected), or None. Checked before
+    """Of ``,``, ``;`` and tab, the one that splits every non-blank line of ``sample`` into the
+    same number (> 1) of fields, as csv reads them (quotes respected), the most fields if more
+    than one does (a tab-separated file whose labels hold a ``;``); or None. Checked before
     csv.Sniffer, which can take the spaces inside quoted fields for the separator."""
+    best, most = None, 1
     for delimiter in ",;\t":
         rows = [r for r in csv.reader(sample.splitlines(), delimiter=delimiter) if any(r)]
         widths = {len(r) for r in rows}
-        if len(widths) == 1 and widths.pop() > 1:
-            return delimiter
-    return None
+        if len(widths) == 1 and (width := widths.pop()) > most:  # the most fields wins
+            best, most = delimiter, width
+    return best
 
 
 def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[str]]]:

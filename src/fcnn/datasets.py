@@ -29,7 +29,7 @@ from fcnn.preprocessing import (
     standardize,
     train_test_split,
 )
-from fcnn.validation import check_number
+from fcnn.validation import check_number, check_seed
 
 __all__ = [
     "DATASETS",
@@ -310,12 +310,7 @@ def _check_counts(counts, k: int, d: int, name: str) -> np.ndarray:
 
 
 def _check_seed(seed: Seed, name: str) -> Seed:
-    numpy_seeds = np.random.Generator | np.random.BitGenerator | np.random.SeedSequence
-    if seed is None or isinstance(seed, numpy_seeds):
-        return seed
-    return check_number(
-        name, seed, 0, integer=True, what="an integer >= 0, a numpy.random.Generator or None"
-    )
+    return check_seed(name, seed)
 
 
 def _means(name: str, means) -> np.ndarray:

@@ -123,14 +123,17 @@ def _check_layers(cfg: dict[str, Any], ds: Dataset) -> dict[str, Any]:
         )
     if layers[-1] not in widths:
         if ds.classes is None:
-            have = f"a real-valued target {ds.target_name!r}"
+            k = ds.y.shape[1] if ds.y.ndim == 2 else 1
+            have = f"{k} real-valued target{'s' * (k > 1)} {ds.target_name!r}"
         else:
             have = f"{len(ds.classes)} classes {ds.classes[:10]}"
         need = " or ".join(map(str, widths))
+        units = "unit" if widths == (1,) else "units"
+        article = "an" if output[0] in "aeiou" else "a"
         raise ValueError(
-            f"network.layers ends with {layers[-1]} outputs but the data have {have}; a "
-            f"{output} output needs {need} units here: set the last layer to {widths[0]} "
-            "or to 'auto'"
+            f"network.layers ends with {layers[-1]} outputs but the data have {have}; "
+            f"{article} {output} output needs {need} {units} here: set the last layer to "
+            f"{widths[0]} or to 'auto'"
         )
     return cfg
 

@@ -21,7 +21,7 @@ from .fullbatch import full_batch_epochs
 from .history import History
 from .network import Network
 from .optim import Optimizer, Schedule, get_optimizer, get_schedule
-from .validation import as_pair, check_number, check_training_options
+from .validation import as_pair, check_seed, check_training_options
 
 Array = np.ndarray
 MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
@@ -61,8 +61,14 @@ class Trainer:
     ) -> None:
         check_training_options(epochs, l2, clip, val_split, patience, batch_size, min_delta)
         self.net, self.epochs = net, int(epochs)
-        seed = net.seed if seed is None else check_number("seed", seed, 0, integer=True)
-        split_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
+        seed = net.seed if seed is None else check_seed("seed", seed)
+        if isinstance(seed, np.random.Generator | np.random.BitGenerator | np.random.RandomState):
+            raise ValueError(
+                "seed must be an integer >= 0 or a sequence of them here (the run's state "
+                "must be plain numbers to be resumable), not a generator"
+            )
+        seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        split_seq, shuffle_seq = seq.spawn(2)
         data = Data(net, X, y, sample_weight)
         if val_split and validation_data is not None:
             raise ValueError("give validation_data or val_split, not both")
@@ -143,6 +149,8 @@ class Trainer:
 
     def _run(self) -> History:
         self._stop = False
+        if not self.done and self.pos == 0 and self.epochs <= self.epoch:
+            self._last_epoch_done()  # resumed with epochs = the epochs already trained
         # no bar at all without progress: even a disabled tqdm costs 10-40 µs a fit
         bar = (
             tqdm(

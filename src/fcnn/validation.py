@@ -28,16 +28,37 @@ def in_range(
     """Whether ``value`` is a finite real number (Python or NumPy, not a bool; an integer with
     ``integer=True``) in ``[low, high]``, either end open with ``low_open``/``high_open`` and
     absent when None."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:  # a 0-d array is its one number
+        value = value[()]
     if integer:
         ok = is_integer(value)
     else:
         ok = isinstance(value, Real) and not isinstance(value, bool | np.bool_)
     return (
         ok
-        and math.isfinite(value)
+        and (isinstance(value, Integral) or math.isfinite(value))  # ints of any size are finite
         and (low is None or (value > low if low_open else value >= low))
         and (high is None or (value < high if high_open else value <= high))
     )
+
+
+def check_seed(name: str, seed: Any) -> Any:
+    """``seed`` when ``numpy.random.default_rng`` takes it (None, an int >= 0, a sequence of
+    them, a SeedSequence, BitGenerator, Generator or RandomState) and it is not a bool; else
+    ``ValueError`` naming ``name``."""
+    rngs = (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)
+    if seed is None or isinstance(seed, rngs + (np.random.RandomState,)):
+        return seed
+    try:  # ints and sequences of them: what SeedSequence takes
+        ok = not isinstance(seed, bool | np.bool_) and np.random.SeedSequence(seed) is not None
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{name} must be an integer >= 0, a sequence of them, a numpy.random.Generator or "
+            f"None, got {seed!r}"
+        )
+    return seed
 
 
 def check_number(
@@ -50,6 +71,7 @@ def check_number(
     low_open, high_open = kwargs.get("low_open", False), kwargs.get("high_open", False)
     integer = kwargs.get("integer", False)
     if in_range(value, low, high, **kwargs):
+        value = value[()] if isinstance(value, np.ndarray) else value
         return int(value) if integer else float(value)
     if what is None:
         bounds = [f"{'>' if low_open else '>='} {low:g}"] if low is not None else []
