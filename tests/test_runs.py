@@ -184,20 +184,20 @@ def test_a_forced_run_that_fails_or_stops_keeps_the_run_it_replaces(tmp_path):
     run(config(), out)
     model = (out / "model.safetensors").read_bytes()
     history = (out / "history.csv").read_bytes()
-    # a forced run that diverges: the finished run waits in .previous, and the error says so
-    with pytest.raises(fcnn.DivergenceError, match=r"kept in .*\.previous until it finishes"):
+    # a forced run that diverges: the finished run waits in .fcnn-previous, and the error says so
+    with pytest.raises(fcnn.DivergenceError, match=r"kept in .*\.fcnn-previous until it finishes"):
         run(diverging_config(tmp_path / "reg.csv"), out, force=True)
-    assert (out / ".previous" / "model.safetensors").read_bytes() == model
-    assert (out / ".previous" / "history.csv").read_bytes() == history
+    assert (out / ".fcnn-previous" / "model.safetensors").read_bytes() == model
+    assert (out / ".fcnn-previous" / "history.csv").read_bytes() == history
     assert not (out / "model.safetensors").exists()
     # one that is interrupted keeps it too, and a second forced start does not lose it
     stop = StepHook(lambda trainer, n: trainer.request_stop() if n == 2 else None)
     assert run(config(), out, force=True, callbacks=[stop]).interrupted
-    assert (out / ".previous" / "model.safetensors").read_bytes() == model
+    assert (out / ".fcnn-previous" / "model.safetensors").read_bytes() == model
     # the run that finishes (resumed here) lets it go
     result = runs.resume_run(out, progress=False, figures=False)
     assert not result.interrupted and (out / "model.safetensors").exists()
-    assert not (out / ".previous").exists()
+    assert not (out / ".fcnn-previous").exists()
 
 
 @pytest.mark.parametrize("moved", [0, 2, 5])
@@ -205,7 +205,7 @@ def test_a_forced_start_killed_while_moving_the_earlier_run_aside_loses_none_of_
     tmp_path, monkeypatch, moved
 ):
     # kill -9 after `moved` renames of run_folder.create, then force again: every file of the
-    # finished run ends in .previous
+    # finished run ends in .fcnn-previous
     out = tmp_path / "run"
     run(config(), out, figures=True)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
@@ -226,7 +226,7 @@ def test_a_forced_start_killed_while_moving_the_earlier_run_aside_loses_none_of_
     monkeypatch.setattr(Path, "replace", real)
     stop = StepHook(lambda trainer, n: trainer.request_stop())
     assert run(config(), out, force=True, callbacks=[stop]).interrupted
-    kept = {p.name: p.read_bytes() for p in (out / ".previous").iterdir()}
+    kept = {p.name: p.read_bytes() for p in (out / ".fcnn-previous").iterdir()}
     assert kept == before
 
 

@@ -6,7 +6,7 @@
     history.csv              one row per epoch (History.columns)
     *.png                    the figures (fcnn.plots.save_all)
     model.safetensors        the trained network (fcnn.save), written last
-    .previous/               with --force, the finished run being replaced, until then
+    .fcnn-previous/          with --force, the finished run being replaced, until then
 
 Claiming a folder, creating it, clearing what an earlier run left there, and writing the
 outputs; the checkpoint is ``fcnn.checkpoint``'s, the training ``fcnn.runs``'. Every file is
@@ -28,7 +28,9 @@ from .history import History
 from .network import Network
 
 CONFIG, CHECKPOINT = "config.toml", "checkpoint.safetensors"
-PREVIOUS = ".previous"  # a finished run that --force replaces waits here until the new one ends
+PREVIOUS = (
+    ".fcnn-previous"  # a finished run that --force replaces waits here until the new one ends
+)
 HISTORY, MODEL = "history.csv", "model.safetensors"
 FIGURES = ("data.png", "loss.png", "accuracy.png", "parameters.png", "decision_boundary.png")
 RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, MODEL, *FIGURES)
@@ -48,10 +50,10 @@ def claim(out: Path, force: bool) -> None:
 
 def create(out: Path) -> None:
     """Create ``out`` and clear the files an earlier run left there (only fcnn's own). The
-    files of an earlier *finished* run (one with a model) are moved into ``out/.previous``,
+    files of an earlier *finished* run (one with a model) are moved into ``out/.fcnn-previous``,
     not deleted, until the new run has written its model (:func:`write_outputs`): a forced
     run that fails or is interrupted loses nothing. A folder without a model held a run that
-    never finished; its files go, and a ``.previous`` from before stays."""
+    never finished; its files go, and a ``.fcnn-previous`` from before stays."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -63,8 +65,8 @@ def create(out: Path) -> None:
     staging = out / f"{PREVIOUS}.new"
     if (out / MODEL).is_file() or staging.is_dir():  # a finished run, or a move cut short
         # into a staging folder first, the model last (while it is still in out, out still
-        # holds a finished run); only a complete copy replaces .previous, so a process killed
-        # anywhere here leaves every file of the earlier run in out, staging or .previous,
+        # holds a finished run); only a complete copy replaces .fcnn-previous, so a process killed
+        # anywhere here leaves every file of the earlier run in out, staging or .fcnn-previous,
         # and the next call finishes the move
         staging.mkdir(exist_ok=True)
         for name in sorted(RUN_FILES, key=lambda n: n == MODEL):
