@@ -262,7 +262,7 @@ def _arguments(prefix: str = "", **args: Any) -> dict[str, Any]:
         out["counts"] = _check_counts(args["counts"], k, d, prefix + "counts")
     else:
         out["counts"] = _class_counts(args["n_samples"], k, d, prefix + "n_samples")
-    out["seed"] = _check_seed(args["seed"], prefix + "seed")
+    out["seed"] = check_seed(prefix + "seed", args["seed"])
     return out
 
 
@@ -307,10 +307,6 @@ def _check_counts(counts, k: int, d: int, name: str) -> np.ndarray:
             f"{MAX_VALUES // d} ({_LIMIT_NOTE}), got {reprlib.repr(counts)}"
         )
     return arr
-
-
-def _check_seed(seed: Seed, name: str) -> Seed:
-    return check_seed(name, seed)
 
 
 def _means(name: str, means) -> np.ndarray:

@@ -256,22 +256,21 @@ def _train(
     out: Path,
     cfg: dict[str, Any],
     ds: Dataset,
+    trainer: Trainer,
     resume: tuple[dict, dict] | None,
     *,
-    progress: bool,
     figures: bool,
-    callbacks: Sequence[Callback],
     files: list[Path],
 ) -> RunResult:
-    """Train from the start, or from ``resume = (arrays, meta)``, checkpointing as we go;
-    write the outputs when the last epoch is done."""
+    """Run ``trainer`` (:func:`_trainer`) from the start, or from ``resume = (arrays,
+    meta)``, checkpointing as we go; write the outputs when the last epoch is done."""
     meta = resume[1] if resume else {"trainer": {"step": 0}, "seconds": 0.0}
     every = cfg["training"]["checkpoint_every"]
     ckpt = Checkpointer(
         out / CHECKPOINT, cfg, _data_sha256(ds), every, meta["trainer"], meta["seconds"]
     )
     stop = SignalStop()
-    trainer = _trainer(cfg, ds, [ckpt, stop, *callbacks], progress)
+    trainer.callbacks[:0] = [ckpt, stop]  # before the caller's own
     if resume:
         _load_state(trainer, *resume, out / CHECKPOINT)
     with stop.installed():
@@ -358,12 +357,11 @@ def start_run(
     out = Path(out)
     run_folder.claim(out, force)
     cfg, ds = prepare(cfg)
-    _trainer(cfg, ds, [], progress=False)  # every check on the data, before any file is touched
+    # built before any file is touched, so that every check on the data comes first
+    trainer = _trainer(cfg, ds, list(callbacks), progress)
     run_folder.create(out)
     files = [run_folder.write_config(out, cfg)]
-    return _train(
-        out, cfg, ds, None, progress=progress, figures=figures, callbacks=callbacks, files=files
-    )
+    return _train(out, cfg, ds, trainer, None, figures=figures, files=files)
 
 
 def resume_run(
@@ -422,13 +420,5 @@ def resume_run(
         )
     run_folder.remove_temporaries(out)
     files = [run_folder.write_config(out, cfg)] if changed or not (out / CONFIG).exists() else []
-    return _train(
-        out,
-        cfg,
-        ds,
-        (arrays, meta),
-        progress=progress,
-        figures=figures,
-        callbacks=callbacks,
-        files=files,
-    )
+    trainer = _trainer(cfg, ds, list(callbacks), progress)
+    return _train(out, cfg, ds, trainer, (arrays, meta), figures=figures, files=files)

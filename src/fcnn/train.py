@@ -61,12 +61,7 @@ class Trainer:
     ) -> None:
         check_training_options(epochs, l2, clip, val_split, patience, batch_size, min_delta)
         self.net, self.epochs = net, int(epochs)
-        seed = net.seed if seed is None else check_seed("seed", seed)
-        if isinstance(seed, np.random.Generator | np.random.BitGenerator | np.random.RandomState):
-            raise ValueError(
-                "seed must be an integer >= 0 or a sequence of them here (the run's state "
-                "must be plain numbers to be resumable), not a generator"
-            )
+        seed = net.seed if seed is None else check_seed("seed", seed, generators=False)
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         split_seq, shuffle_seq = seq.spawn(2)
         data = Data(net, X, y, sample_weight)

@@ -42,13 +42,21 @@ def in_range(
     )
 
 
-def check_seed(name: str, seed: Any) -> Any:
+def check_seed(name: str, seed: Any, generators: bool = True) -> Any:
     """``seed`` when ``numpy.random.default_rng`` takes it (None, an int >= 0, a sequence of
-    them, a SeedSequence, BitGenerator, Generator or RandomState) and it is not a bool; else
-    ``ValueError`` naming ``name``."""
-    rngs = (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)
-    if seed is None or isinstance(seed, rngs + (np.random.RandomState,)):
+    them, a SeedSequence, or with ``generators`` a BitGenerator, Generator or RandomState) and
+    it is not a bool; else ``ValueError`` naming ``name``. ``generators=False`` is for a seed
+    that must stay plain numbers (a resumable run's)."""
+    rngs = (np.random.Generator, np.random.BitGenerator, np.random.RandomState)
+    if seed is None or isinstance(seed, np.random.SeedSequence):
         return seed
+    if isinstance(seed, rngs):
+        if generators:
+            return seed
+        raise ValueError(
+            f"{name} must be an integer >= 0 or a sequence of them here (the run's state "
+            "must be plain numbers to be resumable), not a generator"
+        )
     try:  # ints and sequences of them: what SeedSequence takes
         ok = not isinstance(seed, bool | np.bool_) and np.random.SeedSequence(seed) is not None
     except (TypeError, ValueError):
