@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import config, metrics, run_folder, runs
+from . import config, metrics, run_data, run_folder, runs
 from .atomic import atomic_write_text
 from .datasets import Dataset, fit_standardize, load_features, standardize
 from .gradcheck import gradcheck as check_gradients
@@ -214,7 +214,7 @@ def gradcheck(args: argparse.Namespace) -> int:
             f"--batch {args.batch} --eps {args.eps} --tolerance {args.tolerance}: give a batch "
             ">= 1, a step > 0 and a tolerance >= 0"
         )
-    cfg, ds = runs.prepare(config.resolve(args.config, _overrides(args)))
+    cfg, ds = run_data.prepare(config.resolve(args.config, _overrides(args)))
     net = Network(**config.network_kwargs(cfg))
     X = ds.X
     if cfg["data"]["standardize"]:
@@ -250,14 +250,14 @@ def _evaluation_data(args: argparse.Namespace) -> Dataset:
     if args.data or args.dataset:
         data = {"file": args.data or "", "target": args.target or ""}
         data |= {"dataset": args.dataset} if args.dataset else {}
-        return runs.load_data(config.validate({"data": data}))
+        return run_data.load_data(config.validate({"data": data}))
     run_config = Path(args.model) / "config.toml"
     if not run_config.is_file():
         raise ValueError(
             "give the data to evaluate on: --data FILE or --dataset NAME "
             "(only a run folder MODEL brings its own)"
         )
-    return runs.load_data(config.resolve(run_config))
+    return run_data.load_data(config.resolve(run_config))
 
 
 def _target_values(ds: Dataset) -> np.ndarray:

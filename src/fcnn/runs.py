@@ -3,16 +3,14 @@
 :func:`start_run` loads the data a config names, checks them against the layer sizes, builds
 the network and the trainer, trains, and writes the run folder; :func:`resume_run` continues a
 stopped run from its checkpoint and ends with the parameters an uninterrupted run would have,
-bit for bit. :func:`prepare` is the first step alone: the config with its layers filled, and
-its data. The folder's files, and the order they are written in: ``fcnn.run_folder``. Why a
-resumed run is bit-identical: ``docs/reliability.md``.
+bit for bit. :func:`prepare` (``fcnn.run_data``) is the first step alone: the config with
+its layers filled, and its data. The folder's files, and the order they are written in:
+``fcnn.run_folder``. Why a resumed run is bit-identical: ``docs/reliability.md``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,17 +20,11 @@ import numpy as np
 
 from . import checkpoint, config, run_folder
 from .checkpoint import Checkpointer, SignalStop
-from .datasets import (
-    Dataset,
-    fit_standardize,
-    load_dataset,
-    load_file,
-    require_two_classes,
-    standardize,
-)
+from .datasets import Dataset, standardize
 from .errors import DivergenceError, ModelFileError
 from .history import History
 from .network import Network
+from .run_data import prepare, standardisation
 from .run_folder import CHECKPOINT, CONFIG, MODEL
 from .train import Callback, Trainer
 
@@ -73,121 +65,6 @@ def _record_params(tr: dict[str, Any], net: Network, n_samples: int) -> bool:
     return (steps + 1) * net.n_params * net.dtype.itemsize <= RECORD_PARAMS_AUTO_BYTES
 
 
-def load_data(cfg: dict[str, Any]) -> Dataset:
-    """The data set a config's ``[data]`` section names: the file ``data.file`` (with its
-    ``data.target`` column) or else the teaching set ``data.dataset`` with ``data.options``.
-
-    Returns a Dataset with ``X: (n_samples, n_features)`` as loaded (not standardised).
-    """
-    return _load(config.validate(cfg))
-
-
-def _load(cfg: dict[str, Any]) -> Dataset:
-    data = cfg["data"]
-    if data["file"]:
-        return load_file(data["file"], data["target"] or None)
-    X, y = load_dataset(data["dataset"], **data["options"])
-    classes = list(range(int(y.max()) + 1))
-    return Dataset(X, y, classes, [f"x{j}" for j in range(X.shape[1])], "y")
-
-
-def _output_widths(output: str, ds: Dataset) -> tuple[int, ...]:
-    """The output-layer widths the targets allow; ``"auto"`` takes the first."""
-    if ds.classes is None:
-        if output != "identity":
-            raise ValueError(
-                f"a {output} output needs class labels, but the target {ds.target_name!r} "
-                "holds real-valued numbers; for regression set output = 'identity' and "
-                "loss = 'mse' (--output identity --loss mse)"
-            )
-        return (ds.y.shape[1],) if ds.y.ndim == 2 else (1,)
-    k = len(ds.classes)
-    if output == "identity":
-        return (k, 1)
-    require_two_classes(ds.y, ds.classes)
-    return (1, 2) if output == "sigmoid" and k == 2 else (k,)
-
-
-def _check_layers(cfg: dict[str, Any], ds: Dataset) -> dict[str, Any]:
-    """``cfg`` with ``"auto"`` layer widths filled from the data, after checking that the
-    first width is the number of features and the last fits the targets."""
-    n_features, output = ds.X.shape[1], cfg["network"]["output"]
-    widths = _output_widths(output, ds)
-    cfg = config.fill_layers(cfg, n_features, widths[0])
-    layers = cfg["network"]["layers"]
-    if layers[0] != n_features:
-        raise ValueError(
-            f"network.layers starts with {layers[0]} inputs but the data have {n_features} "
-            f"features ({', '.join(ds.feature_names[:8])}{', ...' if n_features > 8 else ''});"
-            f" set the first layer to {n_features} (--layers {n_features},...) or to 'auto'"
-        )
-    if layers[-1] not in widths:
-        if ds.classes is None:
-            k = ds.y.shape[1] if ds.y.ndim == 2 else 1
-            have = f"{k} real-valued target{'s' * (k > 1)} {ds.target_name!r}"
-        else:
-            have = f"{len(ds.classes)} classes {ds.classes[:10]}"
-        need = " or ".join(map(str, widths))
-        units = "unit" if widths == (1,) else "units"
-        article = "an" if output[0] in "aeiou" else "a"
-        raise ValueError(
-            f"network.layers ends with {layers[-1]} outputs but the data have {have}; "
-            f"{article} {output} output needs {need} {units} here: set the last layer to "
-            f"{widths[0]} or to 'auto'"
-        )
-    return cfg
-
-
-def prepare(cfg: dict[str, Any]) -> tuple[dict[str, Any], Dataset]:
-    """``(cfg, dataset)``: the config validated, its data file made absolute and its ``"auto"``
-    layer widths filled from the data, and the data it names (:func:`load_data`).
-
-    What ``fcnn train`` and ``fcnn gradcheck`` build a network from. Raises ``ValueError`` when
-    the first layer is not the data's feature count or the last does not fit the targets.
-    """
-    cfg = config.validate(cfg)
-    if cfg["data"]["file"]:
-        cfg["data"]["file"] = str(Path(cfg["data"]["file"]).resolve())
-    ds = _regression_target(_load(cfg), cfg["network"]["output"])
-    cfg = _check_layers(cfg, ds)
-    _check_memory(cfg)
-    return cfg, ds
-
-
-def _regression_target(ds: Dataset, output: str) -> Dataset:
-    """``ds`` with its target as numbers for an identity output (regression): integer
-    targets load as classes, but a regression fits their values, not their class indices."""
-    if output != "identity" or ds.classes is None:
-        return ds
-    values = np.asarray(ds.classes)[ds.y]
-    if values.dtype.kind not in "biuf":
-        raise ValueError(
-            f"an identity output is for regression, but the target {ds.target_name!r} holds "
-            f"text labels ({values[0]!r}, ...); for classification set output = 'softmax' "
-            "(--output softmax), or choose a numeric target column"
-        )
-    return dataclasses.replace(ds, y=values.astype(np.float64), classes=None)
-
-
-def _check_memory(cfg: dict[str, Any]) -> None:
-    """Refuse layers whose parameters alone could not be trained in this machine's memory:
-    training keeps about ten arrays of the parameters' size (parameters, gradient, scratch,
-    masks, snapshots, optimiser state)."""
-    layers = cfg["network"]["layers"]
-    n_params = sum((m + 1) * n for m, n in zip(layers[:-1], layers[1:], strict=True))
-    need = 10 * n_params * np.dtype(cfg["network"]["dtype"]).itemsize
-    try:
-        have = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):  # not POSIX: NumPy's MemoryError will say it
-        return
-    if need > have:
-        raise ValueError(
-            f"network.layers {layers} have {n_params:,} parameters; training them needs about "
-            f"{need / 2**30:,.1f} GiB, and this machine has {have / 2**30:.1f} GiB: use "
-            "narrower layers"
-        )
-
-
 def _data_sha256(ds: Dataset) -> str:
     classes = np.frombuffer(json.dumps(ds.classes).encode(), np.uint8)
     return checkpoint.digest({"X": ds.X, "y": ds.y, "classes": classes})
@@ -221,7 +98,7 @@ def _trainer(
     if cfg["data"]["standardize"]:
         # statistics of the training rows only: the rows val_split leaves for training
         train_X = Trainer(net, X, ds.y, **kwargs).data.X
-        net.feature_mean, net.feature_scale = _statistics(train_X, ds)
+        net.feature_mean, net.feature_scale = standardisation(train_X, ds)
         X = standardize(X, net.feature_mean, net.feature_scale)
     trainer = Trainer(net, X, ds.y, **kwargs, callbacks=callbacks, progress=progress)
     if ds.classes is not None and kwargs["val_split"]:
@@ -235,21 +112,6 @@ def _trainer(
             )
     trainer.divergence_fix = "Lower --lr (now {lr:g}) or standardise the inputs (--standardize)"
     return trainer
-
-
-def _statistics(X: np.ndarray, ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """fit_standardize's mean and scale of the training rows ``X``, or ``ValueError`` naming
-    a column whose values are too large to standardise."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean, scale = fit_standardize(X)
-    bad = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(scale)))
-    if len(bad):
-        j = int(bad[0])
-        raise ValueError(
-            f"column {ds.feature_names[j]!r} holds values too large to standardise (up to "
-            f"{np.abs(X[:, j]).max():g}); scale that column down in the data first"
-        )
-    return mean, scale
 
 
 def _train(
