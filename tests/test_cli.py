@@ -338,6 +338,7 @@ def test_gradcheck_exits_1_when_it_fails(capsys):
 def bad_files(tmp_path) -> Path:
     write_csv(tmp_path / "text.csv", ["a", "b", "y"], [[1, 2, 0], [3, "abc", 1], [5, 6, 0]])
     write_csv(tmp_path / "one.csv", ["a", "b", "y"], [[1, 2, 0], [3, 4, 0], [5, 6, 0]])
+    write_csv(tmp_path / "na.csv", ["a", "b", "y"], [[1, 2, "cat"], [3, 4, "NA"], [5, 6, "dog"]])
     write_csv(tmp_path / "ok.csv", ["a", "b", "y"], [[1, 2, 0], [3, 4, 1], [5, 6, 0]])
     write_csv(tmp_path / "wide.csv", [*"abcd", "y"], [[1, 2, 3, 4, 0], [5, 6, 7, 8, 1]])
     (tmp_path / "foreign.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
@@ -356,6 +357,7 @@ BAD_INPUTS = [
     (["train", "--data", "{d}/text.csv"], "column 'b': 'abc'"),
     (["train", "--data", "{d}/ok.csv", "--target", "label"], "has no target column 'label'"),
     (["train", "--data", "{d}/one.csv"], "classification needs at least two classes"),
+    (["train", "--data", "{d}/na.csv"], "row 3: 'NA' marks a missing label"),
     (["train", "--target", "y"], "names a column of a data file, but there is no data.file"),
     (["train", "--data", "{d}/wide.csv"], "the data have 4 features"),
     (["train", "--lr", "-1"], "training.lr = -1.0 is out of range"),

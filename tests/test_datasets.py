@@ -5,6 +5,7 @@ Expected values come from the generators' definitions (radii, quadrants, the Gau
 parameters), from files written here by hand, or from counting.
 """
 
+import re
 import sys
 
 import numpy as np
@@ -393,6 +394,22 @@ def test_csv_missing_or_non_finite_feature_cell_raises_naming_the_row(tmp_path, 
 def test_csv_empty_label_raises_naming_the_row(tmp_path):
     with pytest.raises(ValueError, match="row 2: no label"):
         load_csv(write(tmp_path, "d.csv", "1,a\n2,\n3,b\n"))
+
+
+@pytest.mark.parametrize("cell", ["NA", "N/A", "NaN", "nan", "null", "None", "#N/A", "<NA>"])
+def test_csv_missing_value_marker_in_the_target_is_a_missing_label_not_a_class(tmp_path, cell):
+    # as pandas.read_csv reads them: a label "NA" is missing, and naming its row beats
+    # training a class called "NA"; the first missing cell, empty or marked, is named
+    path = write(tmp_path, "d.csv", f"a,b,label\n1,2,cat\n3,4,{cell}\n5,6,\n")
+    with pytest.raises(ValueError, match=f"row 3: {re.escape(repr(cell))} marks a missing label"):
+        load_csv(path)
+
+
+@pytest.mark.parametrize("cell", ["na", "Nan cat", "NAN", "none"])
+def test_csv_labels_that_only_resemble_missing_markers_are_classes(tmp_path, cell):
+    path = write(tmp_path, "d.csv", f"a,b,label\n1,2,cat\n3,4,{cell}\n")
+    data = load_csv(path)
+    assert data.classes == sorted(["cat", cell])
 
 
 def test_csv_row_of_the_wrong_length_raises_naming_the_row(tmp_path):

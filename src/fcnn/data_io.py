@@ -19,6 +19,12 @@ from fcnn.preprocessing import encode_labels, finite_features
 _DELIMITERS = {".csv": None, ".txt": None, ".tsv": "\t"}  # None: sniffed
 _X_KEYS = ("X", "x", "data")
 _Y_KEYS = ("y", "target", "labels")
+# cells that mark a missing value, as pandas.read_csv reads them by default (its na_values),
+# and the empty cell: a target cell "NA" is a missing label, not a class named "NA"
+MISSING = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
 
 
 @dataclass
@@ -123,6 +129,9 @@ def load_csv(
 
     Labels: a target column of integers keeps them as the classes; text labels map to indices
     in sorted order; non-integer numbers give a float64 regression target with classes None.
+    Every row needs a label: an empty target cell, or one of pandas' missing-value markers
+    (:data:`MISSING`: ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ...), raises
+    ``ValueError`` naming its row.
 
     Returns:
         Dataset with X: (n_samples, n_features) float64 and y: (n_samples,).
@@ -394,7 +403,7 @@ def _csv_features(
     if len(bad):
         i, j = bad[0]
         cell = cells[i][j]
-        problem = "a missing value" if cell.lower() in ("", "nan") else repr(cell)
+        problem = "a missing value" if cell in MISSING or cell.lower() == "nan" else repr(cell)
         raise ValueError(
             f"{path}, row {lines[i]}, column {names[j]!r}: {problem}; feature columns must "
             "hold finite numbers (fill or drop the row, or drop the column)"
@@ -404,9 +413,14 @@ def _csv_features(
 
 def _csv_target(cells: np.ndarray, lines: list[int], where: str) -> tuple[np.ndarray, list | None]:
     """Target cells (n_samples,) of str as ``_target`` reads them: numbers where all parse."""
-    empty = np.flatnonzero(cells == "")
-    if empty.size:
-        raise ValueError(f"{where}, row {lines[empty[0]]}: no label; every row needs one")
+    missing = np.flatnonzero(np.isin(cells, MISSING))
+    if missing.size:  # as pandas reads them: not a class named "NA"
+        cell = str(cells[missing[0]])
+        problem = "no label" if cell == "" else f"{cell!r} marks a missing label"
+        raise ValueError(
+            f"{where}, row {lines[missing[0]]}: {problem}; every row needs one (drop the row, "
+            "or give it its label)"
+        )
     try:
         labels = cells.astype(np.float64)
     except ValueError:  # text labels
