@@ -61,6 +61,16 @@ def test_dataset_flag_replaces_the_files_data_and_its_options(tmp_path):
     assert cfg["data"]["options"] == {}
 
 
+def test_dataset_flag_also_drops_the_files_target_column(tmp_path):
+    # the target names a column of the file the flag replaces; a --target flag with
+    # --dataset is still refused
+    path = _write(tmp_path / "c.toml", '[data]\nfile = "iris.csv"\ntarget = "species"\n')
+    cfg = config.resolve(path, {"data": {"dataset": "moons"}})
+    assert (cfg["data"]["file"], cfg["data"]["target"]) == ("", "")
+    with pytest.raises(ValueError, match="data.target = 'species' names a column"):
+        config.resolve(path, {"data": {"dataset": "moons", "target": "species"}})
+
+
 def test_same_dataset_flag_keeps_the_files_options(tmp_path):
     path = _write(tmp_path / "c.toml", '[data]\ndataset = "spirals"\n[data.options]\nnoise = 0.1\n')
     cfg = config.resolve(path, {"data": {"dataset": "spirals"}})

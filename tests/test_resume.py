@@ -240,6 +240,26 @@ def test_a_finished_run_extended_by_epochs_equals_the_longer_run(references, tmp
     assert outcome(out) == outcome(tmp_path / "longer")
 
 
+def test_an_extension_past_the_record_budget_drops_the_partial_trajectory(tmp_path, monkeypatch):
+    # record_params = "auto" with a budget that 5 epochs fit (20 updates and the initial copy
+    # of 22 float64 parameters: 3696 bytes) and 10 do not (7216): the extended run records
+    # nothing, as the 10-epoch run does, and its parameters.png of the first 5 epochs is gone
+    monkeypatch.setattr(runs, "RECORD_PARAMS_AUTO_BYTES", 4000)
+    cfg = config(record_params="auto")
+    cfg["network"]["layers"] = [2, 4, 2]
+    out = tmp_path / "run"
+    first = runs.start_run(cfg, out, progress=False)
+    assert len(first.history.params) == 21 and (out / "parameters.png").exists()
+    result = runs.resume_run(out, progress=False, epochs=10)
+    assert result.history.params == [] and not (out / "parameters.png").exists()
+    assert (out / "loss.png").exists() and (out / "data.png").exists()
+    saved = safetensors.numpy.load_file(out / "checkpoint.safetensors")
+    assert "history.params" not in saved
+    longer = {**cfg, "training": {**cfg["training"], "epochs": 10}}
+    start(longer, tmp_path / "longer")
+    assert outcome(out) == outcome(tmp_path / "longer")
+
+
 def test_a_run_that_ended_on_its_best_epoch_extends_from_its_last_one(references, tmp_path):
     # early stopping never fired (patience 100), so the finished run's model is its best
     # epoch's (7 of 8); extended to 12 epochs it trains on from epoch 8's parameters, which the

@@ -473,3 +473,17 @@ def test_record_params_auto_keeps_small_trajectories_and_skips_large_ones(tmp_pa
     assert large.history.params == []
     forced = config(record_params=True)
     assert len(run(forced, tmp_path / "forced").history.params) == 6
+
+
+@pytest.mark.parametrize(
+    ("val_split", "batches"),
+    [(0.0, 10), (0.2, 8)],  # 300 rows, or the 240 that val_split leaves, in batches of 32
+)
+def test_record_params_auto_counts_the_updates_over_the_training_rows(val_split, batches):
+    # 2-32-32-3 in float64: 1251 x 8 bytes a copy; 64 MiB hold 6705 copies, the initial one
+    # and 6704 updates: 670 epochs of 10 batches, or 838 of 8
+    net = fcnn.Network([2, 32, 32, 3])
+    last = 6704 // batches
+    for epochs, fits in ((last, True), (last + 1, False)):
+        tr = {"record_params": "auto", "epochs": epochs, "batch_size": 32}
+        assert runs._record_params(tr, net, 300, val_split) is fits

@@ -158,13 +158,14 @@ def resolve(
 
     ``overrides`` has the config's nesting (``{"training": {"lr": 0.1}}``). Data choices
     from the flags win over the file's: a ``dataset`` override clears the file's ``file``
-    and, when it names another data set, the file's dataset ``options``.
+    and its ``target`` (a column of that file), and, when it names another data set, the
+    file's dataset ``options``.
     """
     base = validate(merge(DEFAULTS, load_toml(config_path))) if config_path else DEFAULTS
     overrides = overrides or {}
     data = overrides.get("data", {})
     if "dataset" in data and "file" not in data:
-        base = merge(base, {"data": {"file": ""}})
+        base = merge(base, {"data": {"file": "", "target": DEFAULTS["data"]["target"]}})
         if data["dataset"] != base["data"]["dataset"]:
             base["data"]["options"] = {}
     cfg = merge(base, overrides)

@@ -123,6 +123,15 @@ def write_outputs(
     return [*files, out / MODEL]
 
 
+def remove_stale_figures(out: Path, written: list[Path]) -> None:
+    """Delete the figures of a resumed run that this part did not draw again: they show the
+    run as it was, e.g. ``parameters.png`` of the first epochs after an extension stopped
+    recording the parameters. Only :data:`FIGURES`, in a folder this run wrote."""
+    for name in FIGURES:
+        if out / name not in written:
+            (out / name).unlink(missing_ok=True)
+
+
 def _history_csv(history: History) -> str:
     cols = history.columns()
     text = _text.StringIO()

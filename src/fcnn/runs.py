@@ -56,12 +56,16 @@ class RunResult:
 RECORD_PARAMS_AUTO_BYTES = 64 * 2**20
 
 
-def _record_params(tr: dict[str, Any], net: Network, n_samples: int) -> bool:
+def _record_params(tr: dict[str, Any], net: Network, n_samples: int, val_split: float) -> bool:
     """Resolve ``record_params = "auto"``: keep every parameter vector (seed 000's trajectory
-    plots) only while the copies stay under ``RECORD_PARAMS_AUTO_BYTES``."""
+    plots) only while the copies, one per update of the whole run and the initial one, stay
+    under ``RECORD_PARAMS_AUTO_BYTES``. The updates are counted over the training rows, the
+    ones ``val_split`` leaves (``fcnn.batching.split``). A resumed run decides again for its
+    epochs then: an extension past the budget drops what was recorded (``Trainer``)."""
     if tr["record_params"] != "auto":
         return bool(tr["record_params"])
-    steps = tr["epochs"] * -(-n_samples // (tr["batch_size"] or n_samples))
+    n_train = n_samples - int(round(n_samples * val_split))
+    steps = tr["epochs"] * -(-n_train // min(tr["batch_size"] or n_train, n_train))
     return (steps + 1) * net.n_params * net.dtype.itemsize <= RECORD_PARAMS_AUTO_BYTES
 
 
@@ -91,7 +95,7 @@ def _trainer(
         "early_stopping": tr["early_stopping"],
         "patience": tr["patience"],
         "seed": tr["seed"],
-        "record_params": _record_params(tr, net, len(ds.X)),
+        "record_params": _record_params(tr, net, len(ds.X), cfg["data"]["val_split"]),
         "val_split": cfg["data"]["val_split"],
     }
     X = ds.X
@@ -148,7 +152,10 @@ def _train(
     files.append(out / CHECKPOINT)
     interrupted = not state["done"]
     if not interrupted:
-        files += run_folder.write_outputs(out, trainer.net, history, ds, figures)
+        written = run_folder.write_outputs(out, trainer.net, history, ds, figures)
+        if resume and figures:  # this run's figures from before that it no longer draws
+            run_folder.remove_stale_figures(out, written)
+        files += written
     summary = _summary(history, state, ckpt.seconds)
     return RunResult(out, trainer.net, history, interrupted, files, summary)
 

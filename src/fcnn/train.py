@@ -387,6 +387,8 @@ class Trainer:
         self.best_value = float(meta["best_value"])
         self.rng.bit_generator.state = meta["rng"]
         self.history = History.from_state(arrays, meta["history"])
+        if not self.record_params:  # a part of the run that recorded: no trajectory of a part
+            self.history.params = []
         last = arrays.get("last_params")
         self._last_params = None if last is None else last.copy()
         if last is not None and not self.done:  # extended: on from the last epoch's parameters
