@@ -487,3 +487,10 @@ def test_record_params_auto_counts_the_updates_over_the_training_rows(val_split,
     for epochs, fits in ((last, True), (last + 1, False)):
         tr = {"record_params": "auto", "epochs": epochs, "batch_size": 32}
         assert runs._record_params(tr, net, 300, val_split) is fits
+
+
+def test_a_val_split_that_leaves_no_training_rows_is_refused_by_name(tmp_path):
+    cfg = {**config(record_params="auto"), "data": {"options": {"n_samples": 3}}}
+    cfg["data"]["val_split"] = 0.9
+    with pytest.raises(ValueError, match="leaves 3 for validation and 0 for training"):
+        run(cfg, tmp_path / "run")

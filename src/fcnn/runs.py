@@ -64,7 +64,7 @@ def _record_params(tr: dict[str, Any], net: Network, n_samples: int, val_split: 
     epochs then: an extension past the budget drops what was recorded (``Trainer``)."""
     if tr["record_params"] != "auto":
         return bool(tr["record_params"])
-    n_train = n_samples - int(round(n_samples * val_split))
+    n_train = max(n_samples - int(round(n_samples * val_split)), 1)  # 0: Trainer refuses it
     steps = tr["epochs"] * -(-n_train // min(tr["batch_size"] or n_train, n_train))
     return (steps + 1) * net.n_params * net.dtype.itemsize <= RECORD_PARAMS_AUTO_BYTES
 
