@@ -143,10 +143,15 @@ class Batch(Workspace):
             np.equal(self.labels, 1, out=self._label_is_1)
 
 
+def validation_rows(n: int, fraction: float) -> int:
+    """How many of ``n`` samples :func:`split` holds out for ``fraction``."""
+    return int(round(n * fraction))
+
+
 def split(data: Data, fraction: float, rng: np.random.Generator) -> tuple[Data, Data]:
     """Hold out ``fraction`` of the samples (at random) as a validation set."""
     n = len(data)
-    n_val = int(round(n * fraction))
+    n_val = validation_rows(n, fraction)
     if n_val < 1 or n_val >= n:
         raise ValueError(
             f"val_split={fraction} of {n} samples leaves {n_val} for validation and "

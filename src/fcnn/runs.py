@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import checkpoint, config, run_folder
+from .batching import validation_rows
 from .checkpoint import Checkpointer, SignalStop
 from .datasets import Dataset, standardize
 from .errors import DivergenceError, ModelFileError
@@ -60,11 +61,13 @@ def _record_params(tr: dict[str, Any], net: Network, n_samples: int, val_split: 
     """Resolve ``record_params = "auto"``: keep every parameter vector (seed 000's trajectory
     plots) only while the copies, one per update of the whole run and the initial one, stay
     under ``RECORD_PARAMS_AUTO_BYTES``. The updates are counted over the training rows, the
-    ones ``val_split`` leaves (``fcnn.batching.split``). A resumed run decides again for its
-    epochs then: an extension past the budget drops what was recorded (``Trainer``)."""
+    ones ``val_split`` leaves (:func:`fcnn.batching.validation_rows`). A resumed run decides
+    again for its epochs then: an extension past the budget drops what was recorded
+    (``Trainer``)."""
     if tr["record_params"] != "auto":
         return bool(tr["record_params"])
-    n_train = max(n_samples - int(round(n_samples * val_split)), 1)  # 0: Trainer refuses it
+    # at least one: a split that leaves none is refused by the Trainer, by name
+    n_train = max(n_samples - validation_rows(n_samples, val_split), 1)
     steps = tr["epochs"] * -(-n_train // min(tr["batch_size"] or n_train, n_train))
     return (steps + 1) * net.n_params * net.dtype.itemsize <= RECORD_PARAMS_AUTO_BYTES
 
