@@ -5,7 +5,7 @@ an l-layer network on mini-batches, and seed 000's 2-2-2 tanh/softmax network wi
 MSE + cross-entropy.
 """
 
-from . import activations, blas, datasets, init, io, losses, optim
+from . import activations, datasets, init, io, optim
 from .activations import register_activation
 from .errors import DivergenceError, FCNNError, ModelFileError
 from .gradcheck import GradcheckReport, gradcheck
@@ -32,7 +32,6 @@ __all__ = [
     "Schedule",
     "Trainer",
     "activations",
-    "blas",
     "datasets",
     "fit",
     "get_optimizer",
@@ -41,7 +40,6 @@ __all__ = [
     "init",
     "io",
     "load",
-    "losses",
     "optim",
     "register_activation",
     "save",

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from . import checkpoint, config, run_folder
-from .batching import validation_rows
 from .checkpoint import Checkpointer, SignalStop
+from .data.training import validation_rows
 from .datasets import Dataset, standardize
 from .errors import DivergenceError, ModelFileError
 from .history import History
@@ -61,7 +61,7 @@ def _record_params(tr: dict[str, Any], net: Network, n_samples: int, val_split: 
     """Resolve ``record_params = "auto"``: keep every parameter vector (seed 000's trajectory
     plots) only while the copies, one per update of the whole run and the initial one, stay
     under ``RECORD_PARAMS_AUTO_BYTES``. The updates are counted over the training rows, the
-    ones ``val_split`` leaves (:func:`fcnn.batching.validation_rows`). A resumed run decides
+    ones ``val_split`` leaves (:func:`fcnn.data.training.validation_rows`). A resumed run decides
     again for its epochs then: an extension past the budget drops what was recorded
     (``Trainer``)."""
     if tr["record_params"] != "auto":

@@ -1,5 +1,7 @@
-"""The training loop. It knows nothing of the math: every step it gathers a batch, asks the
-network for the loss and the gradients, hands them to the optimiser, and records the history.
+"""THE training loop. It knows nothing of the math: every step it gathers a batch, runs the
+step function (forward, loss, backward: ``Network._step``, or the variant of it that
+``fcnn._fast.step.choose`` picked once for the run), applies the update, and records the
+history. A full batch is a batch: the same loop runs it.
 
 Every piece of loop state is a plain array or number (``Trainer.state_dict``), so a run that
 is stopped at any step and resumed from a checkpoint ends with bit-identical parameters.
@@ -14,10 +16,11 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from .batching import Batch, Data, split
+from ._fast import step as fast_step
+from ._fast.batch import Batch
 from .callbacks import Callback, as_callback
+from .data.training import Data, split
 from .errors import DivergenceError
-from .fullbatch import full_batch_epochs
 from .history import History
 from .network import Network
 from .optim import Optimizer, Schedule, get_optimizer, get_schedule
@@ -28,7 +31,9 @@ MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
 
 
 class Trainer:
-    """Trains ``net`` on ``(X, y)``; see :func:`fit` for the arguments."""
+    """Trains ``net`` on ``(X, y)``; the options are :meth:`fcnn.Network.fit`'s. ``run()``
+    trains and returns the History; callbacks see the trainer, and ``state_dict`` /
+    ``load_state_dict`` hold everything a resumed run needs."""
 
     def __init__(
         self,
@@ -82,11 +87,9 @@ class Trainer:
         self.shuffle = bool(shuffle) and self.n_batches > 1  # a full batch's order is moot
         self.optimizer = get_optimizer(optimizer, **(optimizer_options or {}))
         self.schedule = get_schedule(schedule, lr, **(schedule_options or {}))
+        # whether the schedule reacts to the epoch's loss (the base class's hook does nothing)
+        self._adapts = type(self.schedule).on_epoch_end is not Schedule.on_epoch_end
         self.l2, self.clip = float(l2), clip
-        # plain SGD without clipping: the backward pass computes α g and the update is one pass
-        self._fold = self.optimizer.folds_rate and clip is None
-        # ... or no pass at all: the update happens inside the backward's products (fcnn.blas)
-        self._descend = self._fold and not self.l2 and data.w is None and net._can_descend_in_step()
         self.monitor = monitor or ("val_loss" if val is not None else "loss")
         if self.monitor not in MONITORS:
             raise ValueError(f"unknown monitor {self.monitor!r}; choose one of {MONITORS}")
@@ -97,9 +100,20 @@ class Trainer:
                 f"monitor={self.monitor!r}, but a network with a {net.output} output and "
                 f"{net.loss_name} loss has no accuracy; monitor 'loss' or 'val_loss'"
             )
+        self._maximise = self.monitor.endswith("accuracy")
         self.early_stopping, self.patience = bool(early_stopping), int(patience)
         self.min_delta, self.restore_best = float(min_delta), bool(restore_best)
         self.callbacks = [as_callback(c) for c in callbacks]
+        # the one choice of the step function; a callback that reads the gradient buffer
+        # (needs_gradient) gets a step that leaves ∇J there
+        self._plan = fast_step.choose(
+            net,
+            self.optimizer,
+            l2=self.l2,
+            clip=clip,
+            weighted=data.w is not None,
+            gradient=any(getattr(c, "needs_gradient", False) for c in self.callbacks),
+        )
         self.record_params, self.progress = bool(record_params), bool(progress)
         self.rng = np.random.default_rng(shuffle_seq)
         # ---- loop state: plain arrays and numbers only (state_dict) ----
@@ -108,12 +122,14 @@ class Trainer:
         self.perm: Array | None = None
         # running sums of the epoch as Python floats (cheaper than a NumPy array per step):
         # weight, correct, loss, parts; state_dict stores them as one float64 array
-        self._acc = [0.0] * (3 + len(self._part_names()))
+        self._zero_acc = [0.0] * (3 + len(self._part_names()))
+        self._acc = self._zero_acc.copy()
         self.best_value, self.best_params, self.wait = math.inf, None, 0
         self._last_params: Array | None = None  # the last epoch's, when the best were restored
         self.done = False
         self._stop = False
         self._batches: dict[int, Batch] = {}
+        self._whole: Batch | None = None  # the full batch, gathered once
         # what a DivergenceError advises, in the caller's terms ({lr}: the rate then)
         self.divergence_fix = (
             "Lower the learning rate (now {lr:g}), standardise the inputs, or set clip= to "
@@ -144,6 +160,7 @@ class Trainer:
 
     def _run(self) -> History:
         self._stop = False
+        self._step, self._apply = self._plan.step, self._plan.update
         if not self.done and self.pos == 0 and self.epochs <= self.epoch:
             self._last_epoch_done()  # resumed with epochs = the epochs already trained
         # no bar at all without progress: even a disabled tqdm costs 10-40 µs a fit
@@ -161,13 +178,6 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_begin(self)
         try:
-            if (
-                self.n_batches == 1
-                and self.pos == 0
-                and self.clip is None
-                and not self.record_params
-            ):
-                self._full_batch_epochs(bar)
             while not self.done and not self._stop:
                 if self.pos == 0:
                     self._begin_epoch()
@@ -189,17 +199,18 @@ class Trainer:
                 cb.on_train_end(self)
         return self.history
 
-    def _full_batch_epochs(self, bar: tqdm | None) -> None:
-        """Full-batch epochs, one update each: :func:`fcnn.fullbatch.full_batch_epochs`."""
-        full_batch_epochs(self, bar)
-
     def _begin_epoch(self) -> None:
         if self.shuffle:
             self.perm = self.rng.permutation(len(self.data))
-        self._acc = [0.0] * len(self._acc)
+        self._acc = self._zero_acc.copy()
         np.copyto(self._snapshot, self.net.params)
 
     def _batch(self) -> Batch:
+        """The workspace holding the next batch."""
+        if self.n_batches == 1:  # the full batch, gathered once
+            self._whole = Batch(self.net, len(self.data), self.data)
+            self._whole.gather(self.data, None)
+            return self._whole
         start = self.pos * self.B
         idx = None if self.perm is None else self.perm[start : start + self.B]
         if idx is None and self.n_batches > 1:
@@ -215,26 +226,14 @@ class Trainer:
         return ws
 
     def _update(self) -> None:
-        net, ws = self.net, self._batch()
+        ws = self._whole or self._batch()
         rate = self.schedule.lr(self.epoch, self.step)
-        if self._descend:  # the step updates the parameters, unless its loss is not finite
-            parts = net._descent_step(ws, rate)
-        else:
-            parts = net._step(ws, ws.Y, self.l2, ws.w, rate if self._fold else 1.0)
-        loss = sum(parts)
+        parts = self._step(ws, rate)  # forward, loss, backward (fcnn._fast.step.choose)
+        loss = parts[0] if len(parts) == 1 else sum(parts)
         if not math.isfinite(loss):
             self._diverged(loss)
         correct = ws.correct()  # before the update's pass over the parameters evicts P
-        if self._descend:
-            self.optimizer.count_step()
-        elif self._fold:  # grad holds α g already
-            self.optimizer.step_scaled(net.params, net.grad)
-        else:
-            if self.clip is not None:
-                norm = math.sqrt(float(np.vdot(net.grad, net.grad)))
-                if norm > self.clip:
-                    net.grad *= self.clip / norm
-            self.optimizer.step(net.params, net.grad, rate)
+        self._apply(rate)
         acc, B = self._acc, ws.B
         acc[0] += B
         acc[1] += correct
@@ -243,7 +242,7 @@ class Trainer:
             acc[i] += v * B
         self.history.step_loss.append(loss)
         if self.record_params:
-            self.history.params.append(net.params.copy())
+            self.history.params.append(self.net.params.copy())
         self.pos += 1
         self.step += 1
         for cb in self.callbacks:
@@ -263,19 +262,20 @@ class Trainer:
         )
 
     def _end_epoch(self) -> None:
-        h, acc, net = self.history, self._acc, self.net
-        if not self._finite(net.params):
+        h, acc, n = self.history, self._acc, self._acc[0]
+        if not self._finite(self.net.params):
             self._diverged(math.nan)
         h.epoch.append(self.epoch + 1)
-        h.loss.append(acc[2] / acc[0])
-        for name, total in zip(h.parts, acc[3:], strict=True):
-            h.parts[name].append(total / acc[0])
+        h.loss.append(acc[2] / n)
+        for values, total in zip(h.parts.values(), acc[3:], strict=True):
+            values.append(total / n)
         if self.data.kind is not None:
-            h.accuracy.append(acc[1] / acc[0])
+            h.accuracy.append(acc[1] / n)
         h.lr.append(self.schedule.lr(self.epoch, self.step - 1))
         if self.val is not None:
             self._validate()
-        self.schedule.on_epoch_end(h.loss[-1])
+        if self._adapts:
+            self.schedule.on_epoch_end(h.loss[-1])
         self.epoch += 1
         self.pos = 0
         self._early_stopping()
@@ -301,10 +301,10 @@ class Trainer:
         return math.isfinite(np.vdot(self._zeros, params))
 
     def _early_stopping(self) -> None:
-        h, monitor = self.history, self.monitor
+        h = self.history
         # loss and val_loss are minimised; accuracies are maximised, so their sign is flipped
-        value = getattr(h, monitor)[-1]
-        if monitor.endswith("accuracy"):
+        value = getattr(h, self.monitor)[-1]
+        if self._maximise:
             value = -value
         if value < self.best_value - self.min_delta:
             self.best_value, self.wait, h.best_epoch = value, 0, self.epoch
@@ -396,31 +396,7 @@ class Trainer:
             self._last_params, self.history.restored_best = None, False
 
 
-def fit(net: Network, X: Array, y: Array, **kwargs: Any) -> History:
-    """Train ``net`` in place on ``X: (n_samples, n_0)`` and ``y`` and return the History.
-
-    ``y`` is integer labels ``(n_samples,)`` or targets ``(n_samples, n_l)``. Keyword arguments:
-
-    - ``epochs`` (200), ``lr`` (0.1), ``batch_size`` (None: full-batch gradient descent)
-    - ``optimizer``: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``,
-      ``"rmsprop"`` or an ``fcnn.optim.Optimizer``; ``optimizer_options`` a dict for it
-    - ``schedule``: ``"constant"``, ``"step"``, ``"exponential"``, ``"invscaling"``,
-      ``"adaptive"`` or an ``fcnn.optim.Schedule``; ``schedule_options`` a dict for it
-    - ``l2`` (0): penalty (l2/2) Σ||W||² on weights; ``clip``: max global gradient norm
-    - ``shuffle`` (True), ``seed`` (default ``net.seed``) for shuffling and ``val_split``
-    - ``validation_data=(X_val, y_val)`` or ``val_split`` (fraction held out)
-    - ``early_stopping`` (False), ``patience`` (10), ``min_delta`` (0), ``monitor``
-      (``val_loss`` when there is validation data, else ``loss``; the accuracies only where
-      there is one), ``restore_best`` (True): with early stopping, the network ends on the best
-      epoch's parameters, whether early stopping fired or the run reached ``epochs``
-      (``History.restored_best``)
-    - ``sample_weight``: ``(n_samples,)`` weights of the per-sample losses; a batch's loss is
-      ``scale · Σ_k w_k J_k`` with ``scale = 1/B`` (B its row count, not Σw) for ``mean``
-    - ``callbacks``: ``fcnn.Callback`` objects or functions called after every epoch
-    - ``record_params`` (False): keep every parameter vector (``History.trajectory``)
-    - ``progress`` (False): show a progress bar with the live loss
-
-    Raises ``fcnn.DivergenceError`` when the loss or a parameter becomes NaN/inf; the network
-    keeps its last finite parameters.
-    """
-    return Trainer(net, X, y, **kwargs).run()
+def fit(net: Network, X: Array, y: Array, **options: Any) -> History:
+    """Train ``net`` in place and return the History: ``net.fit(X, y, **options)``, whose
+    signature and docstring list every option (:meth:`fcnn.Network.fit`)."""
+    return net.fit(X, y, **options)

@@ -1,12 +1,13 @@
-"""The training fast path against the readable math.
+"""fcnn._fast against the readable math.
 
 The loop trains on preallocated workspaces in seed 002's layout (one sample per column) with
 shortcuts that ``fcnn.reference`` does not take: column sums as one BLAS product, a two-row
 maximum, an argmax of two rows by one comparison, a finiteness test by a zero dot product, the
-cross-entropy in one dot, plain SGD's rate folded into the output delta. Each
-test here names the shortcut it checks and compares it with the plain formula or with
-``fcnn.reference``, in float64 and float32. Where a shortcut is claimed to be exact, the test
-asserts bit equality.
+compiled softmax/cross-entropy step, plain SGD's rate folded into the output delta. Each test
+here names the shortcut it checks and compares it with the plain formula, with
+``fcnn.reference`` or with the readable step (``fcnn._fast.step.readable``: ``Network._step``
+then ``Optimizer.step``), in float64 and float32. Where a shortcut is claimed to be exact, the
+test asserts bit equality.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from conftest import one_hot
 
 import fcnn
 from fcnn import losses, reference
-from fcnn.batching import Batch, Data, correct
+from fcnn._fast import step as fast_step
+from fcnn._fast.batch import Batch
+from fcnn.data.training import Data
+from fcnn.metrics import correct
 from fcnn.train import Trainer
 
 TOL = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-4, atol=2e-6)}
@@ -93,7 +97,7 @@ def test_column_max_is_exactly_np_max(dtype, l):
     Z = np.random.default_rng(l).normal(size=(l, 37)).astype(dtype)
     Z[:, 0] = 1.5  # a column of ties
     buf = losses.Buffers.like(Z)
-    losses._softmax(Z.copy(), np.empty_like(Z), buf)
+    losses.softmax(Z.copy(), np.empty_like(Z), buf)
     assert np.array_equal(buf.m, Z.max(axis=0))
 
 
@@ -152,50 +156,37 @@ def test_compiled_softmax_ce_step_is_bit_identical_to_the_readable_path(dtype, s
     for ws in (compiled, readable):
         ws.gather(data, None)
 
-    (loss,) = net._step(compiled, compiled.Y)  # through ws.softmax_ce_step
-    assert compiled.softmax_ce_step is not None
-    grad = net.grad.copy()
-    net._forward(readable)
-    (ce,) = losses.value_and_delta(
-        "cross_entropy",
-        "softmax",
-        readable.A[-1],
-        readable.P,
-        readable.Y,
-        readable.G[-1],
-        readable.scale,
-        readable.buf,
-    )
-    net._backward(readable)
-    # the loss is the same sum in another order (one dot over [y; -1]·[z; ln s]); the
-    # gradient and every array of the step are bit-identical
-    assert loss == pytest.approx(ce * readable.scale, rel=1e-13 if dtype == "float64" else 1e-6)
-    assert np.array_equal(grad, net.grad)
+    (loss,) = fast_step.compile_step(compiled, compiled.Y)(1.0)
+    grad = net._grad.copy()
+    (ce,) = net._step(readable, readable.Y)  # Network._forward, losses, Network._backward
+    # the same calls on the same arrays: the loss, the gradient and every array of the step
+    # are bit-identical
+    assert loss == ce
+    assert np.array_equal(grad, net._grad)
     arrays = [ws.A + ws.G + ws.T + ws.H + [ws.P] for ws in (compiled, readable)]
     for a, b in zip(*arrays, strict=True):
         assert np.array_equal(a, b)
 
 
-# ----------------------------------------------------------- the full-batch training loop
-def _both_loops(monkeypatch, make, **fit):
-    """(trainer, history or error) from the full-batch fast loop and from the general loop."""
-    out, used = [], []
-    for fast in (True, False):
+# ------------------------------------------------- every step plan against the readable one
+def _chosen_and_readable(make, **fit):
+    """(trainer, history or error) with the plan the trainer chose, then with the readable
+    plan (``Network._step`` then ``Optimizer.step``); and the chosen plan's kind."""
+    out = []
+    for chosen in (True, False):
         trainer = make(**fit)
-        loop = trainer._full_batch_epochs
-
-        def spy(bar, loop=loop, fast=fast):
-            used.append(fast)
-            if fast:
-                loop(bar)
-
-        monkeypatch.setattr(trainer, "_full_batch_epochs", spy)
+        kind = trainer._plan.kind
+        if not chosen:
+            trainer._plan = fast_step.readable(
+                trainer.net, trainer.optimizer, l2=trainer.l2, clip=trainer.clip
+            )
         try:
             out.append((trainer, trainer.run()))
         except fcnn.DivergenceError as err:
             out.append((trainer, (err.epoch, err.step)))
-    assert used[:2] == [True, False]  # the fast loop did run, and then did not
-    return out
+        if chosen:
+            chosen_kind = kind
+    return out, chosen_kind
 
 
 def _assert_same_run(a, b):
@@ -242,8 +233,12 @@ FULL_BATCH_CASES = {
 }
 
 
+@pytest.mark.parametrize("batch_size", [None, 16])
 @pytest.mark.parametrize("case", list(FULL_BATCH_CASES))
-def test_full_batch_fast_loop_is_bit_identical_to_the_general_loop(monkeypatch, case):
+def test_the_chosen_step_trains_as_the_readable_step(case, batch_size):
+    """The compiled step is bit-identical to the readable one; plain SGD with its rate folded
+    into the delta, or descending inside the products, equals it up to rounding (where the
+    rate is applied). Histories, parameters and checkpoint state alike."""
     kw = dict(FULL_BATCH_CASES[case])
     net_kw = {k: kw.pop(k) for k in ("dtype", "output", "loss", "reduction") if k in kw}
     rng = np.random.default_rng(5)
@@ -255,14 +250,36 @@ def test_full_batch_fast_loop_is_bit_identical_to_the_general_loop(monkeypatch, 
 
     def make(**fit):
         net = fcnn.Network(sizes, seed=1, **net_kw)
-        return Trainer(net, X, y, epochs=12, **{"lr": 0.5, **fit})
+        return Trainer(net, X, y, epochs=12, batch_size=batch_size, **{"lr": 0.5, **fit})
 
-    _assert_same_run(*_both_loops(monkeypatch, make, **kw))
+    runs, kind = _chosen_and_readable(make, **kw)
+    if kind in ("readable", "compiled") or isinstance(runs[0][1], tuple):
+        _assert_same_run(*runs)
+    else:
+        (ta, ha), (tb, hb) = runs
+        tol = dict(rtol=1e-4, atol=1e-6) if net_kw.get("dtype") == "float32" else {}
+        np.testing.assert_allclose(ta.net.params, tb.net.params, **(tol or dict(rtol=1e-12)))
+        np.testing.assert_allclose(ha.loss, hb.loss, **(tol or dict(rtol=1e-12)))
 
 
-def test_full_batch_fast_loop_calls_hooks_and_stops_and_resumes_like_the_general_loop(
-    monkeypatch,
-):
+def test_each_kind_of_step_is_chosen_where_it_applies():
+    X, y = np.zeros((8, 3)), np.arange(8) % 2
+    kinds = {
+        "descend" if fast_step.blas.available("float64") else "folded": dict(),
+        "folded": dict(l2=0.1),
+        "compiled": dict(optimizer="adam"),
+        "readable": dict(optimizer="adam", sample_weight=np.ones(8)),
+    }
+    for kind, fit in kinds.items():
+        assert Trainer(fcnn.Network([3, 2], seed=0), X, y, **fit)._plan.kind == kind
+    # a callback that reads the gradient buffer gets a step that leaves ∇J there
+    reader = fcnn.Callback()
+    reader.needs_gradient = True
+    trainer = Trainer(fcnn.Network([3, 2], seed=0), X, y, callbacks=[reader])
+    assert trainer._plan.kind == "compiled"
+
+
+def test_hooks_stops_and_resumes_are_the_same_with_every_step(monkeypatch):
     rng = np.random.default_rng(6)
     X, y = rng.normal(size=(40, 2)), rng.integers(0, 2, 40)
     hooks = []
@@ -270,13 +287,14 @@ def test_full_batch_fast_loop_calls_hooks_and_stops_and_resumes_like_the_general
     def make():
         hooks.append(_Hooks())
         net = fcnn.Network([2, 3, 2], seed=2)
-        return Trainer(net, X, y, epochs=10, lr=0.3, callbacks=[hooks[-1]])
+        return Trainer(net, X, y, epochs=10, lr=0.3, optimizer="adam", callbacks=[hooks[-1]])
 
-    runs = _both_loops(monkeypatch, make)
+    runs, kind = _chosen_and_readable(make)
+    assert kind == "compiled"
     assert hooks[0].calls == hooks[1].calls
     assert runs[0][0].epoch == 7  # stopped by the hook
     for trainer, _ in runs:
-        trainer.run()  # resumes to the end: the fast loop again, or the general loop again
+        trainer.run()  # resumes to the end, each with its own step
     _assert_same_run(*[(t, t.history) for t, _ in runs])
     assert hooks[0].calls == hooks[1].calls
 
@@ -295,7 +313,7 @@ def test_row_and_column_workspaces_compute_the_same_step(dtype, sizes):
         ws.gather(data, None if not rows else np.arange(11))
         assert ws.H[0].flags.c_contiguous is not rows
         losses_.append(net._step(ws, ws.Y))
-        grads.append(net.grad.copy())
+        grads.append(net._grad.copy())
     np.testing.assert_allclose(*grads, **TOL[dtype])
     assert losses_[0] == pytest.approx(losses_[1], rel=TOL[dtype]["rtol"])
 
@@ -311,3 +329,34 @@ def test_the_accuracy_count_is_a_python_int(classes):
     count = ws.correct()
     assert type(count) is int
     assert count == int(np.count_nonzero(ws.P.argmax(axis=0) == y))
+
+
+# --------------------------------------------------------------- plain SGD's folded rate
+@pytest.mark.parametrize("batch_size", [None, 7])
+@pytest.mark.parametrize("schedule", ["constant", "invscaling"])
+@pytest.mark.parametrize("l2", [0.0, 0.05])
+@pytest.mark.parametrize("kind", ["descend", "folded"])
+def test_folding_the_rate_trains_as_the_two_pass_update(kind, batch_size, schedule, l2):
+    """The backward pass computes α g, then θ -= α g in one pass ("folded"), or inside the
+    weight-gradient products ("descend", fcnn._fast.blas, where it can): the same run as
+    θ -= α·g computed after the backward pass, up to the rounding of where α is applied."""
+    if kind == "descend" and not fast_step.blas.available("float64"):
+        pytest.skip("NumPy's own BLAS is not reachable here")
+    X, y = fcnn.datasets.moons(n_samples=40, seed=3)
+    runs = []
+    for fast in (True, False):
+        net = fcnn.Network([2, 6, 2], seed=1)
+        options = dict(epochs=6, lr=0.3, batch_size=batch_size, schedule=schedule, l2=l2)
+        trainer = fcnn.Trainer(net, X, y, optimizer="sgd", shuffle=True, **options)
+        assert trainer._plan.kind == ("folded" if l2 else "descend")  # L2 keeps it apart
+        opt = trainer.optimizer
+        if not fast:
+            trainer._plan = fast_step.readable(net, opt, l2=l2, clip=None)
+        elif kind == "folded":
+            trainer._plan = fast_step.folded(net, opt, l2=l2, weighted=False)
+        runs.append((net, trainer.run(), opt.state["t"]))
+    (a, ha, ta), (b, hb, tb) = runs
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ha.loss, hb.loss, rtol=1e-12)
+    assert ha.accuracy == hb.accuracy
+    assert ta == tb  # the optimiser counts the steps it did not take itself

@@ -1,5 +1,5 @@
-"""fcnn.blas: the in-place GEMM ``C ← C - A B`` on NumPy's own BLAS, and the training step that
-descends inside its backward pass with it (Network._descent_step)."""
+"""fcnn._fast.blas: the in-place GEMM ``C ← C - A B`` on NumPy's own BLAS, and the training step
+that descends inside its backward pass with it (fcnn._fast.step.descending)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fcnn
-from fcnn import blas
+from fcnn._fast import blas
+from fcnn._fast import step as fast_step
 
 DTYPES = ["float32", "float64"]
 needs_blas = pytest.mark.skipif(
@@ -133,7 +134,7 @@ def test_fcnn_direct_blas_0_turns_it_off_and_training_takes_the_numpy_path(no_di
         blas.descent(np.ones((2, 2)), np.ones((2, 2)), np.ones((2, 2)))
     X, y = fcnn.datasets.moons(n_samples=64, seed=0)
     trainer = fcnn.Trainer(fcnn.Network([2, 8, 2], seed=0), X, y, epochs=3, batch_size=16)
-    assert trainer._fold and not trainer._descend
+    assert trainer._plan.kind == "folded"
     assert np.isfinite(trainer.run().loss).all()
 
 
@@ -199,8 +200,9 @@ def test_descending_in_the_step_trains_as_the_gradient_then_the_update(
         trainer = fcnn.Trainer(
             net, X, y, epochs=4, lr=lr, batch_size=batch_size, schedule="invscaling", seed=5
         )
-        assert trainer._descend
-        trainer._descend = descend
+        assert trainer._plan.kind == "descend"
+        if not descend:
+            trainer._plan = fast_step.folded(net, trainer.optimizer, l2=0.0, weighted=False)
         runs.append((net, trainer.run()))
     (a, ha), (b, hb) = runs
     tol = 1e-5 if dtype == "float32" else 1e-12
@@ -211,10 +213,10 @@ def test_descending_in_the_step_trains_as_the_gradient_then_the_update(
 @needs_blas
 def test_the_descending_step_leaves_the_gradient_buffer_alone():
     trainer = _trainer()
-    trainer.net.grad[...] = 7.0
+    trainer.net._grad[...] = 7.0
     before = trainer.net.params.copy()
     trainer.run()
-    assert (trainer.net.grad == 7.0).all()
+    assert (trainer.net._grad == 7.0).all()
     assert not np.array_equal(trainer.net.params, before)
     assert trainer.optimizer.state["t"] == trainer.step == 4 * 10
 
@@ -230,7 +232,7 @@ def test_a_descending_step_whose_loss_is_not_finite_leaves_the_parameters_alone(
     ws = trainer._batch()
     net.weights[-1][...] = 1e308  # the logits overflow: inf - inf in the softmax
     before = net.params.copy()
-    (loss,) = net._descent_step(ws, 0.1)
+    (loss,) = fast_step.descending(net, trainer.optimizer).step(ws, 0.1)
     assert not np.isfinite(loss)
     np.testing.assert_array_equal(net.params, before)
 
@@ -254,8 +256,9 @@ def test_a_diverging_run_stops_as_the_two_pass_update_stops(batch_size):
     for descend in (True, False):
         net, overflow = fcnn.Network([2, 8, 2], seed=0), Overflow()
         trainer = fcnn.Trainer(net, X, y, epochs=50, batch_size=batch_size, callbacks=[overflow])
-        assert trainer._descend
-        trainer._descend = descend
+        assert trainer._plan.kind == "descend"
+        if not descend:
+            trainer._plan = fast_step.folded(net, trainer.optimizer, l2=0.0, weighted=False)
         with pytest.raises(fcnn.DivergenceError) as info:
             trainer.run()
         np.testing.assert_array_equal(net.params, overflow.params)
@@ -276,8 +279,8 @@ def test_a_diverging_run_stops_as_the_two_pass_update_stops(batch_size):
     ids=["momentum", "adam", "clip", "l2", "sample_weight"],
 )
 def test_only_plain_unweighted_sgd_descends_in_the_step(change):
-    assert _trainer()._descend
-    assert not _trainer(**change)._descend
+    assert _trainer()._plan.kind == "descend"
+    assert _trainer(**change)._plan.kind != "descend"
 
 
 @needs_blas
@@ -290,4 +293,5 @@ def test_only_softmax_cross_entropy_descends_in_the_step():
         ("sigmoid", "cross_entropy", False),
     ]:
         net = fcnn.Network([3, 4, 2 if output == "softmax" else 1], output=output, loss=loss)
-        assert fcnn.Trainer(net, X, y, epochs=1)._descend is descends
+        kind = fcnn.Trainer(net, X, y, epochs=1)._plan.kind
+        assert (kind == "descend") is descends
