@@ -8,6 +8,7 @@ MSE + cross-entropy.
 from . import activations, blas, datasets, init, io, losses, optim
 from .activations import register_activation
 from .errors import DivergenceError, FCNNError, ModelFileError
+from .export import export_onnx
 from .gradcheck import GradcheckReport, gradcheck
 from .history import History
 from .io import load, save
@@ -34,6 +35,7 @@ __all__ = [
     "activations",
     "blas",
     "datasets",
+    "export_onnx",
     "fit",
     "get_optimizer",
     "get_schedule",
