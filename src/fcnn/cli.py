@@ -1,4 +1,4 @@
-"""The ``fcnn`` command: ``train``, ``evaluate``, ``predict`` and ``gradcheck``.
+"""The ``fcnn`` command: ``train``, ``evaluate``, ``predict``, ``gradcheck`` and ``export``.
 
 Argument parsing only: the parser, its help text and :func:`main`, which runs a command from
 ``fcnn.cli_commands`` and turns every error a user can cause into one line on stderr. The
@@ -98,7 +98,7 @@ def _fail(exc: BaseException, code: int) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``fcnn`` parser and its four subcommands."""
+    """The ``fcnn`` parser and its subcommands."""
     parser = _Parser(
         prog="fcnn",
         description="Fully connected neural networks trained by explicit, hand-written "

@@ -232,6 +232,15 @@ def test_cli_export_of_a_run_folder_writes_a_model_onnxruntime_runs(tmp_path, ca
     assert_array_equal(got["label"], labels)
 
 
+def test_cli_export_help_documents_every_option_with_its_default(capsys):
+    code, stdout, _ = cli_run(capsys, "export", "--help")
+    assert code == 0
+    for flag in ("--format", "--out", "--opset", "--force"):
+        assert flag in stdout
+    assert "(default: onnx)" in stdout and "(required)" in stdout and "(default: 17)" in stdout
+    assert "export" in cli_run(capsys, "--help")[1]
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
