@@ -66,6 +66,14 @@ def test_float32_model_given_float64_input_returns_float64_as_scikit_learn(cls, 
     assert getattr(ours, method)(X).dtype == getattr(theirs, method)(X).dtype == np.float64
 
 
+def test_partial_fit_on_float32_data_trains_a_float32_network():
+    X, y = _iris()
+    clf = FCNNClassifier(**SMALL).partial_fit(X.astype(np.float32), y, classes=np.unique(y))
+    assert clf.network_.dtype == np.float32
+    clf.partial_fit(X, y)  # later float64 batches are cast to the fitted dtype
+    assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
+
+
 def test_integer_input_gives_float64_parameters():
     X, y = _iris()
     reg = _fit(FCNNRegressor(**SMALL), np.round(X * 10).astype(np.int64), y)

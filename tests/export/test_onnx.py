@@ -127,6 +127,13 @@ def test_single_sigmoid_labels_are_the_two_classes_by_threshold_half():
     assert got["probabilities"].shape == (len(X), 1)  # what net.forward returns
 
 
+def test_single_sigmoid_fitted_on_one_class_labels_every_sample_with_it():
+    net = network("relu", "sigmoid", "float32")
+    net.classes = ["only"]  # a model file may hold one label for one sigmoid unit
+    got = run_model(fcnn.export_onnx(net), inputs("float32"))["label"]
+    assert set(got.tolist()) == {"only"}
+
+
 def test_multilabel_labels_are_the_indicator_matrix():
     net = network("relu", "multilabel", "float32")
     net.classes = [0, 1, 2]
