@@ -78,6 +78,18 @@ def test_onnxruntime_outputs_equal_forward_and_labels_equal_predict(activation, 
         assert_array_equal(got["label"], net.predict(X))
 
 
+@pytest.mark.parametrize(
+    "sizes, activation",
+    [([4, 3], []), ([4, 5, 6, 7, 3], ["softplus", "leaky_relu", "sigmoid"])],
+)
+def test_no_hidden_layer_and_one_activation_per_layer_export_too(sizes, activation):
+    net = fcnn.Network(sizes, activation, seed=3, dtype="float64")
+    X = inputs("float64")
+    got = run_model(fcnn.export_onnx(net), X)
+    assert_allclose(got["probabilities"], net.forward(X), atol=1e-12)
+    assert_array_equal(got["label"], net.predict(X))
+
+
 def test_softplus_graph_holds_for_large_inputs_without_overflow():
     net = network("softplus", "identity", "float32")
     X = np.array([[90.0, -90.0, 40.0, -40.0], [200.0, 0.0, -200.0, 1e-3]], np.float32)
