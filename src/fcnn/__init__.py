@@ -8,6 +8,7 @@ MSE + cross-entropy.
 from . import activations, datasets, init, io, optim
 from .activations import register_activation
 from .errors import DivergenceError, FCNNError, ModelFileError
+from .export import export_onnx
 from .gradcheck import GradcheckReport, gradcheck
 from .history import History
 from .io import load, save
@@ -33,6 +34,7 @@ __all__ = [
     "Trainer",
     "activations",
     "datasets",
+    "export_onnx",
     "fit",
     "get_optimizer",
     "get_schedule",

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import io as fcnn_io
 from ._sklearn_params import (
     TO_SKLEARN_OUTPUT,
+    assign_layers,
     check_params,
     check_sample_weight,
     glorot_factor,
@@ -45,13 +46,25 @@ class _FCNNBase(BaseEstimator):
     @property
     def coefs_(self) -> list[Array]:
         """Weights in scikit-learn's orientation, ``coefs_[k]: (n_k, n_{k+1})``, the transpose
-        of ``network_.weights[k]``; views, so writing into them changes the model."""
+        of ``network_.weights[k]``; views, so writing into them changes the model. Assigning a
+        whole list copies it into the network (shapes and dtypes checked)."""
         return [W.T for W in self.network_.weights]
+
+    @coefs_.setter
+    def coefs_(self, value: Any) -> None:
+        check_is_fitted(self)
+        assign_layers(self.network_.weights, value, "coefs_", transpose=True)
 
     @property
     def intercepts_(self) -> list[Array]:
-        """Biases, ``intercepts_[k]: (n_{k+1},)``; views into ``network_.params``."""
+        """Biases, ``intercepts_[k]: (n_{k+1},)``; views into ``network_.params``. Assigning a
+        whole list copies it into the network (shapes and dtypes checked)."""
         return list(self.network_.biases)
+
+    @intercepts_.setter
+    def intercepts_(self, value: Any) -> None:
+        check_is_fitted(self)
+        assign_layers(self.network_.biases, value, "intercepts_", transpose=False)
 
     @property
     def param_trajectories_(self) -> tuple[list[Array], list[Array]]:
@@ -89,7 +102,7 @@ class _FCNNBase(BaseEstimator):
         sizes = (X.shape[1], *hidden, Y.shape[1])
         if first:
             net = Network(
-                sizes, acts, self._output_function(), self._losses[self.loss], dtype=self.dtype
+                sizes, acts, self._output_function(), self._losses[self.loss], dtype=X.dtype
             )
             sklearn_init(net, rs, glorot_factor(self.activation))
             self._adopt(net)
@@ -118,27 +131,33 @@ class _FCNNBase(BaseEstimator):
         """What the fitted network has and what the data and parameters now ask for, where
         the two differ in layer sizes, activations, loss or dtype; else None."""
         net = self.network_
-        loss, dtype = self._losses[self.loss], np.dtype(self.dtype)
+        loss = self._losses[self.loss]
         if net.sizes != sizes:
             return f"layer sizes {net.sizes}", f"the data and hidden_layer_sizes ask for {sizes}"
         if list(net.activations) != list(acts):
             return f"activations {list(net.activations)}", f"activation={self.activation!r}"
         if net.loss_name != loss:
             return f"loss {net.loss_name!r}", f"loss={self.loss!r}"
-        if net.dtype != dtype:
+        if self.dtype is not None and net.dtype != np.dtype(self.dtype):
             return f"dtype {net.dtype}", f"dtype={self.dtype!r}"
         return None
 
     def _validate_xy(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple:
         """Validated ``X: (n, n_features)``, ``y`` (1-D for a single target) and the network's
-        targets ``Y: (n, n_outputs)``, in the parameters' dtype."""
-        dtype = np.dtype(self.dtype) if reset else self.network_.dtype
+        targets ``Y: (n, n_outputs)``, in the parameters' dtype: on a fresh start ``dtype``, or
+        with ``dtype=None`` the data's (float32 stays float32, other types become float64, as
+        in scikit-learn's MLP)."""
+        dtype = self.network_.dtype if not reset else self._dtype_for_data()
         X, y = validate_data(
             self, X, y, multi_output=True, y_numeric=self._y_numeric, dtype=dtype, reset=reset
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return X, y, self._targets(y, incremental).astype(dtype)
+        return X, y, self._targets(y, incremental).astype(X.dtype)
+
+    def _dtype_for_data(self) -> Any:
+        """``dtype`` for ``validate_data``: the one given, or (None) the data's float type."""
+        return (np.float64, np.float32) if self.dtype is None else np.dtype(self.dtype)
 
     def _adopt(self, net: Network) -> None:
         """Make ``net`` the fitted network and start the training records afresh."""
@@ -177,8 +196,14 @@ class _FCNNBase(BaseEstimator):
         return self.network_.forward(self.network_.standardize(X))
 
     def _forward(self, X: Any) -> Array:
+        """Outputs for raw ``X``, computed in the parameters' dtype. With ``dtype=None`` they
+        come back in the type ``X @ coefs_`` has in scikit-learn (float64 for float64 ``X`` on
+        a float32 network); a ``dtype`` given explicitly is the outputs' dtype too."""
         check_is_fitted(self)
-        return self._output(validate_data(self, X, reset=False, dtype=self.network_.dtype))
+        dtype = self.network_.dtype
+        X = validate_data(self, X, reset=False, dtype=self._dtype_for_data())
+        P = self._output(X.astype(dtype, copy=False))
+        return P if self.dtype is not None else P.astype(np.result_type(X.dtype, dtype), copy=False)
 
     def _score_output(self, P: Array, y: Array, w: Array | None) -> float:
         if not np.isfinite(P).all():

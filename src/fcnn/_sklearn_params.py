@@ -81,7 +81,7 @@ def check_params(p: dict[str, Any], losses: dict[str, str]) -> None:
     except TypeError:
         dtype = None
     if dtype not in DTYPES:
-        raise _bad("dtype", p["dtype"], "'float64' or 'float32'")
+        raise _bad("dtype", p["dtype"], "'float64', 'float32' or None (the data's)")
     if p["batch_size"] != "auto":
         _number("batch_size", p["batch_size"], 1, integer=True)
     _number("alpha", p["alpha"], 0)
@@ -183,3 +183,40 @@ def check_sample_weight(sample_weight: Any, n: int) -> Array | None:
     if (w < 0).any():
         raise ValueError("sample_weight must be non-negative")
     return w
+
+
+def assign_layers(targets: list[Array], value: Any, name: str, transpose: bool) -> None:
+    """Copy ``value``, one array per layer, into the network's views ``targets`` (for
+    ``coefs_ = [...]`` with ``transpose=True``: ``value[k]`` is ``targets[k].T``).
+
+    Every array is checked before any is copied, so a refused list changes nothing: the
+    number of layers, each shape, real numbers (cast to the network's dtype), finite values.
+    """
+    try:
+        arrays = [np.asarray(v) for v in value]
+    except TypeError:
+        raise ValueError(
+            f"{name} must be a list of {len(targets)} arrays, one per layer, got "
+            f"{type(value).__name__}"
+        ) from None
+    if len(arrays) != len(targets):
+        raise ValueError(
+            f"{name} must hold {len(targets)} arrays, one per layer, got {len(arrays)}; the "
+            "number of layers is fixed at fit (refit with other hidden_layer_sizes to change it)"
+        )
+    for k, (a, target) in enumerate(zip(arrays, targets, strict=True)):
+        shape = target.T.shape if transpose else target.shape
+        if a.shape != shape:
+            raise ValueError(
+                f"{name}[{k}] has shape {a.shape}, but layer {k + 1} needs {shape}; the layer "
+                "sizes are fixed at fit (refit with other hidden_layer_sizes to change them)"
+            )
+        if a.dtype.kind not in "iuf":
+            raise ValueError(
+                f"{name}[{k}] has dtype {a.dtype}; it must hold real numbers (integer or "
+                f"float), which are stored in the network's dtype {target.dtype}"
+            )
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name}[{k}] holds NaN or infinite values; give finite numbers")
+    for a, target in zip(arrays, targets, strict=True):
+        np.copyto(target, a.T if transpose else a, casting="unsafe")

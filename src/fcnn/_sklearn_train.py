@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from .errors import DivergenceError
 from .history import History
 from .optim import SGD, Adam, Optimizer, Schedule
 from .train import Callback, Trainer
@@ -205,6 +206,10 @@ def run_epochs(
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
         history = trainer.history
+    except DivergenceError as exc:
+        if est.early_stopping:
+            keep_best_after_divergence(est, exc)
+        raise
     if est.record_params:
         est._record(history.params)
     if est.early_stopping:
@@ -217,6 +222,25 @@ def run_epochs(
             stacklevel=3,
         )
     return history
+
+
+def keep_best_after_divergence(est: Any, exc: DivergenceError) -> None:
+    """After ``exc`` in a fit with early stopping, leave ``est`` with the weights of its best
+    validation epoch, as scikit-learn's MLP does at the end of such a fit, or, where no epoch
+    scored a finite validation score, unfitted; say which in ``exc``'s message."""
+    if est.best_validation_score_ > -np.inf:
+        est.network_.set_params(est._best_params)
+        kept = (
+            "The estimator keeps the weights of its best validation epoch (validation score "
+            f"{est.best_validation_score_:.6g})."
+        )
+    else:
+        for name in [k for k in vars(est) if k.endswith("_") and not k.startswith("__")]:
+            delattr(est, name)
+        kept = "No epoch had a finite validation score: the estimator is left unfitted."
+    # the trainer's message says the network keeps its last finite parameters: not so here
+    message, said = exc.args[0], "The network keeps its last finite parameters."
+    exc.args = (message.replace(said, kept) if said in message else f"{message} {kept}",)
 
 
 # ------------------------------------------------------------------ batches and split

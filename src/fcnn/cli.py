@@ -1,4 +1,4 @@
-"""The ``fcnn`` command: ``train``, ``evaluate``, ``predict`` and ``gradcheck``.
+"""The ``fcnn`` command: ``train``, ``evaluate``, ``predict``, ``gradcheck`` and ``export``.
 
 Argument parsing only: the parser, its help text and :func:`main`, which runs a command from
 ``fcnn.cli_commands`` and turns every error a user can cause into one line on stderr. The
@@ -20,6 +20,7 @@ from . import cli_commands as commands
 from .cli_commands import FAILED, INTERRUPTED, USAGE
 from .datasets import DATASETS
 from .errors import DivergenceError, FCNNError
+from .export.command import build_parser as _export_parser
 from .run_folder import MODEL
 
 _EXAMPLES = """\
@@ -32,6 +33,7 @@ examples:
   fcnn evaluate runs/20261123-154500          metrics on the data the run trained on
   fcnn predict runs/20261123-154500 --data new.csv --out predictions.csv
   fcnn gradcheck --layers 2,8,8,3 --dataset spirals
+  fcnn export runs/20261123-154500 --format onnx --out model.onnx
 
 exit codes: 0 success, 1 run-time failure (divergence, gradcheck FAIL), 2 usage or input
 error, 130 interrupted. Set FCNN_DEBUG=1 to see the traceback of an internal error.
@@ -96,7 +98,7 @@ def _fail(exc: BaseException, code: int) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``fcnn`` parser and its four subcommands."""
+    """The ``fcnn`` parser and its subcommands."""
     parser = _Parser(
         prog="fcnn",
         description="Fully connected neural networks trained by explicit, hand-written "
@@ -111,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("evaluate", _evaluate_parser, "print a saved model's metrics on a data set"),
         ("predict", _predict_parser, "write a saved model's predictions to a CSV file"),
         ("gradcheck", _gradcheck_parser, "check backprop against finite differences"),
+        ("export", _export_parser, "write a saved model as an ONNX graph"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
         sub.set_defaults(parser=sub)

@@ -58,8 +58,10 @@ _SHARED_DOC = """
         {loss_doc}{extra}
     record_params : bool, default=False
         Keep the parameters after every update, for ``param_trajectories_``.
-    dtype : {{'float64', 'float32'}}, default='float64'
-        Precision of the parameters and of training.
+    dtype : {{'float64', 'float32'}} or None, default=None
+        Precision of the parameters, of training and of the outputs. None follows the data, as
+        scikit-learn's MLP does: float32 ``X`` gives float32 parameters and outputs, any other
+        type float64.
 
     Attributes
     ----------
@@ -124,7 +126,7 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         loss: str = "cross_entropy",
         class_weight: Any = None,
         record_params: bool = False,
-        dtype: str = "float64",
+        dtype: str | None = None,
     ) -> None:
         store_params(self, locals())
 
@@ -262,7 +264,7 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
         n_iter_no_change: int = 10,
         loss: str = "mse",
         record_params: bool = False,
-        dtype: str = "float64",
+        dtype: str | None = None,
     ) -> None:
         store_params(self, locals())
 
