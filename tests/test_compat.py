@@ -32,8 +32,8 @@ def test_a_run_stopped_by_fcnn_0_1_resumes_bit_identical_to_its_uninterrupted_ru
     done = fcnn.load(run / "model.safetensors")
     expected = fcnn.load(V01 / f"{case}_finished" / "model.safetensors")
     assert np.array_equal(done.params, expected.params)
-    got, want = (np.genfromtxt(p / "history.csv", delimiter=",", names=True) for p in
-                 (run, V01 / f"{case}_finished"))  # fmt: skip
+    folders = (run, V01 / f"{case}_finished")
+    got, want = (np.genfromtxt(f / "history.csv", delimiter=",", names=True) for f in folders)
     assert got.dtype.names == want.dtype.names
     for name in want.dtype.names:
         # the compiled softmax/cross-entropy step now sums the loss in the readable path's
