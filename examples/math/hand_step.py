@@ -73,33 +73,102 @@ def main() -> None:
     assert abs(Jr - J) < 1e-12 and abs(net.loss(X_API, LABELS) - J) < 1e-12
     net.fit(X_API, LABELS, epochs=1, lr=LR, optimizer="gd")
     new = (W1 - LR * dW1, b1 - LR * db1.ravel(), W2 - LR * dW2, b2 - LR * db2.ravel())
-    for fitted, mine in zip((net.weights[0], net.biases[0], net.weights[1], net.biases[1]), new, strict=True):
+    for fitted, mine in zip(
+        (net.weights[0], net.biases[0], net.weights[1], net.biases[1]), new, strict=True
+    ):
         np.testing.assert_allclose(fitted, mine, rtol=1e-12, atol=1e-15)
 
     nb = "n_1{\\times}B"
     rows = [
         ("Alg. 1, 6", "h^{(0)} = X", "n_0{\\times}B", mat(h0)),
-        ("Alg. 1, 8", "a^{(1)} = W^{(1)} h^{(0)} + b^{(1)}",
-         "(n_1{\\times}n_0)(n_0{\\times}B) + n_1{\\times}1 \\to " + nb, mat(a1)),
+        (
+            "Alg. 1, 8",
+            "a^{(1)} = W^{(1)} h^{(0)} + b^{(1)}",
+            "(n_1{\\times}n_0)(n_0{\\times}B) + n_1{\\times}1 \\to " + nb,
+            mat(a1),
+        ),
         ("Alg. 1, 9", "h^{(1)} = \\tanh(a^{(1)})", nb, mat(h1)),
-        ("Alg. 1, 10", "a^{(2)} = W^{(2)} h^{(1)} + b^{(2)}",
-         "(n_2{\\times}n_1)(n_1{\\times}B) + n_2{\\times}1 \\to n_2{\\times}B", mat(a2)),
+        (
+            "Alg. 1, 10",
+            "a^{(2)} = W^{(2)} h^{(1)} + b^{(2)}",
+            "(n_2{\\times}n_1)(n_1{\\times}B) + n_2{\\times}1 \\to n_2{\\times}B",
+            mat(a2),
+        ),
         ("Alg. 1, 11", "\\hat y = \\operatorname{softmax}(a^{(2)})", "n_2{\\times}B", mat(yhat)),
-        ("Alg. 1, 12", "J_j = \\tfrac{1}{2n_2}\\lVert \\hat y_j - y_j\\rVert^2 - y_j \\cdot \\ln \\hat y_j",
-         "1{\\times}B", mat(Jk[None, :])),
+        (
+            "Alg. 1, 12",
+            "J_j = \\tfrac{1}{2n_2}\\lVert \\hat y_j - y_j\\rVert^2 - y_j \\cdot \\ln \\hat y_j",
+            "1{\\times}B",
+            mat(Jk[None, :]),
+        ),
         ("Alg. 1, 13", "J = \\tfrac1B \\sum_j J_j", "1{\\times}1", num(J, 6)),
-        ("Alg. 2, 1", "g = \\tfrac1B\\big[(\\hat y - y) + \\hat y \\odot (r - (r\\cdot\\hat y))\\big],\\ r = \\tfrac{\\hat y - y}{n_2}",
-         "n_2{\\times}B", mat(g2)),
-        ("Alg. 2, 2-3", "\\nabla_{b^{(2)}} J = g\\,O", "(n_2{\\times}B)(B{\\times}1) \\to n_2{\\times}1", mat(db2)),
-        ("Alg. 2, 4", "\\nabla_{W^{(2)}} J = g\\, h^{(1)\\top}", "(n_2{\\times}B)(B{\\times}n_1) \\to n_2{\\times}n_1", mat(dW2)),
-        ("Alg. 2, 5", "g \\leftarrow W^{(2)\\top} g", "(n_1{\\times}n_2)(n_2{\\times}B) \\to " + nb, mat(dh1)),
-        ("Alg. 2, 7", "g \\leftarrow g \\odot (1 - h^{(1)} \\odot h^{(1)})", nb + " \\odot " + nb, mat(g)),
-        ("Alg. 2, 8-9", "\\nabla_{b^{(1)}} J = g\\,O", "(n_1{\\times}B)(B{\\times}1) \\to n_1{\\times}1", mat(db1)),
-        ("Alg. 2, 10", "\\nabla_{W^{(1)}} J = g\\, h^{(0)\\top}", "(n_1{\\times}B)(B{\\times}n_0) \\to n_1{\\times}n_0", mat(dW1)),
-        ("update", "W^{(1)} \\leftarrow W^{(1)} - 0.1\\,\\nabla_{W^{(1)}} J", "n_1{\\times}n_0", mat(new[0])),
-        ("update", "b^{(1)} \\leftarrow b^{(1)} - 0.1\\,\\nabla_{b^{(1)}} J", "n_1{\\times}1", mat(new[1])),
-        ("update", "W^{(2)} \\leftarrow W^{(2)} - 0.1\\,\\nabla_{W^{(2)}} J", "n_2{\\times}n_1", mat(new[2])),
-        ("update", "b^{(2)} \\leftarrow b^{(2)} - 0.1\\,\\nabla_{b^{(2)}} J", "n_2{\\times}1", mat(new[3])),
+        (
+            "Alg. 2, 1",
+            "g = \\tfrac1B\\big[(\\hat y - y) + \\hat y \\odot (r - (r\\cdot\\hat y))\\big],"
+            "\\ r = \\tfrac{\\hat y - y}{n_2}",
+            "n_2{\\times}B",
+            mat(g2),
+        ),
+        (
+            "Alg. 2, 2-3",
+            "\\nabla_{b^{(2)}} J = g\\,O",
+            "(n_2{\\times}B)(B{\\times}1) \\to n_2{\\times}1",
+            mat(db2),
+        ),
+        (
+            "Alg. 2, 4",
+            "\\nabla_{W^{(2)}} J = g\\, h^{(1)\\top}",
+            "(n_2{\\times}B)(B{\\times}n_1) \\to n_2{\\times}n_1",
+            mat(dW2),
+        ),
+        (
+            "Alg. 2, 5",
+            "g \\leftarrow W^{(2)\\top} g",
+            "(n_1{\\times}n_2)(n_2{\\times}B) \\to " + nb,
+            mat(dh1),
+        ),
+        (
+            "Alg. 2, 7",
+            "g \\leftarrow g \\odot (1 - h^{(1)} \\odot h^{(1)})",
+            nb + " \\odot " + nb,
+            mat(g),
+        ),
+        (
+            "Alg. 2, 8-9",
+            "\\nabla_{b^{(1)}} J = g\\,O",
+            "(n_1{\\times}B)(B{\\times}1) \\to n_1{\\times}1",
+            mat(db1),
+        ),
+        (
+            "Alg. 2, 10",
+            "\\nabla_{W^{(1)}} J = g\\, h^{(0)\\top}",
+            "(n_1{\\times}B)(B{\\times}n_0) \\to n_1{\\times}n_0",
+            mat(dW1),
+        ),
+        (
+            "update",
+            "W^{(1)} \\leftarrow W^{(1)} - 0.1\\,\\nabla_{W^{(1)}} J",
+            "n_1{\\times}n_0",
+            mat(new[0]),
+        ),
+        (
+            "update",
+            "b^{(1)} \\leftarrow b^{(1)} - 0.1\\,\\nabla_{b^{(1)}} J",
+            "n_1{\\times}1",
+            mat(new[1]),
+        ),
+        (
+            "update",
+            "W^{(2)} \\leftarrow W^{(2)} - 0.1\\,\\nabla_{W^{(2)}} J",
+            "n_2{\\times}n_1",
+            mat(new[2]),
+        ),
+        (
+            "update",
+            "b^{(2)} \\leftarrow b^{(2)} - 0.1\\,\\nabla_{b^{(2)}} J",
+            "n_2{\\times}1",
+            mat(new[3]),
+        ),
     ]
     for line, formula, shape, value in rows:
         print(f"| {line} | ${formula}$ | ${shape}$ | ${value}$ |")

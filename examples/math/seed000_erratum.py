@@ -66,11 +66,19 @@ def worked_example() -> None:
     print(f"| $s = \\operatorname{{softmax}}(a)$ | ${vec(s, 8)}$ |")
     print(f"| $J_j = \\frac{{1}}{{4}}\\sum_i (s_i - y_i)^2$ | ${num(J(a), 8)}$ |")
     print(f"| $r = (s - y)/2$ | ${vec(g, 8)}$ |")
-    print(f"| Jacobian $\\operatorname{{diag}}(s) - s s^\\top$ | ${mat(np.diag(s) - np.outer(s, s), 8)}$ |")
+    print(
+        f"| Jacobian $\\operatorname{{diag}}(s) - s s^\\top$ | "
+        f"${mat(np.diag(s) - np.outer(s, s), 8)}$ |"
+    )
     print(f"| **fcnn**, eq. (3.4): $s \\odot (r - r\\cdot s)$ | ${vec(true, 8)}$ |")
-    print(f"| central finite differences | ${vec(fd, 8)}$, relative difference below ${below(rel)}$ |")
+    print(
+        f"| central finite differences | ${vec(fd, 8)}$, relative difference below ${below(rel)}$ |"
+    )
     print(f"| seed 000 eq. 10: $r \\odot (s - s^2)$ | ${vec(seed10, 8)}$, half the true value |")
-    print(f"| seed 000 eq. 9 as printed: $r \\odot (s - y^2)$ | ${vec(seed9, 8)}$, wrong sign in the first entry |")
+    print(
+        f"| seed 000 eq. 9 as printed: $r \\odot (s - y^2)$ | ${vec(seed9, 8)}$, "
+        "wrong sign in the first entry |"
+    )
     ce = delta(a, y, "mse+ce")
     print(
         f"For the full seed-000 loss (MSE + CE) the true gradient is ${vec(ce, 8)}$ and the "
@@ -183,8 +191,14 @@ def eq13_order() -> None:
     # a batch: after the product with Xᵀ has summed the samples, one column of (1 - M²)
     # must stand for both; the batch mean is the likeliest reading
     wrong = (U @ X.T) * (1 - M**2).mean(axis=1, keepdims=True)
-    print(f"| Algorithm 2: $\\big[(W2^\\top \\Delta) \\odot (1 - M^2)\\big] X^\\top$ | ${mat(right)}$ |")
-    print(f"| eq. 13's order: $\\big[(W2^\\top \\Delta) X^\\top\\big] \\odot \\overline{{(1 - M^2)}}$ | ${mat(wrong)}$ |")
+    print(
+        "| Algorithm 2: $\\big[(W2^\\top \\Delta) \\odot (1 - M^2)\\big] X^\\top$ | "
+        f"${mat(right)}$ |"
+    )
+    print(
+        "| eq. 13's order: $\\big[(W2^\\top \\Delta) X^\\top\\big] \\odot \\overline{(1 - M^2)}$ | "
+        f"${mat(wrong)}$ |"
+    )
 
 
 def main() -> None:

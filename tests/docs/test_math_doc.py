@@ -28,9 +28,7 @@ MEASURED = re.compile(
 @functools.cache
 def output(name: str) -> str:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])]
-    )
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
     done = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "math" / name)],
         capture_output=True,
