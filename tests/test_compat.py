@@ -34,7 +34,7 @@ def test_a_run_stopped_by_fcnn_0_1_resumes_bit_identical_to_its_uninterrupted_ru
     assert np.array_equal(done.params, expected.params)
     folders = (run, V01 / f"{case}_finished")
     got, want = (np.genfromtxt(f / "history.csv", delimiter=",", names=True) for f in folders)
-    assert got.dtype.names == want.dtype.names
+    assert set(want.dtype.names) <= set(got.dtype.names)  # and the per-sample columns
     for name in want.dtype.names:
         # the compiled softmax/cross-entropy step now sums the loss in the readable path's
         # order (0.1 summed it as one dot): equal to rounding, the parameters to the bit

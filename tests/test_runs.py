@@ -99,6 +99,12 @@ def test_start_run_writes_config_checkpoint_history_figures_and_model(tmp_path):
         "val_mse",
         "val_ce",
         "val_accuracy",
+        "loss_per_sample",
+        "mse_per_sample",
+        "ce_per_sample",
+        "val_loss_per_sample",
+        "val_mse_per_sample",
+        "val_ce_per_sample",
         "lr",
     ]
     table = np.array(rows)
@@ -106,7 +112,8 @@ def test_start_run_writes_config_checkpoint_history_figures_and_model(tmp_path):
     np.testing.assert_allclose(table[:, 1], table[:, 2] + table[:, 3], rtol=1e-12)
     np.testing.assert_allclose(table[:, 5], table[:, 6] + table[:, 7], rtol=1e-12)
     assert ((table[:, [4, 8]] >= 0) & (table[:, [4, 8]] <= 1)).all()
-    assert (table[:, 9] == 0.5).all()
+    np.testing.assert_array_equal(table[:, 9:15], table[:, [1, 2, 3, 5, 6, 7]])  # the mean
+    assert (table[:, 15] == 0.5).all()
 
     # the model file holds the trained parameters and the classes
     net = fcnn.load(out / "model.safetensors")
@@ -136,7 +143,7 @@ def test_regression_history_has_no_accuracy_column_and_auto_layers_fit_the_file(
     }
     result = run(cfg, tmp_path / "run")
     header, _ = read_history(tmp_path / "run" / "history.csv")
-    assert header == ["epoch", "loss", "lr"]
+    assert header == ["epoch", "loss", "loss_per_sample", "lr"]
     assert result.net.sizes == (3, 5, 1)
     assert fcnn.load(tmp_path / "run" / "model.safetensors").classes is None
 

@@ -117,13 +117,22 @@ class Trainer:
         self.record_params, self.progress = bool(record_params), bool(progress)
         self.rng = np.random.default_rng(shuffle_seq)
         # ---- loop state: plain arrays and numbers only (state_dict) ----
-        self.history = History(parts={p: [] for p in self._part_names()}, sizes=net.sizes)
+        names = self._part_names()
+        self.history = History(
+            parts={p: [] for p in names}, parts_per_sample={p: [] for p in names}, sizes=net.sizes
+        )
         self.epoch = self.step = self.pos = 0
         self.perm: Array | None = None
         # running sums of the epoch as Python floats (cheaper than a NumPy array per step):
         # weight, correct, loss, parts; state_dict stores them as one float64 array
         self._zero_acc = [0.0] * (3 + len(self._part_names()))
         self._acc = self._zero_acc.copy()
+        # with the sum reduction the per-sample means need sums of their own: Σ_k J_k per part
+        # (the L2 penalty weighted by batch size, as in the objective); with the mean
+        # reduction they are the objective's averages themselves
+        self._sums = net.reduction == "sum"
+        self._l2_index = len(net.parts) if self.l2 else -1
+        self._acc_ps = [0.0] * len(self._part_names())
         self.best_value, self.best_params, self.wait = math.inf, None, 0
         self._last_params: Array | None = None  # the last epoch's, when the best were restored
         self.done = False
@@ -203,6 +212,8 @@ class Trainer:
         if self.shuffle:
             self.perm = self.rng.permutation(len(self.data))
         self._acc = self._zero_acc.copy()
+        if self._sums:
+            self._acc_ps = [0.0] * len(self._acc_ps)
         np.copyto(self._snapshot, self.net.params)
 
     def _batch(self) -> Batch:
@@ -240,6 +251,10 @@ class Trainer:
         acc[2] += loss * B
         for i, v in enumerate(parts, 3):
             acc[i] += v * B
+        if self._sums:
+            ps = self._acc_ps
+            for i, v in enumerate(parts):
+                ps[i] += v * B if i == self._l2_index else v
         self.history.step_loss.append(loss)
         if self.record_params:
             self.history.params.append(self.net.params.copy())
@@ -271,6 +286,15 @@ class Trainer:
             values.append(total / n)
         if self.data.kind is not None:
             h.accuracy.append(acc[1] / n)
+        if self._sums:
+            per = [total / n for total in self._acc_ps]
+            h.loss_per_sample.append(sum(per))
+            for values, v in zip(h.parts_per_sample.values(), per, strict=True):
+                values.append(v)
+        else:
+            h.loss_per_sample.append(h.loss[-1])
+            for name, values in h.parts_per_sample.items():
+                values.append(h.parts[name][-1])
         h.lr.append(self.schedule.lr(self.epoch, self.step - 1))
         if self.val is not None:
             self._validate()
@@ -290,6 +314,11 @@ class Trainer:
         for name in self.net.parts:
             h.val_parts.setdefault(name, []).append(parts[name])
         h.val_loss.append(sum(parts.values()))
+        # per sample: Σ_k J_k / n for the data parts, the L2 penalty as it is
+        per = {k: v if k == "l2" else v / (ws.scale * ws.B) for k, v in parts.items()}
+        for name in self.net.parts:
+            h.val_parts_per_sample.setdefault(name, []).append(per[name])
+        h.val_loss_per_sample.append(sum(per.values()))
         if val.kind is not None:
             h.val_accuracy.append(ws.correct() / ws.B)
 
@@ -344,6 +373,7 @@ class Trainer:
         arrays, hist_meta = self.history.to_state()
         arrays["params"] = self.net.params.copy()
         arrays["acc"] = np.array(self._acc, np.float64)
+        arrays["acc_per_sample"] = np.array(self._acc_ps, np.float64)
         arrays["snapshot"] = self._snapshot.copy()
         if self.perm is not None:
             arrays["perm"] = self.perm.copy()
@@ -375,6 +405,9 @@ class Trainer:
         """Restore :meth:`state_dict` output into a trainer built with the same arguments."""
         self.net.set_params(arrays["params"])
         self._acc = [float(v) for v in arrays["acc"]]
+        # a checkpoint of fcnn 0.1 has no per-sample sums: unknown for an epoch in progress
+        ps = arrays.get("acc_per_sample", np.full(len(self._acc_ps), np.nan))
+        self._acc_ps = [float(v) for v in ps]
         np.copyto(self._snapshot, arrays["snapshot"])
         self.perm = arrays["perm"].astype(np.int64) if "perm" in arrays else None
         self.best_params = arrays["best_params"].copy() if "best_params" in arrays else None
@@ -386,7 +419,12 @@ class Trainer:
         self.done, self.wait = bool(meta["done"]), int(meta["wait"])
         self.best_value = float(meta["best_value"])
         self.rng.bit_generator.state = meta["rng"]
-        self.history = History.from_state(arrays, meta["history"])
+        self.history = h = History.from_state(arrays, meta["history"])
+        if not self._sums and "history.loss_per_sample" not in arrays:
+            # fcnn 0.1 with the mean reduction: the per-sample means are the losses themselves
+            h.loss_per_sample, h.val_loss_per_sample = list(h.loss), list(h.val_loss)
+            h.parts_per_sample = {k: list(v) for k, v in h.parts.items()}
+            h.val_parts_per_sample = {k: list(v) for k, v in h.val_parts.items()}
         if not self.record_params:  # a part of the run that recorded: no trajectory of a part
             self.history.params = []
         last = arrays.get("last_params")
