@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._inputs import as_features, as_targets
 from .network import Network
-from .validation import as_features, as_targets
 from .workspace import Workspace
 
 Array = np.ndarray

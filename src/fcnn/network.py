@@ -24,7 +24,8 @@ import numpy as np
 
 from . import activations, blas, losses
 from . import init as initializers
-from .validation import as_features, as_targets, check_number
+from ._checks import check_number
+from ._inputs import as_features, as_targets
 from .workspace import Workspace, softmax_ce_step
 
 Array = np.ndarray

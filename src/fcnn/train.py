@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from ._checks import check_seed, check_training_options
+from ._inputs import as_pair
 from .batching import Batch, Data, split
 from .callbacks import Callback, as_callback
 from .errors import DivergenceError
@@ -21,7 +23,6 @@ from .fullbatch import full_batch_epochs
 from .history import History
 from .network import Network
 from .optim import Optimizer, Schedule, get_optimizer, get_schedule
-from .validation import as_pair, check_seed, check_training_options
 
 Array = np.ndarray
 MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
