@@ -466,6 +466,7 @@ def test_ctrl_c_before_a_forced_run_writes_anything_gives_no_resume_hint(
     assert code == 130 and err == "fcnn: interrupted\n"  # the checkpoint there is not this run's
 
 
+@pytest.mark.slow
 def test_output_piped_into_a_reader_that_quits_ends_quietly(default_run, tmp_path):
     model, _, _ = default_run
     cmd = f"{sys.executable} -m fcnn evaluate {model} | head -1"
@@ -667,6 +668,7 @@ def test_subprocess_usage_error_is_one_line_without_traceback():
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("fcnn") is None, reason="console script not installed")
 def test_console_script_prints_the_version():
     proc = subprocess.run(["fcnn", "--version"], capture_output=True, text=True, timeout=60)

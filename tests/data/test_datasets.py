@@ -255,7 +255,11 @@ def test_check_options_names_the_bad_option_with_the_prefix(name, kwargs, match)
         ("moons", {"n_samples": 2**63 - 1}),
         ("spirals", {"n_samples": datasets.MAX_VALUES // 2 + 1}),
         ("gaussians", {"counts": [2**62, 2**62]}),
-        ("gaussians", {"means": np.zeros((2, 1000)), "n_samples": datasets.MAX_VALUES}),
+        pytest.param(
+            "gaussians",
+            {"means": np.zeros((2, 1000)), "n_samples": datasets.MAX_VALUES},
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_generators_refuse_sizes_over_max_values_before_allocating(name, kwargs):

@@ -240,6 +240,7 @@ def test_a_finished_run_extended_by_epochs_equals_the_longer_run(references, tmp
     assert outcome(out) == outcome(tmp_path / "longer")
 
 
+@pytest.mark.slow
 def test_an_extension_past_the_record_budget_drops_the_partial_trajectory(tmp_path, monkeypatch):
     # record_params = "auto" with a budget that 5 epochs fit (20 updates and the initial copy
     # of 22 float64 parameters: 3696 bytes) and 10 do not (7216): the extended run records

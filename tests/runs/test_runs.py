@@ -68,6 +68,7 @@ class StepHook(Callback):
 # ------------------------------------------------------------------------------ the folder
 
 
+@pytest.mark.slow
 def test_start_run_writes_config_checkpoint_history_figures_and_model(tmp_path):
     cfg = config(epochs=7, record_params=True)
     cfg["data"]["val_split"] = 0.25
@@ -200,6 +201,7 @@ def test_a_forced_run_that_fails_or_stops_keeps_the_run_it_replaces(tmp_path):
     assert not (out / ".fcnn-previous").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moved", [0, 2, 5])
 def test_a_forced_start_killed_while_moving_the_earlier_run_aside_loses_none_of_it(
     tmp_path, monkeypatch, moved

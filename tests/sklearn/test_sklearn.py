@@ -82,11 +82,13 @@ def assert_same_run(ours, theirs, rtol=1e-9):
 
 
 # ------------------------------------------------------------------------- the module edge
+@pytest.mark.slow
 def test_import_fcnn_does_not_import_scikit_learn():
     code = "import fcnn, sys; assert 'sklearn' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+@pytest.mark.slow
 def test_missing_scikit_learn_names_the_extra_to_install():
     code = (
         "import sys; sys.modules['sklearn'] = None\n"
@@ -555,6 +557,7 @@ def test_save_and_load_regressor_and_multilabel(tmp_path):
 
 
 # --------------------------------------------------------------------- accuracy parity
+@pytest.mark.slow
 def test_digits_accuracy_is_within_one_point_of_mlpclassifier():
     """Same architecture, solver, learning rate, batch size, epochs and split; the mean test
     accuracy over three seeds (each library shuffles with its own generator)."""

@@ -397,6 +397,7 @@ def test_truncated_model_gives_model_file_error(tmp_path, model_bytes, data):
         storage.load(path)
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=500)
 @given(data=st.data())
 def test_bit_flipped_model_loads_finite_or_gives_model_file_error(tmp_path, model_bytes, data):
@@ -416,6 +417,7 @@ JSON = st.recursive(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(key=st.sampled_from(sorted(_net().config()) + ["classes", "extra"]), value=JSON)
 def test_any_json_in_a_config_field_loads_or_gives_model_file_error(saved, tmp_path, key, value):
