@@ -13,21 +13,25 @@ import pytest
 import fcnn
 from fcnn._aliases import ALIASES
 
-OLD_TO_NEW = {
-    "fcnn.io": "fcnn.storage",
-    "fcnn.atomic": "fcnn.storage.atomic",
-    "fcnn.datasets": "fcnn.data.datasets",
-    "fcnn.data_io": "fcnn.data.files",
-    "fcnn.preprocessing": "fcnn.data.preprocessing",
-    "fcnn.config": "fcnn.runs.config",
-    "fcnn.run_data": "fcnn.runs.data",
-    "fcnn.run_folder": "fcnn.runs.folder",
-    "fcnn.checkpoint": "fcnn.runs.checkpoint",
-    "fcnn.cli_commands": "fcnn.cli.commands",
-    "fcnn._sklearn_base": "fcnn.sklearn.base",
-    "fcnn._sklearn_params": "fcnn.sklearn.params",
-    "fcnn._sklearn_train": "fcnn.sklearn.training",
-}
+# the old module path, and where its job lives now
+OLD_TO_NEW = dict(
+    line.split()
+    for line in """
+    fcnn.io              fcnn.storage
+    fcnn.atomic          fcnn.storage.atomic
+    fcnn.datasets        fcnn.data.datasets
+    fcnn.data_io         fcnn.data.files
+    fcnn.preprocessing   fcnn.data.preprocessing
+    fcnn.config          fcnn.runs.config
+    fcnn.run_data        fcnn.runs.data
+    fcnn.run_folder      fcnn.runs.folder
+    fcnn.checkpoint      fcnn.runs.checkpoint
+    fcnn.cli_commands    fcnn.cli.commands
+    fcnn._sklearn_base   fcnn.sklearn.base
+    fcnn._sklearn_params fcnn.sklearn.params
+    fcnn._sklearn_train  fcnn.sklearn.training
+    """.strip().splitlines()
+)
 
 
 def test_the_alias_table_is_the_one_under_test():

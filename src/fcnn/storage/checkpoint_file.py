@@ -9,20 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import safetensors.numpy
 
-from .atomic import atomic_write_bytes
-from .container import (
-    CHECKPOINT_FORMAT,
-    FORMAT_VERSION,
-    _bad,
-    _contiguous,
-    _fcnn_version,
-    _json_field,
-    _read_bytes,
-    _read_metadata,
-    _read_tensors,
-)
+from .container import CHECKPOINT_FORMAT, bad, contiguous, json_field, read, read_tensors, write
 
 _ARRAY_DTYPES = {np.dtype(t) for t in "? i1 u1 i2 u2 i4 u4 i8 u8 f2 f4 f8".split()}
 
@@ -54,26 +42,19 @@ def save_checkpoint(
         if not isinstance(value, np.ndarray) or value.dtype.newbyteorder("<") not in _ARRAY_DTYPES:
             kind = getattr(value, "dtype", type(value).__name__)
             raise ValueError(f"arrays[{name!r}] must be a bool/int/float ndarray, got {kind}")
-        tensors[name] = _contiguous(value)
+        tensors[name] = contiguous(value)
     try:
         meta_json = json.dumps(meta, default=_meta_default)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"checkpoint meta must be JSON-able: {exc}") from exc
-    metadata = {
-        "format": CHECKPOINT_FORMAT,
-        "format_version": FORMAT_VERSION,
-        "fcnn_version": _fcnn_version(),
-        "meta": meta_json,
-    }
-    atomic_write_bytes(path, safetensors.numpy.save(tensors, metadata=metadata))
+    write(path, tensors, CHECKPOINT_FORMAT, {"meta": meta_json})
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Load ``(arrays, meta)`` written by :func:`save_checkpoint`; ``ModelFileError`` if bad."""
     path = Path(path)
-    data = _read_bytes(path, "checkpoint")
-    meta = _read_metadata(data, path, "checkpoint", CHECKPOINT_FORMAT)
-    state = _json_field(meta, "meta", path, "checkpoint")
+    data, meta = read(path, "checkpoint", CHECKPOINT_FORMAT)
+    state = json_field(meta, "meta", path, "checkpoint")
     if not isinstance(state, dict):
-        raise _bad(path, "checkpoint", "metadata 'meta' is not a JSON object")
-    return _read_tensors(data, path, "checkpoint"), state
+        raise bad(path, "checkpoint", "metadata 'meta' is not a JSON object")
+    return read_tensors(data, path, "checkpoint"), state

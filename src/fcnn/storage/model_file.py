@@ -16,21 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import safetensors.numpy
 
 from ..network import Network
-from .atomic import atomic_write_bytes
-from .container import (
-    FORMAT_VERSION,
-    MODEL_FORMAT,
-    _bad,
-    _contiguous,
-    _fcnn_version,
-    _json_field,
-    _read_bytes,
-    _read_metadata,
-    _read_tensors,
-)
+from .container import MODEL_FORMAT, bad, contiguous, json_field, read, read_tensors, write
 
 _NET_DTYPES = ("float32", "float64")
 _STATS = ("feature_mean", "feature_scale")
@@ -43,7 +31,7 @@ def _stat_tensor(net: Network, name: str) -> np.ndarray:
         t = t.astype(net.dtype)
     if t.shape != (net.sizes[0],) or not np.all(np.isfinite(t)):
         raise ValueError(f"net.{name} must hold {net.sizes[0]} finite numbers, got {t.shape}")
-    return _contiguous(t)
+    return contiguous(t)
 
 
 def save(net: Network, path: str | os.PathLike[str]) -> None:
@@ -58,8 +46,8 @@ def save(net: Network, path: str | os.PathLike[str]) -> None:
         raise ValueError("network has NaN or infinite parameters; refusing to save it")
     tensors = {}
     for k, (W, b) in enumerate(zip(net.weights, net.biases, strict=True), start=1):
-        tensors[f"W{k}"] = _contiguous(W)
-        tensors[f"b{k}"] = _contiguous(b)
+        tensors[f"W{k}"] = contiguous(W)
+        tensors[f"b{k}"] = contiguous(b)
     for name in _STATS:
         if getattr(net, name, None) is not None:
             tensors[name] = _stat_tensor(net, name)
@@ -73,14 +61,9 @@ def save(net: Network, path: str | os.PathLike[str]) -> None:
     problem = _config_problem(net.config(), json.loads(classes_json))  # what load checks
     if problem is not None:
         raise ValueError(f"net.classes does not fit the network: {problem}; refusing to save it")
-    metadata = {
-        "format": MODEL_FORMAT,
-        "format_version": FORMAT_VERSION,
-        "fcnn_version": _fcnn_version(),
-        "config": json.dumps(net.config()),
-        "classes": classes_json,
-    }
-    atomic_write_bytes(path, safetensors.numpy.save(tensors, metadata=metadata))
+    write(
+        path, tensors, MODEL_FORMAT, {"config": json.dumps(net.config()), "classes": classes_json}
+    )
 
 
 def _config_problem(cfg: Any, classes: Any) -> str | None:
@@ -151,20 +134,19 @@ def load(path: str | os.PathLike[str]) -> Network:
     ``OSError`` (no permission to read) pass through.
     """
     path = Path(path)
-    data = _read_bytes(path, "model")
-    meta = _read_metadata(data, path, "model", MODEL_FORMAT)
-    cfg = _json_field(meta, "config", path, "model")
-    classes = _json_field(meta, "classes", path, "model")
+    data, meta = read(path, "model", MODEL_FORMAT)
+    cfg = json_field(meta, "config", path, "model")
+    classes = json_field(meta, "classes", path, "model")
     problem = _config_problem(cfg, classes)
     if problem is None:
-        tensors = _read_tensors(data, path, "model")
+        tensors = read_tensors(data, path, "model")
         problem = _tensor_problem(tensors, cfg["sizes"], cfg["dtype"])
     if problem is not None:
-        raise _bad(path, "model", problem)
+        raise bad(path, "model", problem)
     try:
         net = Network.from_config(cfg)
     except (ValueError, TypeError, KeyError) as exc:
-        raise _bad(path, "model", f"invalid config: {exc}") from exc
+        raise bad(path, "model", f"invalid config: {exc}") from exc
     for k, (W, b) in enumerate(zip(net.weights, net.biases, strict=True), start=1):
         W[...] = tensors[f"W{k}"]
         b[...] = tensors[f"b{k}"]
