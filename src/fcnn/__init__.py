@@ -5,15 +5,17 @@ an l-layer network on mini-batches, and seed 000's 2-2-2 tanh/softmax network wi
 MSE + cross-entropy.
 """
 
-from . import activations, datasets, init, io, optim
+from . import activations, init, optim
+from ._aliases import old_module as __getattr__  # noqa: F401 - old paths: fcnn.io, fcnn.config
 from .activations import register_activation
+from .data import datasets
 from .errors import DivergenceError, FCNNError, ModelFileError
 from .export import export_onnx
 from .gradcheck import GradcheckReport, gradcheck
 from .history import History
-from .io import load, save
 from .network import Network
 from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_schedule
+from .storage import load, save
 from .train import Callback, Trainer, fit
 
 __version__ = "0.1.0"

@@ -24,8 +24,9 @@ import numpy as np
 
 from . import activations, losses
 from . import init as initializers
+from ._checks import check_number
 from ._fast.workspace import Workspace
-from .validation import as_features, as_targets, check_number
+from ._inputs import as_features, as_targets
 
 if TYPE_CHECKING:
     from .callbacks import Callback

@@ -16,15 +16,16 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from ._checks import check_seed, check_training_options
 from ._fast import step as fast_step
 from ._fast.batch import Batch
+from ._inputs import as_pair
 from .callbacks import Callback, as_callback
 from .data.training import Data, split
 from .errors import DivergenceError
 from .history import History
 from .network import Network
 from .optim import Optimizer, Schedule, get_optimizer, get_schedule
-from .validation import as_pair, check_seed, check_training_options
 
 Array = np.ndarray
 MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..io import load
 from ..network import Network
-from ..run_folder import MODEL
+from ..runs.folder import MODEL
+from ..storage import load
 from . import FORMATS, export_onnx
 
 OK = 0
