@@ -701,3 +701,24 @@ def test_the_l2_penalty_counts_once_in_the_per_sample_loss():
     data_mean = start.loss(*MOONS) / len(MOONS[0])
     assert h.parts_per_sample["l2"][0] == pytest.approx(start.l2_penalty(0.5), rel=1e-12)
     assert h.loss_per_sample[0] == pytest.approx(data_mean + start.l2_penalty(0.5), rel=1e-12)
+
+
+# ------------------------------------------------------------------- the fit signature
+def test_network_fit_shows_every_training_option_in_its_signature():
+    """help(net.fit) and IDEs see each option with its default; Trainer takes the same ones."""
+    import inspect
+
+    params = inspect.signature(fcnn.Network.fit).parameters
+    keywords = [n for n, p in params.items() if p.kind is p.KEYWORD_ONLY]
+    assert keywords[:3] == ["epochs", "lr", "batch_size"] and len(keywords) >= 22
+    assert params["epochs"].default == 200 and params["optimizer"].default == "gd"
+    assert all(params[n].annotation is not inspect.Parameter.empty for n in keywords)
+    for name in keywords:
+        assert f"``{name}``" in fcnn.Network.fit.__doc__, name
+
+
+def test_an_unknown_training_option_is_a_type_error_naming_it():
+    with pytest.raises(TypeError, match="unknown training option.*epoch_count"):
+        fcnn.Trainer(fcnn.Network([2, 2], seed=0), *MOONS, epoch_count=3)
+    with pytest.raises(TypeError):
+        fcnn.Network([2, 2], seed=0).fit(*MOONS, epoch_count=3)

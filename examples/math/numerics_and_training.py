@@ -13,9 +13,10 @@ import numpy as np
 from _fmt import num, sci
 
 import fcnn
-from fcnn import config, optim
+from fcnn import optim
 from fcnn.activations import get
-from fcnn.train import Trainer
+from fcnn.network import Network
+from fcnn.runs import config
 
 
 def sigmoid_underflow() -> None:
@@ -39,7 +40,7 @@ def sigmoid_underflow() -> None:
 
 def defaults() -> None:
     cli = config.DEFAULTS["training"]["lr"]
-    fit = inspect.signature(Trainer.__init__).parameters["lr"].default
+    fit = inspect.signature(Network.fit).parameters["lr"].default
     print(
         f"The default learning rate is $\\alpha = {cli}$ for `fcnn train` (and a config file "
         f"without `lr`), and $\\alpha = {fit}$ for `Network.fit` / `fcnn.fit`."

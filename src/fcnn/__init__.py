@@ -8,6 +8,7 @@ MSE + cross-entropy.
 from . import activations, init, optim
 from ._aliases import old_module as __getattr__  # noqa: F401 - old paths: fcnn.io, fcnn.config
 from .activations import register_activation
+from .callbacks import Callback
 from .data import datasets
 from .errors import DivergenceError, FCNNError, ModelFileError
 from .export import export_onnx
@@ -16,7 +17,7 @@ from .history import History
 from .network import Network
 from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_schedule
 from .storage import load, save
-from .train import Callback, Trainer, fit
+from .train import Trainer, fit
 
 __version__ = "0.1.0"
 

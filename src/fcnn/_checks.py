@@ -4,6 +4,7 @@ argument, the value and what it must be."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -108,3 +109,32 @@ def check_training_options(
     check_number("val_split", val_split, 0, 1, high_open=True, what="in [0, 1)")
     check_number("patience", patience, 1, integer=True)
     check_number("min_delta", min_delta, 0)
+
+
+DTYPES = ("float32", "float64")
+
+
+def check_dtype(dtype: Any) -> np.dtype:
+    """``dtype`` as a NumPy float32 or float64 dtype, or ``ValueError``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or str(dt) not in DTYPES:
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    return dt
+
+
+def check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
+    """``sizes`` as a tuple of at least two positive layer widths, or ``ValueError``."""
+    try:
+        out = tuple(int(n) for n in sizes)
+        ok = len(out) >= 2 and all(n >= 1 and n == m for n, m in zip(out, sizes, strict=True))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"sizes must list at least two positive integer layer widths, input first "
+            f"(e.g. [2, 2, 2]); got {sizes!r}"
+        )
+    return out

@@ -9,23 +9,26 @@ is stopped at any step and resumed from a checkpoint ends with bit-identical par
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from . import train_state
 from ._checks import check_seed, check_training_options
 from ._fast import step as fast_step
 from ._fast.batch import Batch
 from ._inputs import as_pair
-from .callbacks import Callback, as_callback
+from .callbacks import Callback as Callback  # fcnn.train.Callback, as before
+from .callbacks import as_callback
 from .data.training import Data, split
 from .errors import DivergenceError
 from .history import History
 from .network import Network
-from .optim import Optimizer, Schedule, get_optimizer, get_schedule
+from .optim import Schedule, get_optimizer, get_schedule
 
 Array = np.ndarray
 MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
@@ -36,62 +39,39 @@ class Trainer:
     trains and returns the History; callbacks see the trainer, and ``state_dict`` /
     ``load_state_dict`` hold everything a resumed run needs."""
 
-    def __init__(
-        self,
-        net: Network,
-        X: Array,
-        y: Array,
-        *,
-        epochs: int = 200,
-        lr: float = 0.1,
-        batch_size: int | None = None,
-        optimizer: str | Optimizer = "gd",
-        optimizer_options: dict[str, Any] | None = None,
-        schedule: str | Schedule = "constant",
-        schedule_options: dict[str, Any] | None = None,
-        l2: float = 0.0,
-        clip: float | None = None,
-        shuffle: bool = True,
-        validation_data: tuple[Array, Array] | None = None,
-        val_split: float = 0.0,
-        early_stopping: bool = False,
-        patience: int = 10,
-        min_delta: float = 0.0,
-        monitor: str | None = None,
-        restore_best: bool = True,
-        sample_weight: Array | None = None,
-        callbacks: Sequence[Callback | Callable[[Trainer], Any]] = (),
-        record_params: bool = False,
-        progress: bool = False,
-        seed: int | None = None,
-    ) -> None:
-        check_training_options(epochs, l2, clip, val_split, patience, batch_size, min_delta)
-        self.net, self.epochs = net, int(epochs)
-        seed = net.seed if seed is None else check_seed("seed", seed, generators=False)
-        seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    def __init__(self, net: Network, X: Array, y: Array, **options: Any) -> None:
+        o = SimpleNamespace(**fit_options(options))
+        check_training_options(
+            o.epochs, o.l2, o.clip, o.val_split, o.patience, o.batch_size, o.min_delta
+        )
+        self.net, self.epochs = net, int(o.epochs)
+        o.seed = net.seed if o.seed is None else check_seed("seed", o.seed, generators=False)
+        seq = o.seed
+        if not isinstance(seq, np.random.SeedSequence):
+            seq = np.random.SeedSequence(seq)
         split_seq, shuffle_seq = seq.spawn(2)
-        data = Data(net, X, y, sample_weight)
-        if val_split and validation_data is not None:
+        data = Data(net, X, y, o.sample_weight)
+        if o.val_split and o.validation_data is not None:
             raise ValueError("give validation_data or val_split, not both")
-        if val_split:
-            data, val = split(data, val_split, np.random.default_rng(split_seq))
+        if o.val_split:
+            data, val = split(data, o.val_split, np.random.default_rng(split_seq))
         else:
             val = (
                 None
-                if validation_data is None
-                else Data(net, *as_pair(validation_data, "validation_data"), None)
+                if o.validation_data is None
+                else Data(net, *as_pair(o.validation_data, "validation_data"), None)
             )
         self.data, self.val = data, val
         n = len(data)
-        self.B = n if batch_size is None else min(int(batch_size), n)
+        self.B = n if o.batch_size is None else min(int(o.batch_size), n)
         self.n_batches = -(-n // self.B)
-        self.shuffle = bool(shuffle) and self.n_batches > 1  # a full batch's order is moot
-        self.optimizer = get_optimizer(optimizer, **(optimizer_options or {}))
-        self.schedule = get_schedule(schedule, lr, **(schedule_options or {}))
+        self.shuffle = bool(o.shuffle) and self.n_batches > 1  # a full batch's order is moot
+        self.optimizer = get_optimizer(o.optimizer, **(o.optimizer_options or {}))
+        self.schedule = get_schedule(o.schedule, o.lr, **(o.schedule_options or {}))
         # whether the schedule reacts to the epoch's loss (the base class's hook does nothing)
         self._adapts = type(self.schedule).on_epoch_end is not Schedule.on_epoch_end
-        self.l2, self.clip = float(l2), clip
-        self.monitor = monitor or ("val_loss" if val is not None else "loss")
+        self.l2, self.clip = float(o.l2), o.clip
+        self.monitor = o.monitor or ("val_loss" if val is not None else "loss")
         if self.monitor not in MONITORS:
             raise ValueError(f"unknown monitor {self.monitor!r}; choose one of {MONITORS}")
         if self.monitor.startswith("val_") and val is None:
@@ -102,20 +82,20 @@ class Trainer:
                 f"{net.loss_name} loss has no accuracy; monitor 'loss' or 'val_loss'"
             )
         self._maximise = self.monitor.endswith("accuracy")
-        self.early_stopping, self.patience = bool(early_stopping), int(patience)
-        self.min_delta, self.restore_best = float(min_delta), bool(restore_best)
-        self.callbacks = [as_callback(c) for c in callbacks]
+        self.early_stopping, self.patience = bool(o.early_stopping), int(o.patience)
+        self.min_delta, self.restore_best = float(o.min_delta), bool(o.restore_best)
+        self.callbacks = [as_callback(c) for c in o.callbacks]
         # the one choice of the step function; a callback that reads the gradient buffer
         # (needs_gradient) gets a step that leaves ∇J there
         self._plan = fast_step.choose(
             net,
             self.optimizer,
             l2=self.l2,
-            clip=clip,
+            clip=o.clip,
             weighted=data.w is not None,
             gradient=any(getattr(c, "needs_gradient", False) for c in self.callbacks),
         )
-        self.record_params, self.progress = bool(record_params), bool(progress)
+        self.record_params, self.progress = bool(o.record_params), bool(o.progress)
         self.rng = np.random.default_rng(shuffle_seq)
         # ---- loop state: plain arrays and numbers only (state_dict) ----
         names = self._part_names()
@@ -150,7 +130,7 @@ class Trainer:
             self._val_ws.gather(val, None)
         self._snapshot = net.params.copy()
         self._zeros = np.zeros_like(net.params)  # the other operand of _finite
-        if record_params:
+        if o.record_params:
             self.history.params.append(net.params.copy())
 
     def _part_names(self) -> tuple[str, ...]:
@@ -371,68 +351,30 @@ class Trainer:
     def state_dict(self) -> tuple[dict[str, Array], dict[str, Any]]:
         """The whole loop state as ``(arrays, meta)``: arrays for a tensor file, JSON-able
         metadata (including the RNG's ``bit_generator.state``) beside them."""
-        arrays, hist_meta = self.history.to_state()
-        arrays["params"] = self.net.params.copy()
-        arrays["acc"] = np.array(self._acc, np.float64)
-        arrays["acc_per_sample"] = np.array(self._acc_ps, np.float64)
-        arrays["snapshot"] = self._snapshot.copy()
-        if self.perm is not None:
-            arrays["perm"] = self.perm.copy()
-        if self.best_params is not None:
-            arrays["best_params"] = self.best_params.copy()
-        if self._last_params is not None:
-            arrays["last_params"] = self._last_params.copy()
-        opt_meta = {}
-        for k, v in self.optimizer.state_dict().items():
-            if isinstance(v, np.ndarray):
-                arrays[f"optim.{k}"] = v
-            else:
-                opt_meta[k] = v
-        meta = {
-            "epoch": self.epoch,
-            "step": self.step,
-            "pos": self.pos,
-            "done": self.done,
-            "best_value": self.best_value,
-            "wait": self.wait,
-            "rng": self.rng.bit_generator.state,
-            "optimizer": opt_meta,
-            "schedule": self.schedule.state_dict(),
-            "history": hist_meta,
-        }
-        return arrays, meta
+        return train_state.state_dict(self)
 
     def load_state_dict(self, arrays: dict[str, Array], meta: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output into a trainer built with the same arguments."""
-        self.net.set_params(arrays["params"])
-        self._acc = [float(v) for v in arrays["acc"]]
-        # a checkpoint of fcnn 0.1 has no per-sample sums: unknown for an epoch in progress
-        ps = arrays.get("acc_per_sample", np.full(len(self._acc_ps), np.nan))
-        self._acc_ps = [float(v) for v in ps]
-        np.copyto(self._snapshot, arrays["snapshot"])
-        self.perm = arrays["perm"].astype(np.int64) if "perm" in arrays else None
-        self.best_params = arrays["best_params"].copy() if "best_params" in arrays else None
-        opt = dict(meta["optimizer"])
-        opt.update({k[len("optim.") :]: v for k, v in arrays.items() if k.startswith("optim.")})
-        self.optimizer.load_state_dict(opt)
-        self.schedule.load_state_dict(meta["schedule"])
-        self.epoch, self.step, self.pos = int(meta["epoch"]), int(meta["step"]), int(meta["pos"])
-        self.done, self.wait = bool(meta["done"]), int(meta["wait"])
-        self.best_value = float(meta["best_value"])
-        self.rng.bit_generator.state = meta["rng"]
-        self.history = h = History.from_state(arrays, meta["history"])
-        if not self._sums and "history.loss_per_sample" not in arrays:
-            # fcnn 0.1 with the mean reduction: the per-sample means are the losses themselves
-            h.loss_per_sample, h.val_loss_per_sample = list(h.loss), list(h.val_loss)
-            h.parts_per_sample = {k: list(v) for k, v in h.parts.items()}
-            h.val_parts_per_sample = {k: list(v) for k, v in h.val_parts.items()}
-        if not self.record_params:  # a part of the run that recorded: no trajectory of a part
-            self.history.params = []
-        last = arrays.get("last_params")
-        self._last_params = None if last is None else last.copy()
-        if last is not None and not self.done:  # extended: on from the last epoch's parameters
-            self.net.set_params(last)
-            self._last_params, self.history.restored_best = None, False
+        train_state.load_state_dict(self, arrays, meta)
+
+
+def fit_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` over the defaults of :meth:`fcnn.Network.fit`'s keywords, the one list of
+    training options; ``TypeError`` naming an unknown one."""
+    unknown = sorted(set(options) - set(_FIT_DEFAULTS))
+    if unknown:
+        raise TypeError(
+            f"unknown training option(s) {', '.join(unknown)}; the options are those of "
+            f"Network.fit: {', '.join(_FIT_DEFAULTS)}"
+        )
+    return _FIT_DEFAULTS | options
+
+
+_FIT_DEFAULTS = {
+    name: p.default
+    for name, p in inspect.signature(Network.fit).parameters.items()
+    if p.kind is p.KEYWORD_ONLY
+}
 
 
 def fit(net: Network, X: Array, y: Array, **options: Any) -> History:

@@ -30,8 +30,9 @@ import numpy as np
 
 from .. import storage
 from .._checks import check_number, in_range
+from ..callbacks import Callback
 from ..errors import ModelFileError
-from ..train import Callback, Trainer
+from ..train import Trainer
 from . import config
 
 Array = np.ndarray

@@ -24,8 +24,9 @@ from typing import Any
 import tomli_w
 
 from .. import activations, init, losses, optim
+from .._checks import DTYPES
 from ..data.datasets import DATASETS, check_options
-from ..network import DTYPES, REDUCTIONS
+from ..network import REDUCTIONS
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from ..callbacks import Callback
 from ..data.datasets import Dataset, standardize
 from ..data.training import validation_rows
 from ..errors import DivergenceError, ModelFileError
 from ..history import History
 from ..network import Network
-from ..train import Callback, Trainer
+from ..train import Trainer
 from . import checkpoint, config, folder
 from .checkpoint import Checkpointer, SignalStop
 from .data import prepare, standardisation

@@ -17,10 +17,11 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from ..callbacks import Callback
 from ..errors import DivergenceError
 from ..history import History
 from ..optim import SGD, Adam, Optimizer, Schedule
-from ..train import Callback, Trainer
+from ..train import Trainer
 
 Array = np.ndarray
 
