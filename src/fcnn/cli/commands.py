@@ -237,15 +237,7 @@ def gradcheck(args: argparse.Namespace) -> int:
 
 
 def _load_model(path: str) -> Network:
-    p = Path(path)
-    if p.is_dir():
-        p = p / MODEL
-        if not p.is_file():
-            raise ValueError(
-                f"run folder {path} has no {MODEL}; if the run was interrupted, finish it "
-                f"with: fcnn train --resume {path}"
-            )
-    return load(p)
+    return load(run_folder.model_file(path))
 
 
 def _evaluation_data(args: argparse.Namespace) -> Dataset:

@@ -141,3 +141,17 @@ def _history_csv(history: History) -> str:
     writer.writerow(cols)
     writer.writerows(zip(*cols.values(), strict=True))
     return text.getvalue()
+
+
+def model_file(path: str | Path) -> Path:
+    """The model file ``path`` names: the file itself, or a run folder's ``model.safetensors``;
+    ``ValueError`` for a run folder without one (an interrupted run), saying how to finish it."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / MODEL
+        if not p.is_file():
+            raise ValueError(
+                f"run folder {path} has no {MODEL}; if the run was interrupted, finish it "
+                f"with: fcnn train --resume {path}"
+            )
+    return p
