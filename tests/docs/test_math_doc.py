@@ -24,6 +24,8 @@ MEASURED = re.compile(
     r"-?\d+\.\d{3,}|\d+(?:\.\d+)?\\times 10\^\{-?\d+\}|\d{1,3}(?:,\d{3})+(?![\d.])"
 )
 
+pytestmark = pytest.mark.slow  # each test runs the doc's scripts
+
 
 @functools.cache
 def output(name: str) -> str:

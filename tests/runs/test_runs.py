@@ -471,6 +471,7 @@ def test_signal_handlers_are_restored_after_the_run(tmp_path):
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
 
 
+@pytest.mark.slow
 def test_record_params_auto_keeps_small_trajectories_and_skips_large_ones(tmp_path):
     # 2-4-2 net: 22 parameters x (5 updates + 1) x 8 bytes is far below the 64 MB budget
     small = run(config(record_params="auto"), tmp_path / "small")
