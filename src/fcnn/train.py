@@ -153,7 +153,7 @@ class Trainer:
         self._step, self._apply = self._plan.step, self._plan.update
         if not self.done and self.pos == 0 and self.epochs <= self.epoch:
             self._last_epoch_done()  # resumed with epochs = the epochs already trained
-        # no bar at all without progress: even a disabled tqdm costs 10-40 µs a fit
+        # no bar at all without progress: even a disabled tqdm costs time (docs/performance.md)
         bar = (
             tqdm(
                 total=self.epochs,
