@@ -5,6 +5,9 @@ an l-layer network on mini-batches, and seed 000's 2-2-2 tanh/softmax network wi
 MSE + cross-entropy.
 """
 
+import os
+from pathlib import Path
+
 from . import activations, blas, datasets, init, io, losses, optim
 from .activations import register_activation
 from .errors import DivergenceError, FCNNError, ModelFileError
@@ -16,6 +19,17 @@ from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_s
 from .train import Callback, Trainer, fit
 
 __version__ = "0.1.0"
+
+
+def report(run_folder: str | os.PathLike[str], *, features: tuple[int, int] | None = None) -> Path:
+    """(Re)build ``run_folder/report.html``, the run's self-contained page, from the folder's
+    files; returns its path. ``features=(i, j)`` shows data of more than two features on those
+    two columns instead of a PCA projection. plotly is imported here, not at ``import fcnn``
+    (``fcnn.reporting``)."""
+    from .reporting import build
+
+    return build(run_folder, features=features)
+
 
 __all__ = [
     "SGD",
@@ -44,5 +58,6 @@ __all__ = [
     "losses",
     "optim",
     "register_activation",
+    "report",
     "save",
 ]
