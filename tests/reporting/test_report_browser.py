@@ -39,7 +39,7 @@ def _browser():
         pytest.skip(reason)
     options = Options()
     options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,1250"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,1500"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(str(DRIVER)), options=options)
@@ -77,9 +77,8 @@ def _open(driver, path: Path) -> None:
 
 
 def _shown_epoch(driver) -> int:
-    text = driver.execute_script(
-        "return document.querySelector('#fig-slider .slider-container text.slider-label').textContent"
-    )
+    label = "#fig-slider .slider-container text.slider-label"  # "epoch N"
+    text = driver.execute_script(f"return document.querySelector('{label}').textContent")
     return int(text.split()[-1])
 
 
@@ -132,6 +131,7 @@ def test_slider_moved_to_an_epoch_shows_that_epochs_weights_from_the_history(
     assert str(epoch) in browser.find_element("css selector", "#fig-slider .gtitle").text
     assert _severe(browser) == []
     slider = browser.find_element("id", "slider")
+    browser.execute_script("arguments[0].scrollIntoView()", slider)
     slider.screenshot(str(tmp_path / "report.png"))
     assert (tmp_path / "report.png").stat().st_size > 10_000
     if os.environ.get("FCNN_DOCS_SCREENSHOT") == "1":  # refresh the docs' picture

@@ -9,24 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from .common import PALETTE, bar_indices, is_classifier, parameter_names, points
 from .diagram import Diagram
 from .frames import Plane, class_probabilities, grid, outputs, sample_rows
+from .slider_layout import _title, layout
 from .source import Run
 
-PALETTE = [
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-]
-#: weight bars shown per frame at most (a seeded sample of the parameters beyond)
-MAX_BARS = 64
 GRID = 60
 
 
@@ -38,27 +26,6 @@ def typed(a: np.ndarray, dtype: str = "u1") -> dict[str, str]:
         "bdata": base64.b64encode(a.tobytes()).decode(),
         "shape": ",".join(map(str, a.shape)),
     }
-
-
-def parameter_names(sizes: tuple[int, ...]) -> list[str]:
-    """``W1[i,j]`` (from unit j of layer 0 to unit i of layer 1) and ``b1[i]``, in the flat
-    parameter layout (each layer's rows, the bias last in each row)."""
-    names = []
-    for k in range(1, len(sizes)):
-        for i in range(sizes[k]):
-            names += [f"W{k}[{i},{j}]" for j in range(sizes[k - 1])] + [f"b{k}[{i}]"]
-    return names
-
-
-def bar_indices(n_params: int) -> np.ndarray:
-    """The parameters the per-frame bar chart shows: all, or a seeded sample of MAX_BARS."""
-    if n_params <= MAX_BARS:
-        return np.arange(n_params)
-    return np.sort(np.random.default_rng(0).choice(n_params, MAX_BARS, replace=False))
-
-
-def is_classifier(run: Run) -> bool:
-    return run.ds.classes is not None and run.net.output != "identity"
 
 
 def slider_figure(run: Run, plane: Plane | None) -> dict[str, Any]:
@@ -106,7 +73,7 @@ def slider_figure(run: Run, plane: Plane | None) -> dict[str, Any]:
         _merge(data[trace], update)
     return {
         "data": data,
-        "layout": _layout(run, plane, epochs, main, diagram),
+        "layout": layout(run, plane, epochs, main, diagram),
         "frames": fig_frames,
     }
 
@@ -117,22 +84,6 @@ def _merge(base: dict, update: dict) -> None:
             _merge(base[key], value)
         else:
             base[key] = value
-
-
-def _title(run: Run, epoch: int) -> str:
-    if epoch == 0:
-        return "epoch 0: the initial parameters"
-    cols, i = run.columns, int(np.searchsorted(run.columns["epoch"], epoch))
-    parts = [f"epoch {epoch} of {int(cols['epoch'][-1])}"]
-    for key, fmt in (
-        ("loss", ".4g"),
-        ("accuracy", ".3f"),
-        ("val_loss", ".4g"),
-        ("val_accuracy", ".3f"),
-    ):
-        if key in cols and i < len(cols[key]):
-            parts.append(f"{key.replace('_', ' ')} {format(cols[key][i], fmt)}")
-    return " · ".join(parts)
 
 
 def _bar_base(names: list[str], values: np.ndarray) -> dict:
@@ -199,8 +150,7 @@ class _Main:
                 "zmin": 0,
                 "zmax": 100,
                 "line": {"width": 2.5, "color": "#111"},
-                "colorscale": [[0, PALETTE[0]], [0.5, "#ffffff"], [1, PALETTE[1]]],
-                "opacity": 0.55,
+                "colorscale": [[0, "#8fbce0"], [0.5, "#ffffff"], [1, "#ffc28f"]],
                 "contours": {"coloring": "heatmap", "start": 50, "end": 50, "size": 1},
                 "hovertemplate": f"P({names[1]}) = %{{z}}%<extra></extra>",
             }
@@ -251,163 +201,3 @@ class _Main:
             else "predicted class, shade = confidence"
         )
         return *self.plane.titles, f"Decision boundary ({what})"
-
-
-def points(run: Run, plane: Plane, xaxis: str, yaxis: str, legend: bool) -> list[dict]:
-    """The data by class on ``plane``; held-out (validation) rows as open markers."""
-    y, held = np.asarray(run.ds.y), run.held_out
-    labels = y.argmax(axis=1) if y.ndim == 2 else y
-    traces = []
-    for c, name in enumerate(run.ds.classes or []):
-        for out, tag, symbol in ((False, "", "circle"), (True, " (held out)", "circle-open")):
-            rows = (labels == c) & (held == out)
-            if not rows.any():
-                continue
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "x": plane.coords[rows, 0],
-                    "y": plane.coords[rows, 1],
-                    "xaxis": xaxis,
-                    "yaxis": yaxis,
-                    "name": f"{name}{tag}",
-                    "showlegend": legend,
-                    "marker": {
-                        "color": PALETTE[c % 10],
-                        "symbol": symbol,
-                        "size": 7 if out else 6,
-                        "line": {
-                            "width": 1.5 if out else 0.5,
-                            "color": PALETTE[c % 10] if out else "#222",
-                        },
-                    },
-                    "hovertemplate": f"class {name}{tag}<br>%{{x:.4g}}, %{{y:.4g}}<extra></extra>",
-                }
-            )
-    return traces
-
-
-def _layout(
-    run: Run, plane: Plane | None, epochs: np.ndarray, main: _Main, diagram: Diagram
-) -> dict:
-    xt, yt, title = main.axes()
-    n_layers = len(run.net.sizes)
-    step = {
-        "mode": "immediate",
-        "frame": {"duration": 0, "redraw": True},
-        "transition": {"duration": 0},
-    }
-    play = {
-        "frame": {"duration": 150, "redraw": True},
-        "fromcurrent": True,
-        "transition": {"duration": 0},
-    }
-    names = [f["name"] for f in [{"name": str(int(e))} for e in epochs]]
-    return {
-        "height": 980,
-        "margin": {"t": 70, "b": 170, "l": 60, "r": 40},
-        "hovermode": "closest",
-        "title": {"text": _title(run, int(epochs[0])), "x": 0.02},
-        "xaxis": {"domain": [0, 0.44], "title": {"text": xt}, "anchor": "y"},
-        "yaxis": {
-            "domain": [0.42, 1],
-            "title": {"text": yt},
-            "anchor": "x",
-            "scaleanchor": "x"
-            if main.classifier and plane is not None and plane.raw_axes is False
-            else None,
-        },
-        "xaxis2": {
-            "domain": [0.52, 0.95],
-            "visible": False,
-            "range": [-0.4, n_layers - 0.6],
-            "anchor": "y2",
-        },
-        "yaxis2": {"domain": [0.42, 1], "visible": False, "range": [-1.25, 1.25], "anchor": "x2"},
-        "xaxis3": {"domain": [0, 1], "anchor": "y3", "tickangle": -45, "automargin": True},
-        "yaxis3": {
-            "domain": [0, 0.26],
-            "anchor": "x3",
-            "title": {"text": "value"},
-            "range": _bar_range(run, main),
-        },
-        "legend": {"x": 0.0, "y": 1.0, "xanchor": "left", "bgcolor": "rgba(255,255,255,0.7)"},
-        "annotations": [
-            {
-                "text": title,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.0,
-                "y": 1.0,
-                "yshift": 22,
-                "showarrow": False,
-                "xanchor": "left",
-            },
-            {
-                "text": "Network: link width = |w|, blue > 0, red < 0; "
-                "unit colour = bias, h̄ = mean activation"
-                + (
-                    " (layers of more than 64 units drawn as 16 groups)"
-                    if any(diagram.aggregated)
-                    else ""
-                )
-                + (f" (the {150} strongest links a frame)" if len(diagram.links) > 60 else ""),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.52,
-                "y": 1.0,
-                "yshift": 22,
-                "showarrow": False,
-                "xanchor": "left",
-            },
-            {
-                "text": "Weights (blue) and biases (green) at this epoch"
-                + (
-                    ""
-                    if run.net.n_params <= MAX_BARS
-                    else f": a sample of {MAX_BARS} of {run.net.n_params}"
-                ),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.0,
-                "y": 0.26,
-                "yshift": 24,
-                "showarrow": False,
-                "xanchor": "left",
-            },
-        ],
-        "sliders": [
-            {
-                "active": 0,
-                "y": -0.1,
-                "x": 0.08,
-                "len": 0.92,
-                "pad": {"t": 40},
-                "currentvalue": {"prefix": "epoch ", "font": {"size": 14}},
-                "steps": [{"method": "animate", "label": n, "args": [[n], step]} for n in names],
-            }
-        ],
-        "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "y": -0.1,
-                "xanchor": "left",
-                "yanchor": "top",
-                "pad": {"t": 48},
-                "buttons": [
-                    {"label": "▶ play", "method": "animate", "args": [None, play]},
-                    {"label": "❚❚", "method": "animate", "args": [[None], step]},
-                ],
-            }
-        ],
-    }
-
-
-def _bar_range(run: Run, main: _Main) -> list[float]:
-    P = run.params[:, bar_indices(run.net.n_params)]  # type: ignore[index]
-    lo, hi = min(float(P.min()), 0.0), max(float(P.max()), 0.0)
-    pad = 0.15 * max(hi - lo, 1e-12)
-    return [lo - pad, hi + pad]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..atomic import atomic_write_text
 from . import REPORT
-from .animated import is_classifier, slider_figure
+from .animated import slider_figure
+from .common import is_classifier
 from .figures import (
     curves_figure,
     data_figure,

@@ -139,8 +139,8 @@ class Diagram:
         return f"W{k}[{i},{j}]"
 
     def label_base(self) -> dict:
-        """The labels' places: 30% of the way from the receiving unit, so that the labels
-        of crossing links stay apart."""
+        """The labels' places: 40% of the way from the receiving unit, so that the labels
+        of crossing links stay apart and clear of the units' own labels."""
         mode = "markers+text" if len(self.links) <= 12 else "markers"
         trace = {
             "type": "scatter",
@@ -159,16 +159,15 @@ class Diagram:
             ends = np.array(
                 [[*self.segment(link)[0], *self.segment(link)[1]] for link in self.links]
             )
-            trace["x"] = ends[:, 1] - 0.3 * (ends[:, 1] - ends[:, 0])
-            trace["y"] = ends[:, 3] - 0.3 * (ends[:, 3] - ends[:, 2])
+            trace["x"] = ends[:, 1] - 0.4 * (ends[:, 1] - ends[:, 0])
+            trace["y"] = ends[:, 3] - 0.4 * (ends[:, 3] - ends[:, 2])
         return trace
 
     def node_trace(self, bias: np.ndarray, act: np.ndarray) -> dict:
-        hover = [
-            f"{lab}<br>mean activation {a:.4g}" + ("" if np.isnan(b) else f"<br>bias {b:.6g}")
-            for lab, b, a in zip(self.labels, bias, act, strict=True)
-        ]
-        trace = {"marker": {"color": np.nan_to_num(bias).tolist()}, "hovertext": hover}
+        """The units at one frame: colour = bias, hover (and, small, printed) values."""
+        b6 = [None if np.isnan(b) else float(f"{b:.6g}") for b in bias]
+        data = [[b, float(f"{a:.4g}")] for b, a in zip(b6, act, strict=True)]
+        trace = {"marker": {"color": [round(b or 0.0, 4) for b in b6]}, "customdata": data}
         if self.small:
             trace["text"] = [
                 (f"h̄ {a:.2f}" if np.isnan(b) else f"b {b:.3f}<br>h̄ {a:.2f}")
@@ -186,7 +185,9 @@ class Diagram:
             "xaxis": "x2",
             "yaxis": "y2",
             "showlegend": False,
-            "hoverinfo": "text",
+            "hovertext": self.labels,
+            "hovertemplate": "%{hovertext}<br>bias %{customdata[0]}<br>"
+            "mean activation %{customdata[1]}<extra></extra>",
             "textposition": "bottom center",
             "textfont": {"size": 11},
             "marker": {

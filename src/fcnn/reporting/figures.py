@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .animated import PALETTE, is_classifier, parameter_names, points
+from .common import PALETTE, is_classifier, parameter_names, points
 from .frames import Plane, outputs, split_params
 from .source import Run
 
