@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .common import PALETTE, is_classifier, parameter_names, points
-from .frames import Plane, outputs, split_params
+from .frames import Plane, outputs
 from .source import Run
 
 #: above this many parameters, trajectories are per-layer norms and a sample of weights
@@ -145,77 +145,58 @@ def curves_figure(run: Run) -> dict:
 
 def trajectories_figure(run: Run) -> dict:
     """Every weight and bias per iteration, hover on each curve (one panel a layer); above
-    MAX_CURVES parameters, per-layer norms and a seeded sample of SAMPLE weights."""
+    MAX_CURVES parameters, a first panel of per-layer norms, then a seeded sample of SAMPLE
+    parameters in their layers' panels."""
     net, P = run.net, run.history.params
     per_update = bool(P)
     S = np.stack(P) if P else run.params
     x = np.arange(len(S)) if per_update else run.epochs
     what = "update" if per_update else "epoch"
     big = net.n_params > MAX_CURVES
-    keep = np.unique(
-        np.linspace(
-            0, len(S) - 1, max(2, min(len(S), MAX_VALUES // max(min(net.n_params, MAX_CURVES), 1)))
-        ).astype(int)
-    )
+    most = max(2, min(len(S), MAX_VALUES // min(net.n_params, MAX_CURVES)))
+    keep = np.unique(np.linspace(0, len(S) - 1, most).astype(int))
     S, x = S[keep], x[keep]
     names = parameter_names(net.sizes)
-    data, layout = [], {"height": 300 * (len(net.sizes) - 1) + 80, "hovermode": "closest"}
     n_layers = len(net.sizes) - 1
-    h = (1 - 0.08 * (n_layers - 1)) / n_layers
-    offsets = np.cumsum(
-        [0] + [w.size + b.size for w, b in zip(net.weights, net.biases, strict=True)]
-    )
-    sample = (
-        set(np.random.default_rng(0).choice(net.n_params, SAMPLE, replace=False).tolist())
-        if big
-        else set()
-    )
+    panels = [f"layer {k + 1}" for k in range(n_layers)]
+    if big:
+        panels.insert(0, "norms")
+        sample = set(np.random.default_rng(0).choice(net.n_params, SAMPLE, replace=False).tolist())
+    h = (1 - 0.06 * (len(panels) - 1)) / len(panels)
+    layout: dict[str, Any] = {"height": 280 * len(panels) + 80, "hovermode": "closest"}
+    for r, title in enumerate(panels):
+        ax = "" if r == 0 else str(r + 1)
+        top = 1 - r * (h + 0.06)
+        last = r == len(panels) - 1
+        layout[f"xaxis{ax}"] = {"anchor": f"y{ax}", "title": {"text": what if last else ""}}
+        layout[f"xaxis{ax}"]["matches"] = "x" if r else None
+        layout[f"yaxis{ax}"] = {"domain": [top - h, top], "anchor": f"x{ax}"}
+        layout[f"yaxis{ax}"]["title"] = {"text": title}
+    data = []
+    offsets = np.cumsum([0] + [(c + 1) * r for r, c in (W.shape for W in net.weights)])
     for k in range(n_layers):
-        ax = "" if k == 0 else str(k + 1)
-        top = 1 - k * (h + 0.08)
-        axes = {"xaxis": f"x{ax}", "yaxis": f"y{ax}"}
+        axes = {"xaxis": f"x{k + 2}" if big else f"x{k + 1 if k else ''}"}
+        axes["yaxis"] = "y" + axes["xaxis"][1:]
         if big:
-            Ws, bs = zip(*(split_params(net, p) for p in S), strict=True)
-            data.append(
-                _line(
-                    x,
-                    [float(np.linalg.norm(W[k])) for W in Ws],
-                    f"‖W{k + 1}‖_F",
-                    PALETTE[0],
-                    **axes,
-                )
+            block = S[:, offsets[k] : offsets[k + 1]].reshape(len(S), net.sizes[k + 1], -1)
+            norms = {"xaxis": "x", "yaxis": "y"}
+            color = PALETTE[k % 10]
+            W_norm, b_norm = (
+                np.linalg.norm(block[:, :, :-1], axis=(1, 2)),
+                np.linalg.norm(block[:, :, -1], axis=1),
             )
-            data.append(
-                _line(
-                    x, [float(np.linalg.norm(b[k])) for b in bs], f"‖b{k + 1}‖₂", PALETTE[2], **axes
-                )
-            )
+            data.append(_line(x, W_norm, f"‖W{k + 1}‖_F", color, **norms))
+            data.append(_line(x, b_norm, f"‖b{k + 1}‖₂", color, "dash", **norms))
         for i in range(offsets[k], offsets[k + 1]):
             if big and i not in sample:
                 continue
-            color = PALETTE[2] if names[i].startswith("b") else PALETTE[(i - offsets[k]) % 10]
-            data.append(
-                _line(x, S[:, i], names[i], color, "dot" if big else "solid", **axes)
-                | {
-                    "legendgroup": f"L{k + 1}",
-                    "showlegend": not big and n_layers * 12 >= net.n_params,
-                }
-            )
-        layout[f"xaxis{ax}"] = {
-            "anchor": f"y{ax}",
-            "title": {"text": what},
-            "matches": "x" if k else None,
-        }
-        layout[f"yaxis{ax}"] = {
-            "domain": [top - h, top],
-            "anchor": f"x{ax}",
-            "title": {"text": f"layer {k + 1}"},
-        }
+            dash = "dash" if names[i].startswith("b") else "solid"
+            line = _line(x, S[:, i], names[i], PALETTE[(i - offsets[k]) % 10], dash, **axes)
+            data.append(line | {"legendgroup": f"L{k + 1}", "showlegend": not big})
     title = (
-        "Every weight and bias per " + what
-        if not big
-        else f"Per-layer norms and {SAMPLE} sampled weights (dotted) of {net.n_params} "
-        f"parameters, per {what}"
+        f"Per-layer norms, then {SAMPLE} sampled parameters of {net.n_params}, per {what}"
+        if big
+        else f"Every weight (solid) and bias (dashed) per {what}"
     )
     layout["title"] = {"text": title + " (hover a curve for its name and value)"}
     return {"data": data, "layout": layout}
