@@ -16,11 +16,14 @@ from .slider_layout import _title, layout
 from .source import Run
 
 GRID = 60
+P_SCALE = 10_000
 
 
 def typed(a: np.ndarray, dtype: str = "u1") -> dict[str, str]:
     """A plotly.js typed-array spec (base64): a fraction of the size of a JSON list."""
-    a = np.ascontiguousarray(a, {"u1": np.uint8, "f4": np.float32, "f8": np.float64}[dtype])
+    a = np.ascontiguousarray(
+        a, {"u1": np.uint8, "u2": np.uint16, "f4": np.float32, "f8": np.float64}[dtype]
+    )
     return {
         "dtype": dtype,
         "bdata": base64.b64encode(a.tobytes()).decode(),
@@ -124,7 +127,8 @@ class _Main:
             return {}
         prob = class_probabilities(net, outputs(net, p, self.inputs)[1])
         if self.k == 2:
-            return {"z": typed(np.round(100 * prob[1]).reshape(GRID, GRID))}
+            # P in units of 1/P_SCALE: fine enough for a smooth P = 0.5 line, 2 bytes a point
+            return {"z": typed(np.round(P_SCALE * prob[1]).reshape(GRID, GRID), "u2")}
         seg = 250 // self.k
         c = prob.argmax(axis=0)
         conf = (prob.max(axis=0) - 1 / self.k) / (1 - 1 / self.k)
@@ -148,11 +152,26 @@ class _Main:
             return common | {
                 "type": "contour",
                 "zmin": 0,
-                "zmax": 100,
+                "zmax": P_SCALE,
                 "line": {"width": 2.5, "color": "#111"},
                 "colorscale": [[0, "#8fbce0"], [0.5, "#ffffff"], [1, "#ffc28f"]],
-                "contours": {"coloring": "heatmap", "start": 50, "end": 50, "size": 1},
-                "hovertemplate": f"P({names[1]}) = %{{z}}%<extra></extra>",
+                "contours": {
+                    "coloring": "heatmap",
+                    "start": P_SCALE / 2,
+                    "end": P_SCALE / 2,
+                    "size": 1,
+                },
+                "hoverinfo": "skip",
+                "showscale": True,
+                "colorbar": {
+                    "title": {"text": f"P({names[1]})"},
+                    "tickvals": [0, P_SCALE / 4, P_SCALE / 2, 3 * P_SCALE / 4, P_SCALE],
+                    "ticktext": ["0", "0.25", "0.5", "0.75", "1"],
+                    "x": 0.45,
+                    "y": 0.72,
+                    "len": 0.5,
+                    "thickness": 10,
+                },
             }
         seg, scale = 250 // self.k, []
         for c in range(self.k):

@@ -60,7 +60,7 @@ def build_report(
         f"{n} frames, epochs {int(run.epochs[0])} to {int(run.epochs[-1])}"
         + (" (a long run, thinned evenly)" if n > 1 and run.epochs[1] - run.epochs[0] > 1 else "")
         + f". The parameters of each frame come from {run.source}. "
-        + (view.note if view is not None else "")
+        + (view.note if view is not None and is_classifier(run) else "")
     )
     held = int(run.held_out.sum())
     sections = [
@@ -69,9 +69,12 @@ def build_report(
             "data",
             "Data",
             data_figure(run, view),
-            f"{held} of {len(run.ds.X)} rows held out for validation (open markers)."
-            if held
-            else "No rows held out (val_split = 0): every row was trained on.",
+            (
+                f"{held} of {len(run.ds.X)} rows held out for validation (open markers). "
+                if held
+                else "No rows held out (val_split = 0): every row was trained on. "
+            )
+            + (view.note if view is not None else ""),
         ),
         ("curves", "Loss and accuracy", curves_figure(run), _curves_note(run)),
         ("parameters", "Weights and biases", trajectories_figure(run), _trajectory_note(run)),

@@ -89,7 +89,7 @@ def layout(
                 "xanchor": "left",
             },
             {
-                "text": "Network: link width = |w|, blue > 0, red < 0; "
+                "text": "Network: link width = |w|, blue > 0, red < 0;<br>"
                 "unit colour = bias, h̄ = mean activation"
                 + (
                     " (layers of more than 64 units drawn as 16 groups)"
@@ -105,7 +105,9 @@ def layout(
                 "yref": "paper",
                 "x": 0.52,
                 "y": 1.0,
-                "yshift": 22,
+                "yshift": 4,
+                "yanchor": "bottom",
+                "align": "left",
                 "showarrow": False,
                 "xanchor": "left",
             },
