@@ -15,6 +15,7 @@ MAX_UNITS, GROUPS = 64, 16
 EACH_LINK = 60
 #: above EACH_LINK, the strongest links per frame drawn in width bins
 STRONGEST, BINS = 150, 6
+HALO = "0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff"  # keeps a label readable on a link
 POSITIVE, NEGATIVE = "#2166ac", "#b2182b"
 
 
@@ -139,7 +140,7 @@ class Diagram:
         return f"W{k}[{i},{j}]"
 
     def label_base(self) -> dict:
-        """The labels' places: 40% of the way from the receiving unit, so that the labels
+        """The labels' places: 28% of the way from the receiving unit, so that the labels
         of crossing links stay apart and clear of the units' own labels."""
         mode = "markers+text" if len(self.links) <= 12 else "markers"
         trace = {
@@ -150,7 +151,7 @@ class Diagram:
             "showlegend": False,
             "marker": {"size": 6, "color": "rgba(60,60,60,0.35)"},
             "hoverinfo": "text",
-            "textfont": {"size": 12, "color": "#222"},
+            "textfont": {"size": 12, "color": "#111", "shadow": HALO, "weight": "bold"},
             "textposition": "top center",
             "x": [],
             "y": [],
@@ -159,8 +160,8 @@ class Diagram:
             ends = np.array(
                 [[*self.segment(link)[0], *self.segment(link)[1]] for link in self.links]
             )
-            trace["x"] = ends[:, 1] - 0.4 * (ends[:, 1] - ends[:, 0])
-            trace["y"] = ends[:, 3] - 0.4 * (ends[:, 3] - ends[:, 2])
+            trace["x"] = ends[:, 1] - 0.28 * (ends[:, 1] - ends[:, 0])
+            trace["y"] = ends[:, 3] - 0.28 * (ends[:, 3] - ends[:, 2])
         return trace
 
     def node_trace(self, bias: np.ndarray, act: np.ndarray) -> dict:
@@ -189,7 +190,7 @@ class Diagram:
             "hovertemplate": "%{hovertext}<br>bias %{customdata[0]}<br>"
             "mean activation %{customdata[1]}<extra></extra>",
             "textposition": "bottom center",
-            "textfont": {"size": 11},
+            "textfont": {"size": 11, "shadow": HALO},
             "marker": {
                 "size": 30 if self.small else 12,
                 "colorscale": "RdBu",
