@@ -219,3 +219,16 @@ def test_report_of_a_folder_without_a_finished_run_names_the_fix(tmp_path):
     tmp_path.joinpath("config.toml").write_text("")
     with pytest.raises(ValueError, match="has no model.safetensors"):
         fcnn.report(tmp_path)
+
+
+def test_without_plotly_the_report_command_says_how_to_install_it(tmp_path):
+    start(small(epochs=2), tmp_path)
+    code = (
+        "import sys; sys.modules['plotly'] = None\n"
+        "from fcnn.cli import main\n"
+        f"sys.exit(main(['report', {str(tmp_path)!r}]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "pip install plotly" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -39,8 +39,16 @@ def build(
     trajectory; without either, the frames come from a deterministic retraining
     (``retrain=False``: the saved model alone), checked against the saved model.
     """
-    from .builder import build_report
-
+    try:
+        from .builder import build_report
+    except ModuleNotFoundError as exc:
+        if exc.name != "plotly" and not str(exc.name).startswith("plotly."):
+            raise
+        raise ModuleNotFoundError(
+            "report.html needs plotly, which is not installed: pip install plotly (a run "
+            "folder is complete without its page; fcnn train --no-report skips it)",
+            name=exc.name,
+        ) from exc
     return build_report(Path(run_folder), features, snapshots, retrain)
 
 
