@@ -76,7 +76,7 @@ def layout(
             "title": {"text": "value"},
             "range": _bar_range(run, main),
         },
-        "legend": {"x": 0.0, "y": 1.0, "xanchor": "left", "bgcolor": "rgba(255,255,255,0.7)"},
+        "legend": _legend(main),
         "annotations": [
             {
                 "text": title,
@@ -92,12 +92,12 @@ def layout(
                 "text": "Network: link width = |w|, blue > 0, red < 0;<br>"
                 "unit colour = bias, h̄ = mean activation"
                 + (
-                    " (layers of more than 64 units drawn as 16 groups)"
+                    "<br>layers of more than 64 units drawn as 16 groups"
                     if any(diagram.aggregated)
                     else ""
                 )
                 + (
-                    f" (the {STRONGEST} strongest links a frame)"
+                    f"<br>the {STRONGEST} strongest links of each frame"
                     if len(diagram.links) > EACH_LINK
                     else ""
                 ),
@@ -161,3 +161,16 @@ def _bar_range(run: Run, main: _Main) -> list[float]:
     lo, hi = min(float(P.min()), 0.0), max(float(P.max()), 0.0)
     pad = 0.15 * max(hi - lo, 1e-12)
     return [lo - pad, hi + pad]
+
+
+def _legend(main: _Main) -> dict:
+    """Inside the boundary panel for a few entries; beside it for more, where they hide no
+    data (a classifier of more than two classes has no colour bar there)."""
+    inside = main.k <= 2
+    return {
+        "x": 0.0 if inside else 0.45,
+        "y": 1.0,
+        "xanchor": "left",
+        "bgcolor": "rgba(255,255,255,0.7)",
+        "font": {"size": 12 if inside else 10},
+    }
