@@ -15,7 +15,8 @@ from .frames import Plane, class_probabilities, grid, outputs, sample_rows
 from .slider_layout import _title, layout
 from .source import Run
 
-GRID = 60
+GRID = 60  # two classes: a smooth P = 0.5 line from a contour of P
+GRID_CLASSES = 80  # more: the argmax class cell by cell, so finer
 P_SCALE = 10_000
 
 
@@ -112,9 +113,10 @@ class _Main:
         self.classifier = is_classifier(run)
         self.k = 0
         if self.classifier and plane is not None:
-            self.g1, self.g2, G = grid(plane.coords, GRID)
-            self.inputs = plane.lift(G)
             self.k = 2 if run.net.n_outputs == 1 else run.net.n_outputs
+            self.n = GRID if self.k == 2 else GRID_CLASSES
+            self.g1, self.g2, G = grid(plane.coords, self.n)
+            self.inputs = plane.lift(G)
         elif not self.classifier:
             self.Z = np.asarray(run.net.standardize(run.ds.X[rows]), np.float64)
             self.true = np.asarray(run.ds.y, np.float64).reshape(len(run.ds.X), -1)[rows, 0]
@@ -128,11 +130,11 @@ class _Main:
         prob = class_probabilities(net, outputs(net, p, self.inputs)[1])
         if self.k == 2:
             # P in units of 1/P_SCALE: fine enough for a smooth P = 0.5 line, 2 bytes a point
-            return {"z": typed(np.round(P_SCALE * prob[1]).reshape(GRID, GRID), "u2")}
+            return {"z": typed(np.round(P_SCALE * prob[1]).reshape(self.n, self.n), "u2")}
         seg = 250 // self.k
         c = prob.argmax(axis=0)
         conf = (prob.max(axis=0) - 1 / self.k) / (1 - 1 / self.k)
-        return {"z": typed((c * seg + np.round(conf * (seg - 1))).reshape(GRID, GRID))}
+        return {"z": typed((c * seg + np.round(conf * (seg - 1))).reshape(self.n, self.n))}
 
     def base(self) -> dict:
         if not self.classifier:
