@@ -51,7 +51,8 @@ def slider_figure(run: Run, plane: Plane | None) -> dict[str, Any]:
         frames.append(main.frame(p))
     wmax = max(float(np.max(np.abs(links))), 1e-12)
     bmax = max(float(np.nanmax(np.abs([u[0] for u in units]), initial=0.0)), 1e-12)
-    data = [main.base(), *main.static(), *diagram.link_base(), diagram.label_base()]
+    data = [main.base(), *main.static(), diagram.layer_titles(), *diagram.link_base()]
+    data.append(diagram.label_base())
     data += [diagram.node_base(bmax), _bar_base(names, P[:, bars])]
     animated = [0, *range(len(data) - len(diagram.link_base()) - 3, len(data))]
     fig_frames = []

@@ -176,6 +176,26 @@ class Diagram:
             ]
         return trace
 
+    def layer_titles(self) -> dict:
+        """A title above each layer: its role, width and activation (not animated)."""
+        net, last = self.net, len(self.net.sizes) - 1
+        names = ["inputs"] + [f"layer {k}: {a}" for k, a in enumerate(net.activations, 1)]
+        names += [f"output: {net.output}"]
+        text = [f"{name} ({n})" for name, n in zip(names, net.sizes, strict=True)]
+        top = max(float(xy[:, 1].max()) for xy in self.xy) + 0.22
+        return {
+            "type": "scatter",
+            "mode": "text",
+            "x": list(range(last + 1)),
+            "y": [top] * (last + 1),
+            "text": text,
+            "xaxis": "x2",
+            "yaxis": "y2",
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "textfont": {"size": 12, "color": "#444"},
+        }
+
     def node_base(self, bmax: float) -> dict:
         xy = np.vstack(self.xy)
         return {
