@@ -62,7 +62,8 @@ def train(args: argparse.Namespace) -> int:
     before = _stamp(out / CHECKPOINT)
     snapshots = None if args.no_report else reporting.EpochSnapshots()
     try:
-        result = start(progress=progress, figures=figures, callbacks=[snapshots] * bool(snapshots))
+        extra = [] if snapshots is None else [snapshots]  # the report's frames, when not recorded
+        result = start(progress=progress, figures=figures, callbacks=extra)
     except KeyboardInterrupt:  # outside the training loop: setting up, or writing the outputs
         after = _stamp(out / CHECKPOINT)
         # a resume hint only for a checkpoint this command wrote, or is resuming
