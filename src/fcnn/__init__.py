@@ -5,6 +5,9 @@ an l-layer network on mini-batches, and seed 000's 2-2-2 tanh/softmax network wi
 MSE + cross-entropy.
 """
 
+import os
+from pathlib import Path
+
 from . import activations, init, optim
 from ._aliases import old_module as __getattr__  # noqa: F401 - old paths: fcnn.io, fcnn.config
 from .activations import register_activation
@@ -20,6 +23,17 @@ from .storage import load, save
 from .train import Trainer, fit
 
 __version__ = "0.1.0"
+
+
+def report(run_folder: str | os.PathLike[str], *, features: tuple[int, int] | None = None) -> Path:
+    """(Re)build ``run_folder/report.html``, the run's self-contained page, from the folder's
+    files; returns its path. ``features=(i, j)`` shows data of more than two features on those
+    two columns instead of a PCA projection. plotly is imported here, not at ``import fcnn``
+    (``fcnn.reporting``)."""
+    from .reporting import build
+
+    return build(run_folder, features=features)
+
 
 __all__ = [
     "SGD",
@@ -47,5 +61,6 @@ __all__ = [
     "load",
     "optim",
     "register_activation",
+    "report",
     "save",
 ]

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import metrics, runs
+from .. import metrics, reporting, runs
 from ..data.datasets import Dataset, fit_standardize, load_features, standardize
 from ..gradcheck import gradcheck as check_gradients
 from ..network import Network
@@ -64,16 +64,50 @@ def train(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else _default_out()
         start = functools.partial(runs.start_run, cfg, out, force=args.force)
     before = _stamp(out / CHECKPOINT)
+    snapshots = None if args.no_report else reporting.EpochSnapshots()
     try:
-        result = start(progress=progress, figures=figures)
+        extra = [] if snapshots is None else [snapshots]  # the report's frames, when not recorded
+        result = start(progress=progress, figures=figures, callbacks=extra)
     except KeyboardInterrupt:  # outside the training loop: setting up, or writing the outputs
         after = _stamp(out / CHECKPOINT)
         # a resume hint only for a checkpoint this command wrote, or is resuming
         if after is None or (after == before and not args.resume):
             raise
         return _interrupted(out)
+    if not result.interrupted:
+        _write_report(result, snapshots)
     print(_summary(result))
     return _interrupted(out) if result.interrupted else OK
+
+
+def _write_report(result: Any, snapshots: Any) -> None:
+    """report.html for a finished run; with --no-report, an earlier one (it shows another
+    model) is removed and the summary says so."""
+    path = result.out / reporting.REPORT
+    if snapshots is None:
+        if path.exists():
+            path.unlink()
+            print(f"removed {path}: it showed the run before this resume", file=sys.stderr)
+        return
+    result.files.append(reporting.build(result.out, snapshots=snapshots))
+
+
+def report(args: argparse.Namespace) -> int:
+    """``fcnn report``: rebuild a run's report.html and redraw its PNG figures."""
+    features = None
+    if args.features is not None:
+        try:
+            features = tuple(int(v) for v in args.features.split(","))
+        except ValueError:
+            features = ()
+        if len(features) != 2:
+            raise ValueError(f"--features {args.features}: give two column indices, e.g. 0,2")
+    out = Path(args.run_folder)
+    path = reporting.build(out, features=features)  # type: ignore[arg-type]
+    files = reporting.redraw_figures(out)
+    print(f"wrote {path}")
+    print(f"redrew {', '.join(f.name for f in files) or 'no figures'} in {out}")
+    return OK
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

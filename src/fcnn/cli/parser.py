@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("predict", _predict_parser, "write a saved model's predictions to a CSV file"),
         ("gradcheck", _gradcheck_parser, "check backprop against finite differences"),
         ("export", _export_parser, "write a saved model as an ONNX graph"),
+        ("report", _report_parser, "rebuild a run's report.html and its PNG figures"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
         sub.set_defaults(parser=sub)
@@ -122,6 +123,12 @@ def _train_parser(p: argparse.ArgumentParser) -> None:
         "--no-figures",
         action="store_true",
         help="do not draw the PNG figures, which take most of a short run's time (default: drawn)",
+    )
+    g.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not write report.html, the run's page (default: written; fcnn report RUN "
+        "writes it later)",
     )
     p.set_defaults(run=commands.train)
 
@@ -189,3 +196,18 @@ def _gradcheck_parser(p: argparse.ArgumentParser) -> None:
         help="largest relative error that passes (default: 1e-06)",
     )
     p.set_defaults(run=commands.gradcheck)
+
+
+def _report_parser(p: argparse.ArgumentParser) -> None:
+    p.epilog = (
+        "Rebuilds RUN/report.html (one self-contained page: open it in a browser) and redraws "
+        "the run's PNG figures from the folder's files, without training again."
+    )
+    p.add_argument("run_folder", metavar="RUN_FOLDER", help="a finished run's folder")
+    p.add_argument(
+        "--features",
+        metavar="I,J",
+        help="data of more than 2 features: show these two columns (0-based) instead of the "
+        "first two principal components (default: PCA)",
+    )
+    p.set_defaults(run=commands.report)

@@ -44,8 +44,6 @@ def build_parser(p: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run)
 
 
-
-
 def run(args: argparse.Namespace) -> int:
     """``fcnn export``: write the model ``args.model`` to ``args.out`` in ``args.format``."""
     source, out = model_file(args.model), Path(args.out)

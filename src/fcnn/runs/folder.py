@@ -35,7 +35,8 @@ PREVIOUS = (
 )
 HISTORY, MODEL = "history.csv", "model.safetensors"
 FIGURES = ("data.png", "loss.png", "accuracy.png", "parameters.png", "decision_boundary.png")
-RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, MODEL, *FIGURES)
+REPORT = "report.html"  # fcnn.reporting: written after the model, by fcnn train and fcnn report
+RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, MODEL, *FIGURES, REPORT)
 
 
 def claim(out: Path, force: bool) -> None:

@@ -81,7 +81,7 @@ def _data_sha256(ds: Dataset) -> str:
 # ---------------------------------------------------------------------------------- training
 
 
-def _trainer(
+def build_trainer(
     cfg: dict[str, Any], ds: Dataset, callbacks: list[Callback], progress: bool
 ) -> Trainer:
     """The network and its trainer, exactly as a config and its data describe them: the
@@ -231,7 +231,7 @@ def start_run(
     folder.claim(out, force)
     cfg, ds = prepare(cfg)
     # built before any file is touched, so that every check on the data comes first
-    trainer = _trainer(cfg, ds, list(callbacks), progress)
+    trainer = build_trainer(cfg, ds, list(callbacks), progress)
     folder.create(out)
     files = [folder.write_config(out, cfg)]
     return _train(out, cfg, ds, trainer, None, figures=figures, files=files)
@@ -293,5 +293,5 @@ def resume_run(
         )
     folder.remove_temporaries(out)
     files = [folder.write_config(out, cfg)] if changed or not (out / CONFIG).exists() else []
-    trainer = _trainer(cfg, ds, list(callbacks), progress)
+    trainer = build_trainer(cfg, ds, list(callbacks), progress)
     return _train(out, cfg, ds, trainer, (arrays, meta), figures=figures, files=files)
