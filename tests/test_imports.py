@@ -67,7 +67,8 @@ def test_module_level_imports_form_no_cycle():
 
 
 def test_the_cycle_finder_finds_a_cycle():
-    assert _cycle({("a", "b"), ("b", "c"), ("c", "a")}) == ["a", "b", "c", "a"]
+    found = _cycle({("a", "b"), ("b", "c"), ("c", "a")})
+    assert found[0] == found[-1] and sorted(found[:-1]) == ["a", "b", "c"]
     assert _cycle({("a", "b"), ("b", "c")}) is None
 
 
