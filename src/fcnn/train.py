@@ -132,6 +132,13 @@ class Trainer:
         self._zeros = np.zeros_like(net.params)  # the other operand of _finite
         if o.record_params:
             self.history.params.append(net.params.copy())
+        self._bind()
+
+    def _bind(self) -> None:
+        """What every update calls, looked up once: the plan's step and update (a test may
+        have swapped the plan), the schedule's rate, the history's step losses."""
+        self._step, self._apply = self._plan.step, self._plan.update
+        self._lr, self._step_losses = self.schedule.lr, self.history.step_loss
 
     def _part_names(self) -> tuple[str, ...]:
         return self.net.parts + (("l2",) if self.l2 else ())
@@ -150,7 +157,7 @@ class Trainer:
 
     def _run(self) -> History:
         self._stop = False
-        self._step, self._apply = self._plan.step, self._plan.update
+        self._bind()
         if not self.done and self.pos == 0 and self.epochs <= self.epoch:
             self._last_epoch_done()  # resumed with epochs = the epochs already trained
         # no bar at all without progress: even a disabled tqdm costs time (docs/performance.md)
@@ -219,7 +226,7 @@ class Trainer:
 
     def _update(self) -> None:
         ws = self._whole or self._batch()
-        rate = self.schedule.lr(self.epoch, self.step)
+        rate = self._lr(self.epoch, self.step)
         parts = self._step(ws, rate)  # forward, loss, backward (fcnn._fast.step.choose)
         loss = parts[0] if len(parts) == 1 else sum(parts)
         if not math.isfinite(loss):
@@ -236,7 +243,7 @@ class Trainer:
             ps = self._acc_ps
             for i, v in enumerate(parts):
                 ps[i] += v * B if i == self._l2_index else v
-        self.history.step_loss.append(loss)
+        self._step_losses.append(loss)
         if self.record_params:
             self.history.params.append(self.net.params.copy())
         self.pos += 1
