@@ -31,6 +31,7 @@ from ..runs.folder import CHECKPOINT, MODEL
 from ..storage import load
 from ..storage.atomic import atomic_write_text
 from .flags import FLAGS
+from .summary import summary_text
 
 #: exit codes: success, a failure at run time, a usage or input error, interrupted (docs/cli.md)
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
@@ -117,24 +118,7 @@ def _default_out() -> Path:
 
 
 def _summary(result: Any) -> str:
-    s, h = result.summary, result.history
-    rows = [("epochs", f"{s.get('epochs', len(h))} in {s.get('seconds', 0.0):.2f} s")]
-    if h.loss:
-        parts = (
-            ", ".join(f"{k} {v[-1]:.4g}" for k, v in h.parts.items()) if len(h.parts) > 1 else ""
-        )
-        rows.append(("loss", f"{h.loss[-1]:.4g}" + (f" ({parts})" if parts else "")))
-    for key, fmt in (("accuracy", ".4f"), ("val_loss", ".4g"), ("val_accuracy", ".4f")):
-        if getattr(h, key):
-            rows.append((key, format(getattr(h, key)[-1], fmt)))
-    if h.stopped_early:
-        rows.append(("stopped", f"early; best epoch {h.best_epoch}"))
-    elif h.restored_best:
-        rows.append(("model", f"the best epoch's, {h.best_epoch} (early stopping did not fire)"))
-    rows.append(("run folder", str(result.out)))
-    names = sorted(str(Path(f).relative_to(result.out)) for f in result.files)
-    rows.append(("files", ", ".join(names)))
-    return "\n".join(f"{key:<13} {value}" for key, value in rows)
+    return summary_text(result)  # fcnn.cli.summary: the saved model's numbers, named
 
 
 # ---------------------------------------------------------------------- evaluate and predict

@@ -24,7 +24,7 @@ from ..errors import DivergenceError, ModelFileError
 from ..history import History
 from ..network import Network
 from ..train import Callback, Trainer
-from . import checkpoint, config, folder
+from . import checkpoint, config, folder, measures
 from .checkpoint import Checkpointer, SignalStop
 from .data import prepare, standardisation
 from .folder import CHECKPOINT, CONFIG, MODEL
@@ -159,7 +159,7 @@ def _train(
         if resume and figures:  # this run's figures from before that it no longer draws
             folder.remove_stale_figures(out, written)
         files += written
-    summary = _summary(history, state, ckpt.seconds)
+    summary = _summary(history, state, ckpt.seconds) | measures.summary(history, trainer)
     return RunResult(out, trainer.net, history, interrupted, files, summary)
 
 
