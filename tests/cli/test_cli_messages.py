@@ -51,3 +51,9 @@ def test_config_toml_writes_short_arrays_on_one_line():
     assert "layers = [2, 16, 16, 3]\n" in text
     assert 'activation = ["tanh", "relu"]\n' in text
     assert config.validate(config.tomllib.loads(text)) == cfg
+
+
+def test_gradcheck_of_a_float32_network_says_it_checks_a_float64_copy(capsys):
+    code, stdout, _ = run(capsys, "gradcheck", "--dtype", "float32")
+    assert code == 0
+    assert "float64 copy of this float32 network" in stdout

@@ -138,6 +138,13 @@ def _evaluate_parser(p: argparse.ArgumentParser) -> None:
             "--dataset": dataclasses.replace(TABLE["--dataset"], help=dataset),
         },
     )
+    p.add_argument(
+        "--split",
+        choices=commands.evaluation.SPLITS,
+        default="all",
+        help="rows of a run folder's own data to score: validation (those --val-split held "
+        "out), training (the others) or all (default: all)",
+    )
     p.set_defaults(run=commands.evaluate)
 
 
