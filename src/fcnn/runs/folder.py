@@ -34,7 +34,15 @@ PREVIOUS = (
     ".fcnn-previous"  # a finished run that --force replaces waits here until the new one ends
 )
 HISTORY, MODEL = "history.csv", "model.safetensors"
-FIGURES = ("data.png", "loss.png", "accuracy.png", "parameters.png", "decision_boundary.png")
+FIGURES = (
+    "data.png",
+    "loss.png",
+    "accuracy.png",
+    "parameters.png",
+    "decision_boundary.png",
+    "predictions.png",
+    "fit.png",
+)
 RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, MODEL, *FIGURES)
 
 
@@ -116,13 +124,24 @@ def write_outputs(
         from .. import plots  # matplotlib is imported only when figures are drawn
 
         try:
-            files += plots.save_all(out, history, net, ds.X, ds.y, ds.classes)
+            files += plots.save_all(out, history, net, ds.X, ds.y, ds.classes, **_labels(out, ds))
         except Exception:  # a figure that cannot be drawn must not cost the model
             storage.save(net, out / MODEL)
             raise
     storage.save(net, out / MODEL)
     shutil.rmtree(out / PREVIOUS, ignore_errors=True)  # the run it replaced is no longer needed
     return [*files, out / MODEL]
+
+
+def _labels(out: Path, ds: Dataset) -> dict[str, Any]:
+    """What the figures name and mark: the columns' names, the rows held out for validation
+    (those the run's config draws, ``fcnn.runs.measures.held_out``)."""
+    from .measures import held_out
+
+    cfg = config.validate(config.load_toml(out / CONFIG))
+    rows = held_out(len(ds.X), cfg["data"]["val_split"], cfg["training"]["seed"])
+    names = {"feature_names": ds.feature_names, "target_name": ds.target_name}
+    return names | {"held_out": rows}
 
 
 def remove_stale_figures(out: Path, written: list[Path]) -> None:
