@@ -42,10 +42,12 @@ def _per_sample(history: History) -> tuple[list, dict, list, dict, str]:
 
 
 def _draw(ax: Axes, xs, series, marker) -> list:
-    """Plot ``series`` of (label, values, colour index, style, width); the values' array."""
+    """Plot ``series`` of (label, values, colour index, style, width) over ``xs`` (or a list
+    of one x array a series); the values' arrays."""
     drawn = []
-    for name, values, color, style, lw in series:
-        ax.plot(xs, values, ls=style, color=_color(color), lw=lw, marker=marker, ms=3, label=name)
+    for i, (name, values, color, style, lw) in enumerate(series):
+        x = xs[i] if isinstance(xs, list) else xs
+        ax.plot(x, values, ls=style, color=_color(color), lw=lw, marker=marker, ms=3, label=name)
         drawn.append(np.asarray(values, np.float64))
     return drawn
 
@@ -92,16 +94,23 @@ def loss_curve(
         axes = [ax]
     epochs = np.asarray(history.epoch)
     if per_step:
-        xs, last = np.arange(1, len(history.step_loss) + 1), len(history.step_loss)
+        n_steps = len(history.step_loss)
+        xs, last = np.arange(1, n_steps + 1), n_steps
         series = [("training (per update)", history.step_loss, 0, "-", 1.2)]
-        ylabel = "loss (objective as configured)"
+        # the updates' losses are per sample only with reduction "mean" (loss equals its
+        # per-sample mean): only then does the validation loss share their scale
+        same_scale = history.loss == history.loss_per_sample
+        ylabel = ylabel if same_scale else "loss (objective as configured)"
+        if same_scale and val_loss and n_steps % len(epochs) == 0:
+            series.append(("validation", val_loss, 1, "-", 1.4))
+            xs = [xs, epochs * (n_steps // len(epochs))]
     else:
         xs, last = epochs, int(epochs[-1])
         series = [("training", loss, 0, "-", 2.0)]
         if val_loss:
             # dashes on a long, noisy curve read as a smear: solid and thinner there
-            series.append(("validation", val_loss, 1, "--" if len(xs) <= 100 else "-", 1.4))
-    marker = "o" if len(xs) <= 30 else None
+            series.append(("validation", val_loss, 1, "--" if len(epochs) <= 100 else "-", 1.4))
+    marker = "o" if len(series[0][1]) <= 30 else None
     drawn = _draw(ax, xs, series, marker)
     best = history.best_epoch
     if history.restored_best and best is not None and not per_step:
