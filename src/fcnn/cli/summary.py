@@ -58,6 +58,9 @@ def summary_text(result: Any) -> str:
         if key in s:
             val = f", validation {s['val_' + key]:.4g}" if f"val_{key}" in s else ""
             rows.append((key if key != "r2" else "R²", f"training {s[key]:.4g}{val}"))
+    if s.get("removed_views"):
+        note = "views of the run before this resume; fcnn report RUN redraws them"
+        rows.append(("removed", f"{', '.join(s['removed_views'])} ({note})"))
     rows.append(("run folder", str(result.out)))
     names = sorted(str(Path(f).relative_to(result.out)) for f in result.files)
     rows.append(("files", ", ".join(names)))

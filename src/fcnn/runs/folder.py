@@ -144,6 +144,30 @@ def _labels(out: Path, ds: Dataset) -> dict[str, Any]:
     return names | {"held_out": rows}
 
 
+def remove_views(out: Path) -> list[str]:
+    """Delete every view a run draws (:data:`FIGURES`) from ``out``; the names deleted. A
+    resume with ``--no-figures`` calls it: the views showed the run before it and would
+    disagree with its new model and history."""
+    removed = [name for name in FIGURES if (out / name).is_file()]
+    for name in removed:
+        (out / name).unlink(missing_ok=True)
+    return removed
+
+
+def write_diverged(out: Path, history: History, figures: bool) -> list[Path]:
+    """history.csv, and loss.png unless ``figures`` is off, of a run that diverged: the epochs
+    completed before the blow-up, so that it can be seen. No model is written."""
+    if not len(history):
+        return []
+    atomic_write_text(out / HISTORY, _history_csv(history))
+    files = [out / HISTORY]
+    if figures:
+        from .. import plots
+
+        files.append(plots.save(plots.loss_curve(history), out / "loss.png"))
+    return files
+
+
 def remove_stale_figures(out: Path, written: list[Path]) -> None:
     """Delete the figures of a resumed run that this part did not draw again: they show the
     run as it was, e.g. ``parameters.png`` of the first epochs after an extension stopped
