@@ -34,6 +34,7 @@ from ..storage.atomic import atomic_write_text
 from . import evaluation
 from .flags import FLAGS
 from .summary import summary_text
+from .terminal import FiguresNote
 
 #: exit codes: success, a failure at run time, a usage or input error, interrupted (docs/cli.md)
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
@@ -68,7 +69,8 @@ def train(args: argparse.Namespace) -> int:
         start = functools.partial(runs.start_run, cfg, out, force=args.force)
     before = _stamp(out / CHECKPOINT)
     try:
-        result = start(progress=progress, figures=figures)
+        notes = [FiguresNote()] if figures and progress else []  # the terminal is not silent
+        result = start(progress=progress, figures=figures, callbacks=notes)
     except KeyboardInterrupt:  # outside the training loop: setting up, or writing the outputs
         after = _stamp(out / CHECKPOINT)
         # a resume hint only for a checkpoint this command wrote, or is resuming
