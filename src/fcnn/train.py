@@ -354,7 +354,7 @@ class Trainer:
         """The bar's numbers: the losses per sample (one scale for training and validation)."""
         h = self.history
         loss, val = h.loss_per_sample or h.loss, h.val_loss_per_sample or h.val_loss
-        return f"loss {loss[-1]:.4g}" + (f" val {val[-1]:.4g}" if val else "")
+        return f"loss {loss[-1]:.3g}" + (f" val {val[-1]:.3g}" if val else "")
 
     # ------------------------------------------------------------ checkpoint state
     def state_dict(self) -> tuple[dict[str, Array], dict[str, Any]]:
@@ -426,7 +426,7 @@ class Trainer:
 
 #: the progress bar: percentage, bar, epochs, time, then the losses (no rate: at 80 columns
 #: with validation, tqdm's default left the bar one character wide and cut its end off)
-BAR_FORMAT = "{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]{postfix}"
+BAR_FORMAT = "{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} epochs, {remaining} left{postfix}"
 
 
 def progress_bar(total: int, initial: int = 0, **kwargs: Any) -> tqdm:

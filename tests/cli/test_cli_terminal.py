@@ -23,11 +23,11 @@ def test_the_progress_bar_line_fits_80_columns_with_validation_and_keeps_its_bar
         out = io.StringIO()
         bar = progress_bar(total, 0, file=out, ncols=80)
         bar.update(total // 7)
-        bar.set_postfix_str("loss 1.234e+05 val 2.345e+05")  # the widest numbers
+        bar.set_postfix_str("loss 1.23e+05 val 2.35e+05")  # the widest numbers
         bar.refresh()
         line = out.getvalue().split("\r")[-1].rstrip("\n")
         assert len(line) <= 80
-        assert "val 2.345e+05" in line  # the end is not cut off
+        assert "val 2.35e+05" in line  # the end is not cut off
         inner = line.split("|")[1]
         assert len(inner) >= 10  # the bar itself stays readable
 
@@ -38,7 +38,7 @@ def test_the_bar_shows_losses_per_sample_on_one_scale():
     trainer = Trainer(net, X, y, epochs=2, lr=1e-4, val_split=0.2, batch_size=16)
     h = trainer.run()
     assert trainer._postfix() == (
-        f"loss {h.loss_per_sample[-1]:.4g} val {h.val_loss_per_sample[-1]:.4g}"
+        f"loss {h.loss_per_sample[-1]:.3g} val {h.val_loss_per_sample[-1]:.3g}"
     )
 
 
