@@ -17,6 +17,7 @@ from ..runs.config import DEFAULTS
 from ..runs.folder import MODEL
 from . import commands
 from .commands import USAGE
+from .docs import build_parser as _docs_parser
 from .flags import SWITCH, TABLE, Flag, in_group
 
 _EXAMPLES = """\
@@ -33,7 +34,8 @@ examples:
 
 exit codes: 0 success, 1 run-time failure (divergence, gradcheck FAIL), 2 usage or input
 error, 130 interrupted. Set FCNN_DEBUG=1 to see the traceback of an internal error.
-Documentation: docs/cli.md"""
+Documentation: fcnn docs lists the guides installed with fcnn; fcnn docs cli prints the
+command line's (every flag, the config file, the run folder's files)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("predict", _predict_parser, "write a saved model's predictions to a CSV file"),
         ("gradcheck", _gradcheck_parser, "check backprop against finite differences"),
         ("export", _export_parser, "write a saved model as an ONNX graph"),
+        ("docs", _docs_parser, "print the guides installed with fcnn (fcnn docs cli)"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
         sub.set_defaults(parser=sub)
