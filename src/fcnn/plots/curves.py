@@ -116,12 +116,16 @@ def loss_curve(
     if history.restored_best and best is not None and not per_step:
         ax.axvline(best, color="0.35", lw=0.9, ls=":", label=f"saved model (epoch {best})")
     log_x = _epoch_axis(ax, last)
-    log = _y_scale(ax, drawn, log)
+    if with_parts and log is None:  # both panels on one kind of scale: log if either needs it
+        every = [*drawn, *map(np.asarray, parts.values()), *map(np.asarray, val_parts.values())]
+        log = _y_scale(ax, every, None)
+    else:
+        log = _y_scale(ax, drawn, log)
     what = "iteration" if per_step else "epoch"
     xlabel = ("iteration (update)" if per_step else "epoch") + (" (log scale)" if log_x else "")
     _tidy(ax, title or f"Loss per {what}", xlabel, ylabel + (", log scale" if log else ""))
     if with_parts:
-        _parts_panel(axes[1], epochs, parts, val_parts, marker, last, ylabel)
+        _parts_panel(axes[1], epochs, parts, val_parts, marker, last, ylabel, log)
     for a in axes:
         _plain_ticks(a)
         if len(a.get_lines()) > 1:
@@ -129,7 +133,9 @@ def loss_curve(
     return fig
 
 
-def _parts_panel(ax: Axes, epochs, parts, val_parts, marker, last: int, ylabel: str) -> None:
+def _parts_panel(
+    ax: Axes, epochs, parts, val_parts, marker, last: int, ylabel: str, log: bool
+) -> None:
     """Each loss part, one colour a part: training solid, validation dashed."""
     series = [(f"{k} (training)", v, i + 2, "-", 1.6) for i, (k, v) in enumerate(parts.items())]
     if len(val_parts) > 1:
@@ -138,7 +144,7 @@ def _parts_panel(ax: Axes, epochs, parts, val_parts, marker, last: int, ylabel: 
         ]
     drawn = _draw(ax, epochs, series, marker)
     log_x = _epoch_axis(ax, last)
-    log = _y_scale(ax, drawn, None)
+    log = _y_scale(ax, drawn, log)
     xlabel = "epoch" + (" (log scale)" if log_x else "")
     _tidy(
         ax, "Loss parts", xlabel, ylabel.replace("loss", "part", 1) + (", log scale" if log else "")
@@ -158,7 +164,7 @@ def accuracy_curve(
     marker = "o" if len(x) <= 30 else None
     curves = [
         ("training", history.accuracy, "-", 2.0),
-        ("validation", history.val_accuracy, "--", 1.6),
+        ("validation", history.val_accuracy, "--" if len(x) <= 100 else "-", 1.4),
     ]
     for i, (name, values, style, lw) in enumerate(c for c in curves if c[1]):
         ax.plot(x, values, style, color=_color(i), lw=lw, marker=marker, ms=3, label=name)

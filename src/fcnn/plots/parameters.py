@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator
 from .._checks import in_range
 from ..history import History
 from ..network import Network
-from ._base import Array, _color, _need_history, _plain_ticks, _tidy
+from ._base import Array, _color, _legend_outside, _need_history, _plain_ticks, _tidy
 
 _PARAM = re.compile(r"^([Wb])(\d+)(?:\[(\d+)(?:,\s*(\d+))?\])?$")
 
@@ -194,5 +194,6 @@ def _norm_panels(fig: Figure | SubFigure, Ws: list[Array], bs: list[Array]) -> N
         axb.plot(steps, b_norm, color=_color(k), lw=1.5, label=f"layer {k + 1} ({W.shape[1]})")
     _tidy(axW, "Weights: $\\|W^{(k)}\\|_F$", "iteration", "Frobenius norm")
     _tidy(axb, "Biases: $\\|b^{(k)}\\|_2$", "iteration", "Euclidean norm")
-    axW.legend(title="W", loc="best", framealpha=0.85, fontsize=8)
-    axb.legend(title="b", loc="best", framealpha=0.85, fontsize=8)
+    for ax, name in ((axW, "W"), (axb, "b")):  # beside the panels: over no curve
+        _legend_outside(ax, title=name, fontsize=8)
+        _plain_ticks(ax)
