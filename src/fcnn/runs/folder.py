@@ -138,9 +138,12 @@ def _labels(out: Path, ds: Dataset) -> dict[str, Any]:
     (those the run's config draws, ``fcnn.runs.measures.held_out``)."""
     from .measures import held_out
 
-    cfg = config.validate(config.load_toml(out / CONFIG))
-    rows = held_out(len(ds.X), cfg["data"]["val_split"], cfg["training"]["seed"])
     names = {"feature_names": ds.feature_names, "target_name": ds.target_name}
+    try:
+        cfg = config.validate(config.load_toml(out / CONFIG))
+    except ValueError:  # no config beside the outputs: nothing is known to be held out
+        return names
+    rows = held_out(len(ds.X), cfg["data"]["val_split"], cfg["training"]["seed"])
     return names | {"held_out": rows}
 
 
