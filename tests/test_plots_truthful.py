@@ -211,3 +211,15 @@ def test_regression_runs_draw_predicted_against_true_and_the_fit(figure_runs):
     assert {"predictions.png", "fit.png", "loss.png"} <= names
     names2 = {p.name for p in figure_runs["regression2"].iterdir()}
     assert "predictions.png" in names2 and "fit.png" not in names2
+
+
+def test_parameter_trajectories_over_more_than_2000_iterations_have_a_log_x_axis():
+    from fcnn.data.datasets import gaussians
+
+    X, y = gaussians(n_samples=40, seed=0)
+    net = Network([2, 2, 2], seed=0)
+    history = net.fit(X, y, epochs=2001, lr=0.1, record_params=True)
+    fig = plots.parameter_trajectories(history, net)
+    assert all(ax.get_xscale() == "symlog" for ax in fig.axes)
+    assert fig.axes[-1].get_xlabel() == "iteration (log scale)"
+    assert fig.axes[0].get_xlim() == (0, 2001)

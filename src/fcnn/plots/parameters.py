@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
@@ -15,7 +16,15 @@ from matplotlib.ticker import MaxNLocator
 from .._checks import in_range
 from ..history import History
 from ..network import Network
-from ._base import Array, _color, _legend_outside, _need_history, _plain_ticks, _tidy
+from ._base import (
+    LOG_X_ABOVE,
+    Array,
+    _color,
+    _legend_outside,
+    _need_history,
+    _plain_ticks,
+    _tidy,
+)
 
 _PARAM = re.compile(r"^([Wb])(\d+)(?:\[(\d+)(?:,\s*(\d+))?\])?$")
 
@@ -149,11 +158,24 @@ def _value_panels(fig: Figure | SubFigure, chosen: list, ncols: int) -> None:
         ax.grid(True, alpha=0.3, linewidth=0.5)
         ax.spines[["top", "right"]].set_visible(False)
         if lowest:
-            ax.set_xlabel("iteration", fontsize=8)
+            ax.set_xlabel(_iteration_axis(ax, len(steps) - 1), fontsize=8)
+        else:
+            _iteration_axis(ax, len(steps) - 1)
         if ylabel:
             ax.set_ylabel(ylabel, fontsize=8)
     for ax in axes[n:]:
         ax.set_visible(False)
+
+
+def _iteration_axis(ax: Axes, last: int) -> str:
+    """Over more than ``LOG_X_ABOVE`` iterations, a symmetric-log x axis (linear from 0 to 1,
+    then logarithmic: iteration 0, the initial value, stays on it), so that the early moves
+    are not squashed against the y axis; the x label that says which."""
+    if last <= LOG_X_ABOVE:
+        return "iteration"
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlim(0, last)  # the margins would reach into negative iterations
+    return "iteration (log scale)"
 
 
 def _as_change(line: Line2D, name: str, values: Array) -> tuple[str, str]:
@@ -192,8 +214,9 @@ def _norm_panels(fig: Figure | SubFigure, Ws: list[Array], bs: list[Array]) -> N
         W_norm, b_norm = np.linalg.norm(W, axis=(1, 2)), np.linalg.norm(b, axis=1)
         axW.plot(steps, W_norm, color=_color(k), lw=1.5, label=f"layer {k + 1} ({shape})")
         axb.plot(steps, b_norm, color=_color(k), lw=1.5, label=f"layer {k + 1} ({W.shape[1]})")
-    _tidy(axW, "Weights: $\\|W^{(k)}\\|_F$", "iteration", "Frobenius norm")
-    _tidy(axb, "Biases: $\\|b^{(k)}\\|_2$", "iteration", "Euclidean norm")
+    xlabel = [_iteration_axis(ax, len(steps) - 1) for ax in (axW, axb)][0]
+    _tidy(axW, "Weights: $\\|W^{(k)}\\|_F$", xlabel, "Frobenius norm")
+    _tidy(axb, "Biases: $\\|b^{(k)}\\|_2$", xlabel, "Euclidean norm")
     for ax, name in ((axW, "W"), (axb, "b")):  # beside the panels: over no curve
         _legend_outside(ax, title=name, fontsize=8)
         _plain_ticks(ax)
