@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._regular import not_regular
 from .preprocessing import encode_labels
 
 
@@ -36,6 +37,10 @@ def _existing(path: str | Path) -> Path:
         raise ValueError(
             f"{path} is a folder, not a data file; give the path of a .csv, .tsv, .txt, .npy "
             "or .npz file"
+        )
+    if kind := not_regular(path):  # a FIFO or a device: refused, never read
+        raise ValueError(
+            f"{path} is {kind}, not a regular file; save the data to a file and give its path"
         )
     if not path.is_file():
         raise ValueError(f"no such file: {path}")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import safetensors.numpy
 
+from .._regular import open_regular
 from ..errors import ModelFileError
 from .atomic import atomic_write_bytes
 
@@ -33,13 +34,16 @@ def bad(path: Path, what: str, problem: str) -> ModelFileError:
 def _read_bytes(path: Path, what: str) -> bytes:
     """The whole file, refusing a missing path, a folder or more than ``MAX_FILE_BYTES``."""
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            data = f.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
+        fd = open_regular(path)  # a FIFO or a device is refused before a byte is read
     except FileNotFoundError as exc:
         raise ModelFileError(f"no such {what} file: {path}") from exc
     except IsADirectoryError as exc:
         raise ModelFileError(f"{path} is a folder, not a {what} file") from exc
+    except ValueError as exc:
+        raise ModelFileError(f"{exc}; a {what} file must be a regular file") from exc
+    with open(fd, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        data = f.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
     if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
         raise bad(path, what, f"over the {MAX_FILE_BYTES}-byte limit; refusing to read it")
     return data
