@@ -84,6 +84,8 @@ def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[
             f"{path} is not UTF-8 text, so not a CSV file fcnn reads (byte {exc.start}: "
             f"{exc.reason}); save it as a UTF-8 CSV, or save the arrays with numpy.savez as .npz"
         ) from None
+    # wide files are data: no cell can be longer than the text (csv's default is 131,072)
+    csv.field_size_limit(max(csv.field_size_limit(), min(len(text) + 1, 2**31 - 1)))
     if delimiter is None:
         sample = "\n".join(text.splitlines()[:50])
         delimiter = _even_split(sample)
