@@ -67,7 +67,7 @@ class Network:
     ) -> None:
         self.sizes = _check_sizes(sizes)
         n_hidden = len(self.sizes) - 2
-        names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+        names = _activation_names(activation, n_hidden)
         if len(names) != n_hidden:
             raise ValueError(
                 f"got {len(names)} activations for {n_hidden} hidden layers; give one name, "
@@ -399,10 +399,23 @@ def _check_dtype(dtype: Any) -> np.dtype:
     return dt
 
 
+def _activation_names(activation: Any, n_hidden: int) -> list[str]:
+    """One activation name per hidden layer, from one name or a sequence of names."""
+    if isinstance(activation, str):
+        return [activation] * n_hidden
+    if not (isinstance(activation, Sequence) and all(isinstance(a, str) for a in activation)):
+        raise ValueError(
+            f"activation must be a name such as 'tanh', or a list of names, one per hidden "
+            f"layer; got {activation!r}"
+        )
+    return list(activation)
+
+
 def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     try:
         out = tuple(int(n) for n in sizes)
         ok = len(out) >= 2 and all(n >= 1 and n == m for n, m in zip(out, sizes, strict=True))
+        ok = ok and not any(isinstance(m, bool | np.bool_) for m in sizes)  # True is not a width
     except (TypeError, ValueError):
         ok = False
     if not ok:
