@@ -24,7 +24,7 @@ from ..errors import DivergenceError, ModelFileError
 from ..history import History
 from ..network import Network
 from ..train import Callback, Trainer
-from . import checkpoint, config, folder
+from . import checkpoint, config, folder, lock
 from .checkpoint import Checkpointer, SignalStop
 from .data import prepare, standardisation
 from .folder import CHECKPOINT, CONFIG, MODEL
@@ -227,13 +227,16 @@ def start_run(
     ``fcnn.DivergenceError`` naming the last finite checkpoint.
     """
     out = Path(out)
-    folder.claim(out, force)
-    cfg, ds = prepare(cfg)
-    # built before any file is touched, so that every check on the data comes first
-    trainer = _trainer(cfg, ds, list(callbacks), progress)
-    folder.create(out)
-    files = [folder.write_config(out, cfg)]
-    return _train(out, cfg, ds, trainer, None, figures=figures, files=files)
+    if not out.is_dir():
+        folder.claim(out, force)  # a file: refused before anything is made
+    with lock.hold(out, create=True):  # one process per run folder (fcnn.runs.lock)
+        folder.claim(out, force)
+        cfg, ds = prepare(cfg)
+        # built before any file is touched, so that every check on the data comes first
+        trainer = _trainer(cfg, ds, list(callbacks), progress)
+        folder.create(out)
+        files = [folder.write_config(out, cfg)]
+        return _train(out, cfg, ds, trainer, None, figures=figures, files=files)
 
 
 def resume_run(
@@ -257,6 +260,19 @@ def resume_run(
     out = Path(out)
     if not out.is_dir():
         raise ValueError(f"no run folder {out}; pass the folder a run was written to")
+    with lock.hold(out):  # one process per run folder (fcnn.runs.lock)
+        return _resume(out, progress, epochs, lr, figures, callbacks)
+
+
+def _resume(
+    out: Path,
+    progress: bool,
+    epochs: int | None,
+    lr: float | None,
+    figures: bool,
+    callbacks: Sequence[Callback],
+) -> RunResult:
+    """:func:`resume_run` in a folder this process holds."""
     if not (out / CHECKPOINT).exists():
         again = (
             f"start it again with fcnn train --config {out / CONFIG} --out {out} --force"
