@@ -296,7 +296,8 @@ def _resume(
             early, longer = "", f"train longer with --epochs N (N > {n_epochs}), or start a new run"
         raise ValueError(
             f"the run in {out} is already finished: {n} epochs{early}, model in "
-            f"{out / MODEL}; nothing to resume. To go on, {longer}"
+            f"{out / MODEL}; nothing to resume. To draw its figures again (if some are "
+            f"missing): fcnn report {out}. To go on, {longer}"
         )
     cfg, ds = prepare(cfg)
     if _data_sha256(ds) != meta["data_sha256"]:
