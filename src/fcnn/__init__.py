@@ -5,7 +5,8 @@ an l-layer network on mini-batches, and seed 000's 2-2-2 tanh/softmax network wi
 MSE + cross-entropy.
 """
 
-from . import activations, init, optim
+# _startup first: for the fcnn command, Ctrl-C while the rest imports is one line
+from . import _startup, activations, init, optim  # noqa: F401 - _startup: its import is its work
 from ._aliases import old_module as __getattr__  # noqa: F401 - old paths: fcnn.io, fcnn.config
 from .activations import register_activation
 from .data import datasets
