@@ -104,9 +104,13 @@ def _target(labels: np.ndarray, where: str) -> tuple[np.ndarray, list | None]:
             raise ValueError(f"{where} holds NaN or infinite values; fill or drop those rows")
         if (labels != np.round(labels)).any():
             return labels.astype(np.float64), None
-        labels = labels.astype(np.int64)
+        if (np.abs(labels) <= 2**53).all():  # whole numbers that int64 holds exactly
+            labels = labels.astype(np.int64)
+        # else: whole floats past 2^53 (1e20) stay the floats they are, as class labels
     elif kind == "S":
         labels = labels.astype(str)
+    elif kind == "O" and all(type(v) is int for v in labels.tolist()):
+        pass  # integers past int64's range, exactly (CSV labels)
     elif kind not in "biuU":
         raise ValueError(f"{where} has dtype {labels.dtype}; labels must be numbers or strings")
     return encode_labels(labels)

@@ -3,6 +3,7 @@ every bad cell named by its row and column. The standard library's ``csv`` modul
 rows; :mod:`fcnn.data.columns` picks the target."""
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ MISSING = (
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 )  # fmt: skip
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def load_csv(
@@ -180,8 +183,18 @@ def _csv_target(cells: np.ndarray, lines: list[int], where: str) -> tuple[np.nda
             f"{where}, row {lines[missing[0]]}: {problem}; every row needs one (drop the row, "
             "or give it its label)"
         )
+    return _target(_label_values(cells), where)
+
+
+def _label_values(cells: np.ndarray) -> np.ndarray:
+    """Target cells as what they are: integers exactly (int64, or Python ints past its
+    range), else floats where every cell is a number, else the text."""
+    if all(_INTEGER.fullmatch(c) for c in cells.tolist()):
+        values = [int(c) for c in cells.tolist()]
+        if all(-(2**63) <= v < 2**63 for v in values):
+            return np.array(values, dtype=np.int64)
+        return np.array(values, dtype=object)  # any size: np.unique sorts Python ints
     try:
-        labels = cells.astype(np.float64)
+        return cells.astype(np.float64)
     except ValueError:  # text labels
-        labels = cells
-    return _target(labels, where)
+        return cells
