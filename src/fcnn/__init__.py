@@ -10,10 +10,11 @@ from . import _startup, activations, init, optim  # noqa: F401 - _startup: its i
 from ._aliases import old_module as __getattr__  # noqa: F401 - old paths: fcnn.io, fcnn.config
 from .activations import register_activation
 from .data import datasets
-from .errors import DivergenceError, FCNNError, ModelFileError
+from .errors import DivergenceError, FCNNError, MemoryLimitError, ModelFileError
 from .export import export_onnx
 from .gradcheck import GradcheckReport, gradcheck
 from .history import History
+from .memory import memory_limit
 from .network import Network
 from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_schedule
 from .storage import load, save
@@ -29,6 +30,7 @@ __all__ = [
     "FCNNError",
     "GradcheckReport",
     "History",
+    "MemoryLimitError",
     "ModelFileError",
     "Network",
     "Optimizer",
@@ -45,6 +47,7 @@ __all__ = [
     "init",
     "io",
     "load",
+    "memory_limit",
     "optim",
     "register_activation",
     "save",

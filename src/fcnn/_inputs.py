@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from . import memory
+
 Array = np.ndarray
 
 
@@ -145,6 +147,11 @@ def _one_hot(y: Array, n_outputs: int, dtype: np.dtype) -> tuple[Array, Array]:
             f"labels 0..{n_outputs - 1}; re-encode the labels or widen the output layer"
         )
     labels = y.astype(np.int64)
+    memory.check(
+        len(labels) * n_outputs * np.dtype(dtype).itemsize,
+        f"one-hot targets of {len(labels)} samples x {n_outputs} classes",
+        "is the target column the right one? (--target NAME)",
+    )
     Y = np.zeros((len(labels), n_outputs), dtype)
     Y[np.arange(len(labels)), labels] = 1
     return Y, labels

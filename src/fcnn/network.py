@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import activations, losses
+from . import activations, losses, memory
 from . import init as initializers
 from ._checks import check_number
 from ._fast.workspace import Workspace
@@ -96,6 +96,9 @@ class Network:
 
         shapes = [(n, m + 1) for m, n in zip(self.sizes[:-1], self.sizes[1:], strict=True)]
         self.n_params = sum(r * c for r, c in shapes)
+        # parameters, gradient, scratch and L2 mask: four flat buffers, checked before any
+        what = f"a network of sizes {list(self.sizes)} ({self.n_params:,} parameters)"
+        memory.check(4 * self.n_params * self.dtype.itemsize, what, "use smaller layers")
         self.params = np.zeros(self.n_params, self.dtype)
         # the training loop's gradient buffer: ∇J, or α ∇J, or untouched, depending on the step
         # that fcnn._fast.step chose; the public way to the gradient is gradients()

@@ -22,6 +22,7 @@ from .columns import (
     _width_error,
 )
 from .delimited import MISSING, _csv_features, _header, _read_rows, load_csv
+from .npy_headers import check_npy, check_npz
 from .preprocessing import finite_features
 
 __all__ = ["MISSING", "Dataset", "load_csv", "load_features", "load_file", "load_npy", "load_npz"]
@@ -153,6 +154,10 @@ def _suffix(path: Path) -> str:
 
 def _np_load(path: Path) -> np.ndarray | dict[str, np.ndarray]:
     """The array of an .npy file, or the arrays of an .npz archive by key; never unpickles."""
+    if path.suffix.lower() == ".npy":  # the header's claims, before NumPy allocates them
+        check_npy(path)
+    else:
+        check_npz(path)
     try:
         loaded = np.load(path, allow_pickle=False)
         if isinstance(loaded, np.ndarray):
