@@ -17,12 +17,13 @@ in one or two NumPy calls. The readable, line-by-line version of the same math i
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import activations, losses, memory
+from . import activations, batched, losses, memory
 from . import init as initializers
 from ._checks import check_number
 from ._fast.workspace import Workspace
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 Array = np.ndarray
 DTYPES = ("float32", "float64")
+_DRAW = contextvars.ContextVar("fcnn_draw_weights", default=True)
 REDUCTIONS = ("mean", "sum")
 
 
@@ -107,14 +109,23 @@ class Network:
         self._Wb = _views(self.params, shapes)
         self._dWb = _views(self._grad, shapes)
         self.weights, self.biases = weights_and_biases(self._Wb)
-        # 1 for weights, 0 for biases: the L2 penalty touches weights only
-        self.weight_mask = np.zeros(self.n_params, self.dtype)
-        for M in weights_and_biases(_views(self.weight_mask, shapes))[0]:
-            M[...] = 1
-        rng = np.random.default_rng(self.seed)
+        self._weight_mask: Array | None = None  # built when the L2 penalty first needs it
         fill = initializers.get(init)
-        for W, b in zip(self.weights, self.biases, strict=True):
-            fill(W, b, rng)
+        if _DRAW.get():  # not for a loader that overwrites every parameter (Network._blank)
+            rng = np.random.default_rng(self.seed)
+            for W, b in zip(self.weights, self.biases, strict=True):
+                fill(W, b, rng)
+
+    @property
+    def weight_mask(self) -> Array:
+        """1 for weights, 0 for biases, in the layout of :attr:`params`: the L2 penalty
+        touches weights only (built on first use: a loaded model need not pay for it)."""
+        if self._weight_mask is None:
+            mask = np.zeros(self.n_params, self.dtype)
+            for M in weights_and_biases(_views(mask, [B.shape for B in self._Wb]))[0]:
+                M[...] = 1
+            self._weight_mask = mask
+        return self._weight_mask
 
     # ----------------------------------------------------------------- description
     @property
@@ -158,6 +169,16 @@ class Network:
             net.set_params(params)
         return net
 
+    @classmethod
+    def _blank(cls, cfg: dict[str, Any]) -> Network:
+        """A network of ``cfg`` with zero parameters, none drawn: for a loader that fills
+        every parameter (no memory or time spent on weights it overwrites)."""
+        token = _DRAW.set(False)
+        try:
+            return cls(**cfg)
+        finally:
+            _DRAW.reset(token)
+
     def set_params(self, params: Array) -> None:
         """Copy a flat parameter vector (layout of :attr:`params`) into the network."""
         p = np.asarray(params)
@@ -198,7 +219,10 @@ class Network:
 
     def forward(self, X: Array) -> Array:
         """Outputs ``ŷ = o(a^(l))`` for ``X: (n_samples, n_0)``; returns ``(n_samples, n_l)``."""
-        ws = self._workspace_for(self._inputs(X))
+        X = self._inputs(X)
+        if len(X) > batched.rows_per_batch(self):  # bounded memory, whatever len(X)
+            return batched.forward(self, X)
+        ws = self._workspace_for(X)
         self._forward(ws)
         return ws.P.T.copy()  # the workspace holds one sample per column
 
@@ -206,7 +230,10 @@ class Network:
 
     def logits(self, X: Array) -> Array:
         """Output pre-activations ``a^(l)`` (before the output function): ``(n_samples, n_l)``."""
-        ws = self._workspace_for(self._inputs(X))
+        X = self._inputs(X)
+        if len(X) > batched.rows_per_batch(self):
+            return batched.forward(self, X, output=False)
+        ws = self._workspace_for(X)
         self._forward(ws, output=False)
         return ws.A[-1].T.copy()
 
@@ -230,7 +257,10 @@ class Network:
     def loss_parts(self, X: Array, y: Array, l2: float = 0.0) -> dict[str, float]:
         """The reduced loss split into its parts, e.g. ``{"mse": .., "ce": ..}``, plus ``"l2"``
         when ``l2 > 0``."""
-        return self._loss_parts(*self._batch(X, y), check_number("l2", l2, 0))
+        X, l2 = self._inputs(X), check_number("l2", l2, 0)
+        if len(X) > batched.rows_per_batch(self):  # bounded memory, whatever len(X)
+            return batched.loss_parts(self, X, y, l2)
+        return self._loss_parts(*self._batch(X, y), l2)
 
     def gradients(self, X: Array, y: Array, l2: float = 0.0) -> tuple[list[Array], list[Array]]:
         """``(dWs, dbs)``: ∂J/∂W^(k) shaped ``(n_k, n_{k-1})`` and ∂J/∂b^(k) shaped ``(n_k,)``,

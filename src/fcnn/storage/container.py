@@ -49,10 +49,14 @@ def _read_bytes(path: Path, what: str) -> bytes:
     return data
 
 
-def _read_metadata(data: bytes, path: Path, what: str, fmt: str) -> dict[str, str]:
-    """Check the 8-byte header length and the header JSON by hand; return ``__metadata__``."""
-    if len(data) < 8:
-        raise bad(path, what, f"too short to be a safetensors file ({len(data)} bytes)")
+def _read_metadata(
+    data: bytes, path: Path, what: str, fmt: str, size: int | None = None
+) -> dict[str, str]:
+    """Check the 8-byte header length and the header JSON by hand; return ``__metadata__``.
+    ``data``: the file, or its first bytes (at least the header) and ``size`` the file's."""
+    size = len(data) if size is None else size
+    if size < 8:
+        raise bad(path, what, f"too short to be a safetensors file ({size} bytes)")
     if data[8:9] != b"{":  # a safetensors header is a JSON object: it starts with "{"
         raise ModelFileError(
             f"not an fcnn {what} file: {path} is not a safetensors file (no safetensors "
@@ -61,8 +65,8 @@ def _read_metadata(data: bytes, path: Path, what: str, fmt: str) -> dict[str, st
     n = int.from_bytes(data[:8], "little")
     if n > MAX_HEADER_BYTES:
         raise bad(path, what, f"header too large ({n} bytes, limit {MAX_HEADER_BYTES})")
-    if 8 + n > len(data):
-        raise bad(path, what, f"truncated: header needs {n} bytes, {len(data) - 8} follow")
+    if 8 + n > size:
+        raise bad(path, what, f"truncated: header needs {n} bytes, {size - 8} follow")
     try:
         header = json.loads(data[8 : 8 + n].decode("utf-8"))
     except (ValueError, RecursionError) as exc:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 
 from ..network import Network
-from .container import MODEL_FORMAT, bad, contiguous, json_field, read, read_tensors, write
+from .container import MODEL_FORMAT, contiguous, write
+from .model_reader import load_model
 from .model_rules import STATS, model_problem
 
 
@@ -64,24 +64,4 @@ def load(path: str | os.PathLike[str]) -> Network:
     the config, class labels that are duplicated or do not fit the output layer. Other
     ``OSError`` (no permission to read) pass through.
     """
-    path = Path(path)
-    data, meta = read(path, "model", MODEL_FORMAT)
-    cfg = json_field(meta, "config", path, "model")
-    classes = json_field(meta, "classes", path, "model")
-    problem = model_problem(cfg, classes, None)
-    if problem is None:
-        tensors = read_tensors(data, path, "model")
-        problem = model_problem(cfg, classes, tensors)
-    if problem is not None:
-        raise bad(path, "model", problem)
-    try:
-        net = Network.from_config(cfg)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise bad(path, "model", f"invalid config: {exc}") from exc
-    for k, (W, b) in enumerate(zip(net.weights, net.biases, strict=True), start=1):
-        W[...] = tensors[f"W{k}"]
-        b[...] = tensors[f"b{k}"]
-    net.classes = classes
-    net.feature_mean = tensors.get("feature_mean")
-    net.feature_scale = tensors.get("feature_scale")
-    return net
+    return load_model(path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import reprlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ REQUIRED = ("sizes", "activation", "output", "loss", "dtype")
 #: the largest input magnitude (after standardisation) whose forward pass must stay finite
 INPUT_BOUND = 1e6
 _BOUNDED = {"tanh": 1.0, "sigmoid": 1.0}  # activations whose output stays within ±1
-_ROWS_PER_CHUNK = 1 << 16  # |W| row sums in chunks: no copy of a large weight matrix
+_BLOCK = 1 << 20  # elements per block of a check: no copy of a large weight matrix
 
 
 def model_problem(cfg: Any, classes: Any, tensors: dict[str, np.ndarray] | None) -> str | None:
@@ -91,21 +92,34 @@ def classes_problem(classes: Any, cfg: dict[str, Any]) -> str | None:
 
 def tensor_problem(tensors: dict[str, np.ndarray], sizes: list[int], dtype: str) -> str | None:
     """What is wrong with names, shapes (from ``sizes``), dtypes or values, or None."""
+    return layout_problem(tensors, sizes, dtype) or value_problem(tensors)
+
+
+def layout_problem(specs: dict[str, Any], sizes: list[int], dtype: str) -> str | None:
+    """What is wrong with the tensors' names, shapes (from ``sizes``) or dtypes, or None;
+    ``specs`` maps names to anything with ``shape`` and ``dtype`` (arrays, or a file's
+    header entries before their data are read)."""
     layers = range(1, len(sizes))
     shapes = {f"W{k}": (sizes[k], sizes[k - 1]) for k in layers}
     shapes |= {f"b{k}": (sizes[k],) for k in layers}
-    missing = sorted(shapes.keys() - tensors.keys())
-    extra = sorted(tensors.keys() - shapes.keys() - set(STATS))
+    missing = sorted(shapes.keys() - specs.keys())
+    extra = sorted(specs.keys() - shapes.keys() - set(STATS))
     if missing or extra:
         return f"tensors missing: {reprlib.repr(missing)}, unexpected: {reprlib.repr(extra)}"
-    shapes |= {name: (sizes[0],) for name in STATS if name in tensors}
+    shapes |= {name: (sizes[0],) for name in STATS if name in specs}
     for name, shape in shapes.items():
-        t = tensors[name]
-        if t.shape != shape:
-            return f"{name} has shape {t.shape}, sizes {reprlib.repr(sizes)} need {shape}"
+        t = specs[name]
+        if tuple(t.shape) != shape:
+            return f"{name} has shape {tuple(t.shape)}, sizes {reprlib.repr(sizes)} need {shape}"
         allowed = NET_DTYPES if name in STATS else (dtype,)
         if t.dtype.name not in allowed:
             return f"{name} has dtype {t.dtype}, expected {' or '.join(allowed)}"
+    return None
+
+
+def value_problem(tensors: dict[str, np.ndarray]) -> str | None:
+    """NaN or infinite values, or a ``feature_scale`` not > 0, or None."""
+    for name, t in tensors.items():
         if not _all_finite(t):
             return f"{name} holds NaN or infinite values"
     scale = tensors.get("feature_scale")
@@ -114,19 +128,39 @@ def tensor_problem(tensors: dict[str, np.ndarray], sizes: list[int], dtype: str)
     return None
 
 
+def _blocks(t: np.ndarray) -> Iterator[np.ndarray]:
+    """``t`` (any strides) as 2-D blocks of at most ``_BLOCK`` elements: views, no copies."""
+    rows = t.reshape(1, -1) if t.ndim < 2 else t.reshape(len(t), -1) if t.ndim > 2 else t
+    width = max(rows.shape[1], 1)
+    if width >= _BLOCK:  # wide rows: a block of columns of one row at a time
+        for i in range(len(rows)):
+            for j in range(0, width, _BLOCK):
+                yield rows[i : i + 1, j : j + _BLOCK]
+        return
+    step = _BLOCK // width
+    for i in range(0, len(rows), step):
+        yield rows[i : i + step]
+
+
 def _all_finite(t: np.ndarray) -> bool:
-    flat = t.reshape(-1)
-    step = _ROWS_PER_CHUNK * 64
-    return all(np.isfinite(flat[i : i + step]).all() for i in range(0, flat.size, step))
+    return all(np.isfinite(block).all() for block in _blocks(t))
 
 
-def _row_abs_sums(W: np.ndarray) -> np.ndarray:
-    """Σ_j |W_ij| per row in float64, a chunk of rows at a time."""
-    sums = np.empty(len(W))
-    for i in range(0, len(W), _ROWS_PER_CHUNK):
-        rows = W[i : i + _ROWS_PER_CHUNK]
-        np.abs(rows, dtype=np.float64).sum(axis=1, out=sums[i : i + len(rows)])
-    return sums
+def _bound(W: np.ndarray, b: np.ndarray, h: float) -> float:
+    """max_i Σ_j |W_ij| h + |b_i| in float64, a block of rows at a time (no copy of W)."""
+    best = 0.0
+    if W.shape[1] >= _BLOCK:  # wide rows: each row's sum from blocks of its columns
+        for i in range(len(W)):
+            row = sum(float(np.abs(x, dtype=np.float64).sum()) for x in _blocks(W[i : i + 1]))
+            best = max(best, row * h + abs(float(b[i])))
+        return best
+    step = _BLOCK // max(W.shape[1], 1)
+    for i in range(0, len(W), step):
+        sums = np.abs(W[i : i + step], dtype=np.float64).sum(axis=1)
+        sums *= h
+        sums += np.abs(b[i : i + step], dtype=np.float64)
+        best = max(best, float(sums.max(initial=0.0)))
+    return best
 
 
 def overflow_problem(tensors: dict[str, np.ndarray], cfg: dict[str, Any]) -> str | None:
@@ -140,7 +174,7 @@ def overflow_problem(tensors: dict[str, np.ndarray], cfg: dict[str, Any]) -> str
     with np.errstate(over="ignore"):
         for k in range(1, len(sizes)):
             W, b = tensors[f"W{k}"], tensors[f"b{k}"]
-            a = float((_row_abs_sums(W) * bound + np.abs(b.astype(np.float64))).max())
+            a = _bound(W, b, bound)
             if not a < limit:
                 return (
                     f"W{k} and b{k} are too large: an input of size {INPUT_BOUND:g} could "
