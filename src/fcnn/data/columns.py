@@ -1,6 +1,7 @@
 """What every data file becomes: a ``Dataset``, and the column rules the file formats share
 (which column is the target, which are features, and how labels become class indices)."""
 
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,8 @@ def _target_index(target: str | int | None, names: list[str], path: Path) -> int
     if isinstance(index, int | np.integer) and -len(names) <= index < len(names):
         return int(index) % len(names)
     raise ValueError(
-        f"{path} has no target column {target!r}; the columns are {', '.join(names)}: "
+        f"{path} has no target column {reprlib.repr(target)}; the columns are "
+        f"{reprlib.repr(names)}: "
         "pass one of these names, or a column index, as target"
     )
 
@@ -79,9 +81,9 @@ def _feature_columns(
     drop = width - 1 if target is None else _target_index(target, names, path)
     if width - 1 != n_features and target is not None:
         raise ValueError(
-            f"{path} has {width} columns; without the target column {names[drop]!r} that "
-            f"leaves {width - 1} features, but the model takes {n_features}: drop --target if "
-            "the file holds only features"
+            f"{path} has {width} columns; without the target column "
+            f"{reprlib.repr(names[drop])} that leaves {width - 1} features, but the model "
+            f"takes {n_features}: drop --target if the file holds only features"
         )
     if width - 1 != n_features:
         raise _width_error(path, width, n_features)

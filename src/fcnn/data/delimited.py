@@ -4,6 +4,7 @@ rows; :mod:`fcnn.data.columns` picks the target."""
 
 import csv
 import re
+import reprlib
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,7 @@ def load_csv(
     feature_cells = [row[:t] + row[t + 1 :] for row in rows]
     X = _csv_features(feature_cells, lines, feature_names, path)
     target_cells = np.array([row[t] for row in rows])
-    y, classes = _csv_target(target_cells, lines, f"{path}: target column {names[t]!r}")
+    y, classes = _csv_target(target_cells, lines, f"{path}: target column {reprlib.repr(names[t])}")
     return Dataset(X, y, classes, feature_names, names[t])
 
 
@@ -165,10 +166,12 @@ def _csv_features(
     if len(bad):
         i, j = bad[0]
         cell = cells[i][j]
-        problem = "a missing value" if cell in MISSING or cell.lower() == "nan" else repr(cell)
+        problem = (
+            "a missing value" if cell in MISSING or cell.lower() == "nan" else reprlib.repr(cell)
+        )
         raise ValueError(
-            f"{path}, row {lines[i]}, column {names[j]!r}: {problem}; feature columns must "
-            "hold finite numbers (fill or drop the row, or drop the column)"
+            f"{path}, row {lines[i]}, column {reprlib.repr(names[j])}: {problem}; feature "
+            "columns must hold finite numbers (fill or drop the row, or drop the column)"
         )
     return X
 
@@ -178,7 +181,7 @@ def _csv_target(cells: np.ndarray, lines: list[int], where: str) -> tuple[np.nda
     missing = np.flatnonzero(np.isin(cells, MISSING))
     if missing.size:  # as pandas reads them: not a class named "NA"
         cell = str(cells[missing[0]])
-        problem = "no label" if cell == "" else f"{cell!r} marks a missing label"
+        problem = "no label" if cell == "" else f"{reprlib.repr(cell)} marks a missing label"
         raise ValueError(
             f"{where}, row {lines[missing[0]]}: {problem}; every row needs one (drop the row, "
             "or give it its label)"

@@ -8,7 +8,9 @@ name the file, the row and the column at fault.
 """
 
 import zipfile
+import zlib
 from pathlib import Path
+from tokenize import TokenError
 
 import numpy as np
 
@@ -164,11 +166,17 @@ def _np_load(path: Path) -> np.ndarray | dict[str, np.ndarray]:
             return loaded
         with loaded:
             return {key: loaded[key] for key in loaded.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        raise ValueError(
-            f"cannot read {path} as a NumPy file ({err}); fcnn reads plain arrays only and never "
-            "unpickles (allow_pickle=False): save numbers or strings with numpy.save/numpy.savez"
-        ) from err
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        raise _np_error(path, err) from err
+    except (NotImplementedError, RuntimeError, TokenError) as err:  # zip method, encryption
+        raise _np_error(path, err) from err
+
+
+def _np_error(path: Path, err: BaseException) -> ValueError:
+    return ValueError(
+        f"cannot read {path} as a NumPy file ({err}); fcnn reads plain arrays only and never "
+        "unpickles (allow_pickle=False): save numbers or strings with numpy.save/numpy.savez"
+    )
 
 
 def _np_table(path: Path, min_width: int, expected: str) -> np.ndarray:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import math
 import zipfile
+import zlib
 from pathlib import Path
+from tokenize import TokenError
 from typing import IO
 
 import numpy as np
 
 from .. import memory
+
+MAX_HEADER_BYTES = 2**20  # NumPy itself refuses headers over 10,000 bytes unless told
 
 
 def _header(f: IO[bytes]) -> tuple[tuple[int, ...], np.dtype] | None:
@@ -21,11 +25,25 @@ def _header(f: IO[bytes]) -> tuple[tuple[int, ...], np.dtype] | None:
     .npy (np.load then says so, in the loaders' words)."""
     try:
         version = np.lib.format.read_magic(f)
+        if version not in ((1, 0), (2, 0), (3, 0)):
+            return None
+        width = 2 if version == (1, 0) else 4
+        length = int.from_bytes(f.read(width), "little")
+        if length > MAX_HEADER_BYTES:  # NumPy would read (allocate) all of it first
+            raise ValueError(
+                f"its header claims {length} bytes (NumPy writes < {MAX_HEADER_BYTES}); the "
+                "file is corrupt: write it again with numpy.save"
+            )
+        f.seek(-width, 1)
         if version == (1, 0):
             shape, _, dtype = np.lib.format.read_array_header_1_0(f)
         else:
             shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-    except (ValueError, OSError, EOFError, SyntaxError, zipfile.BadZipFile):
+    except (OSError, EOFError, SyntaxError, TokenError, zipfile.BadZipFile, zlib.error):
+        return None
+    except ValueError as exc:
+        if "header claims" in str(exc):
+            raise
         return None
     return shape, dtype
 
@@ -38,7 +56,10 @@ def check_npy(path: Path) -> None:
     """Refuse an .npy whose header claims more bytes than the file holds or than fcnn may
     use."""
     with open(path, "rb") as f:
-        header = _header(f)
+        try:
+            header = _header(f)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
         data = path.stat().st_size - f.tell()
     if header is None:
         return
@@ -70,7 +91,10 @@ def check_npz(path: Path) -> None:
             try:
                 with archive.open(info) as member:
                     header = _header(member)
-            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError):
+            except ValueError as exc:
+                raise ValueError(f"{path}: member {info.filename!r}: {exc}") from None
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError,
+                    zlib.error):  # fmt: skip
                 return  # np.load reports it
             if header is None:
                 return

@@ -43,7 +43,8 @@ def _read_bytes(path: Path, what: str) -> bytes:
         raise ModelFileError(f"{exc}; a {what} file must be a regular file") from exc
     with open(fd, "rb") as f:
         size = os.fstat(f.fileno()).st_size
-        data = f.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
+        # at most one byte past the size it states: f.read(n) allocates n bytes at once
+        data = f.read(size + 1) if size <= MAX_FILE_BYTES else b""
     if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
         raise bad(path, what, f"over the {MAX_FILE_BYTES}-byte limit; refusing to read it")
     return data

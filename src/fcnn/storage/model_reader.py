@@ -71,7 +71,8 @@ def _entries(header: dict[str, Any], start: int, size: int, path: Path) -> dict[
     for name, spec in header.items():
         if name == "__metadata__":
             continue
-        ok = isinstance(spec, dict) and spec.get("dtype") in DTYPES
+        ok = isinstance(spec, dict) and isinstance(spec.get("dtype"), str)
+        ok = ok and spec["dtype"] in DTYPES
         shape, offsets = (spec.get("shape"), spec.get("data_offsets")) if ok else (None, None)
         ok = ok and isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)
         ok = ok and isinstance(offsets, list) and len(offsets) == 2
