@@ -48,6 +48,13 @@ def _existing(path: str | Path) -> Path:
     return path
 
 
+def _listed(names: list[str], most: int = 20) -> str:
+    """``a, b, c``: the first ``most`` names, each cut to 40 characters (a message stays
+    readable for a 25,000-column file)."""
+    shown = [n if len(n) <= 40 else n[:37] + "..." for n in names[:most]]
+    return ", ".join(shown) + (f", ... ({len(names) - most} more)" if len(names) > most else "")
+
+
 def _names(width: int) -> list[str]:
     return [f"x{j}" for j in range(width)]
 
@@ -65,7 +72,7 @@ def _target_index(target: str | int | None, names: list[str], path: Path) -> int
         return int(index) % len(names)
     raise ValueError(
         f"{path} has no target column {reprlib.repr(target)}; the columns are "
-        f"{reprlib.repr(names)}: "
+        f"{_listed(names)}: "
         "pass one of these names, or a column index, as target"
     )
 
