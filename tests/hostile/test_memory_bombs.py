@@ -116,3 +116,12 @@ def test_the_limit_comes_from_the_argument_then_the_environment(monkeypatch):
     monkeypatch.delenv(memory.ENV)
     assert 0 < memory.limit() == memory.available()
     assert memory.parse_size("1.5G") == 3 * 2**29 and memory.parse_size("512") == 512
+
+
+def test_a_csv_whose_parsed_cells_would_not_fit_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "cells.csv"
+    path.write_text("1,2,3\n" * 200_000)  # 1.2 MB of text, 600,000 cells
+    with fcnn.memory_limit("10M"), pytest.raises(fcnn.MemoryLimitError, match="600001 cells"):
+        load_file(path)
+    with fcnn.memory_limit("200M"):
+        assert load_file(path).X.shape == (200_000, 2)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import memory
 from .columns import Dataset, _existing, _names, _target, _target_index
 
 # cells that mark a missing value, as pandas.read_csv reads them by default (its na_values),
@@ -98,6 +99,7 @@ def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t ").delimiter
         except csv.Error:  # no consistent separator, as in space-aligned columns
             delimiter = "," if "," in sample else " "
+    _check_parse_memory(text, delimiter, path)
     lines = (line.strip() if delimiter == " " else line for line in text.splitlines())
     reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
     numbers, rows = [], []
@@ -116,6 +118,21 @@ def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[
                 "every row needs the same number of columns"
             )
     return numbers, rows
+
+
+#: bytes a parsed cell costs: a str object, its slot in the row's list, its float64
+CELL_BYTES = 80
+
+
+def _check_parse_memory(text: str, delimiter: str, path: Path) -> None:
+    """Refuse a file whose cells, once parsed into Python strings, would not fit: counted
+    from the separators and line breaks (``fcnn.memory``)."""
+    cells = text.count(delimiter) + text.count("\n") + 1
+    memory.check(
+        cells * CELL_BYTES + 2 * len(text),
+        f"{path} ({len(text)} characters, up to {cells} cells)",
+        "split the file, or save the arrays with numpy.savez as .npz (read without copies)",
+    )
 
 
 def _header(
