@@ -382,12 +382,6 @@ def test_early_stopping_split_is_stratified_for_single_label_targets():
 
 
 # ----------------------------------------------------------------------- fcnn's extras
-def test_lbfgs_is_refused_with_the_alternatives_named():
-    X, y = multiclass()
-    with pytest.raises(ValueError, match="lbfgs.*'adam'.*'sgd'.*'gd'"):
-        FCNNClassifier(solver="lbfgs").fit(X, y)
-
-
 @pytest.mark.parametrize(
     "bad, match",
     [

@@ -17,7 +17,9 @@ from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import io as fcnn_io
+from ._sklearn_lbfgs import fit_lbfgs
 from ._sklearn_params import (
+    STOCHASTIC_SOLVERS,
     TO_SKLEARN_OUTPUT,
     assign_layers,
     check_params,
@@ -118,6 +120,9 @@ class _FCNNBase(BaseEstimator):
         elif not self.early_stopping and self.best_loss_ is None:
             self.best_loss_ = np.inf
         X = self.network_.standardize(X)
+        if self.solver == "lbfgs":  # full batch; early_stopping does not apply, as in sklearn
+            self.history_ = fit_lbfgs(self, X, Y, w)
+            return self
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer, self._rate = make_optimizer(self)
         val = None
@@ -170,7 +175,7 @@ class _FCNNBase(BaseEstimator):
         self._no_improvement_count = 0
         self._best_params = net.params.copy()
         self._snapshots: list[Array] = []
-        es = self.early_stopping
+        es = self.early_stopping and self.solver != "lbfgs"
         self.validation_scores_ = [] if es else None
         self.validation_loss_curve_ = [] if es else None
         self.best_validation_score_ = -np.inf if es else None
@@ -183,6 +188,15 @@ class _FCNNBase(BaseEstimator):
 
     def _class_weight(self, y: Array, incremental: bool) -> Array | None:
         return None
+
+    def _check_solver(self) -> bool:
+        """``partial_fit`` exists for the stochastic solvers only, as in scikit-learn."""
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. {self.solver} is "
+                "not stochastic."
+            )
+        return True
 
     def _stratify(self, y: Array) -> Array | None:
         return None

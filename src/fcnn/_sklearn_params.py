@@ -18,7 +18,8 @@ from . import activations
 from .network import Network
 
 Array = np.ndarray
-SOLVERS = ("adam", "sgd", "gd")
+SOLVERS = ("lbfgs", "sgd", "adam", "gd")
+STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")  # those partial_fit takes
 RATES = ("constant", "invscaling", "adaptive")
 DTYPES = ("float64", "float32")
 # scikit-learn's hidden activation names -> fcnn's; other names are fcnn's own or registered
@@ -68,11 +69,6 @@ def check_params(p: dict[str, Any], losses: dict[str, str]) -> None:
 
     ``p`` is ``est.get_params()``; ``losses`` maps the accepted loss names to fcnn's.
     """
-    if p["solver"] == "lbfgs":
-        raise ValueError(
-            "solver='lbfgs' is not supported: fcnn trains by first-order updates only. Use "
-            "solver='adam' (the default), 'sgd', or 'gd' (full-batch gradient descent)"
-        )
     _choice("solver", p["solver"], SOLVERS)
     _choice("learning_rate", p["learning_rate"], RATES)
     _choice("loss", p["loss"], tuple(losses))
@@ -88,6 +84,7 @@ def check_params(p: dict[str, Any], losses: dict[str, str]) -> None:
     _number("learning_rate_init", p["learning_rate_init"], 0, open_low=True)
     _number("power_t", p["power_t"], 0)
     _number("max_iter", p["max_iter"], 1, integer=True)
+    _number("max_fun", p["max_fun"], 1, integer=True)
     _number("tol", p["tol"], 0)
     _number("momentum", p["momentum"], 0, 1)
     _number("validation_fraction", p["validation_fraction"], 0, 1)

@@ -181,7 +181,7 @@ _NETWORK_OPTIONS = {
     "--dtype": ("NAME", str, "float32 or float64"),
 }
 _TRAINING_OPTIONS = {
-    "--optimizer": ("NAME", str, "gd, sgd, momentum, nesterov, adam, rmsprop"),
+    "--optimizer": ("NAME", str, "gd, sgd, momentum, nesterov, adam, rmsprop, lbfgs (full batch)"),
     "--lr": ("RATE", float, "learning rate"),
     "--schedule": (
         "NAME",

@@ -29,6 +29,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 
 from ._sklearn_base import _FCNNBase
@@ -46,10 +47,11 @@ _SHARED_DOC = """
     ----------
     hidden_layer_sizes, solver, alpha, batch_size, learning_rate, learning_rate_init, power_t,
     max_iter, shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
-    early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change :
-        As in ``{mlp}``: same names, defaults and meaning. ``solver`` also takes ``'gd'``
-        (full-batch gradient descent, with sgd's momentum and learning rate); ``'lbfgs'`` is
-        refused. ``max_fun`` (lbfgs only) does not exist.
+    early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun :
+        As in ``{mlp}``: same names, defaults and meaning. ``solver='lbfgs'`` runs
+        ``scipy.optimize.minimize`` (L-BFGS-B) as scikit-learn does, ``max_iter`` counting its
+        iterations and ``max_fun`` its loss evaluations. ``solver`` also takes ``'gd'``
+        (full-batch gradient descent, with sgd's momentum and learning rate).
     activation : str or list of str, default='relu'
         ``'identity'``, ``'logistic'``, ``'tanh'``, ``'relu'``, fcnn's ``'sigmoid'``,
         ``'leaky_relu'``, ``'softplus'`` or a name registered with
@@ -71,6 +73,8 @@ _SHARED_DOC = """
         As in ``{mlp}``. ``coefs_[k]: (n_k, n_{{k+1}})`` and ``intercepts_[k]`` are views into
         ``network_``. ``n_iter_`` counts the epochs of the last call, as in scikit-learn;
         ``t_`` and ``loss_curve_`` accumulate over ``warm_start`` and ``partial_fit`` calls.
+        With ``solver='lbfgs'``, ``n_iter_`` counts its iterations and ``loss_curve_`` holds
+        the loss after each (scikit-learn keeps no curve for lbfgs).
     validation_loss_curve_ : list of float or None
         The loss (with the L2 term) on the validation set after every epoch, when
         ``early_stopping=True``; sample weights do not enter it.
@@ -123,6 +127,7 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         loss: str = "cross_entropy",
         class_weight: Any = None,
         record_params: bool = False,
@@ -130,6 +135,7 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
     ) -> None:
         store_params(self, locals())
 
+    @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None):
         """One epoch over ``(X, y)``. ``classes`` (all labels) is needed on the first call."""
         if not hasattr(self, "classes_"):
@@ -262,12 +268,14 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         loss: str = "mse",
         record_params: bool = False,
         dtype: str | None = None,
     ) -> None:
         store_params(self, locals())
 
+    @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None):
         """One epoch over ``(X, y)``."""
         return self._fit(X, y, sample_weight, incremental=True)

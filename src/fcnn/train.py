@@ -86,6 +86,11 @@ class Trainer:
         self.n_batches = -(-n // self.B)
         self.shuffle = bool(shuffle) and self.n_batches > 1  # a full batch's order is moot
         self.optimizer = get_optimizer(optimizer, **(optimizer_options or {}))
+        if self.n_batches > 1 and getattr(self.optimizer, "name", None) == "lbfgs":
+            raise ValueError(
+                f"optimizer='lbfgs' needs the full batch, got batch_size={batch_size} for {n} "
+                "samples: leave batch_size=None (--batch-size 0); each epoch is one iteration"
+            )
         self.schedule = get_schedule(schedule, lr, **(schedule_options or {}))
         # whether the schedule reacts to the epoch's loss (the base class's hook does nothing)
         self._adapts = type(self.schedule).on_epoch_end is not Schedule.on_epoch_end

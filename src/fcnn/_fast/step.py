@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from .. import losses
+from ..lbfgs import LBFGS
 from ..optim import SGD, Optimizer
 from . import blas
 
@@ -40,7 +41,7 @@ UpdateFn = Callable[[float], None]
 class Plan(NamedTuple):
     """A run's step: ``step(ws, rate)`` returns the batch's reduced loss parts (plus the L2
     penalty last) and prepares the update, which ``update(rate)`` applies; ``kind`` names the
-    path: ``"descend"``, ``"folded"``, ``"compiled"`` or ``"readable"``."""
+    path: ``"descend"``, ``"folded"``, ``"compiled"``, ``"readable"`` or ``"lbfgs"``."""
 
     kind: str
     step: StepFn
@@ -58,7 +59,12 @@ def choose(
 ) -> Plan:
     """The :class:`Plan` for a run; a step whose loss is not finite leaves the parameters as
     they were. ``gradient=True`` keeps a path that leaves ``∇J`` itself in the gradient buffer (for
-    observers of the gradient)."""
+    observers of the gradient). An :class:`~fcnn.lbfgs.LBFGS` optimiser gets the L-BFGS step
+    driver of :mod:`fcnn._fast.lbfgs` (kind ``"lbfgs"``; the full batch only)."""
+    if isinstance(optimizer, LBFGS):
+        from . import lbfgs
+
+        return lbfgs.plan(net, optimizer, l2=l2, clip=clip)
     plain = type(optimizer) is SGD and not optimizer.momentum and clip is None and not gradient
     if plain and _fused(net, l2, weighted) and blas.available(net.dtype):
         return descending(net, optimizer)
