@@ -30,7 +30,12 @@ SKLEARN_ACTIVATIONS = {
     "relu": "relu",
 }
 TO_SKLEARN = {v: k for k, v in SKLEARN_ACTIVATIONS.items()}
-TO_SKLEARN_OUTPUT = {"softmax": "softmax", "sigmoid": "logistic", "identity": "identity"}
+TO_SKLEARN_OUTPUT = {
+    "softmax": "softmax",
+    "sigmoid": "logistic",
+    "identity": "identity",
+    "exp": "exp",
+}
 
 
 # ------------------------------------------------------------------------- parameter checks

@@ -174,14 +174,22 @@ _NETWORK_OPTIONS = {
         "hidden activation, or one per hidden layer: tanh, sigmoid, relu, leaky_relu, "
         "identity, softplus",
     ),
-    "--output": ("NAME", str, "output function: softmax, sigmoid, identity"),
-    "--loss": ("NAME", str, "cross_entropy, mse, or mse+ce (seed 000's sum of the two)"),
+    "--output": ("NAME", str, "output function: softmax, sigmoid, identity, exp"),
+    "--loss": (
+        "NAME",
+        str,
+        "cross_entropy, mse, mse+ce (seed 000's sum of the two), or poisson (with --output exp)",
+    ),
     "--reduction": ("NAME", str, "mean (J averaged over the batch) or sum (seed 002 eq. 3i)"),
     "--init": ("NAME", str, "weight initialiser: xavier, he, normal (seed 000's plain N(0, 1))"),
     "--dtype": ("NAME", str, "float32 or float64"),
 }
 _TRAINING_OPTIONS = {
-    "--optimizer": ("NAME", str, "gd, sgd, momentum, nesterov, adam, rmsprop, lbfgs (full batch)"),
+    "--optimizer": (
+        "NAME",
+        str,
+        "gd, sgd, momentum, nesterov, adam, rmsprop, lbfgs (full batch: --batch-size 0)",
+    ),
     "--lr": ("RATE", float, "learning rate"),
     "--schedule": (
         "NAME",

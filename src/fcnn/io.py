@@ -221,7 +221,7 @@ def _classes_problem(classes: list | None, output: Any, n_outputs: int) -> str |
     """What is wrong with the class labels of a network with ``n_outputs`` ``output`` units,
     or None. A softmax or multi-label sigmoid output takes one label per unit; a single sigmoid
     unit two (or one, fitted on a single class); an identity output any labels."""
-    if classes is None or output == "identity":
+    if classes is None or output in ("identity", "exp"):
         return None
     if len(set(classes)) < len(classes) or len(set(map(str, classes))) < len(classes):
         return f"classes holds duplicate labels: {reprlib.repr(classes)}"

@@ -45,8 +45,9 @@ class Network:
     ----------
     sizes : layer widths, input first: ``[n_0, n_1, ..., n_l]`` (at least two).
     activation : hidden activation name, or one name per hidden layer (``fcnn.activations``).
-    output : ``"softmax"``, ``"sigmoid"`` or ``"identity"``, applied to ``a^(l)``.
-    loss : ``"cross_entropy"``, ``"mse"`` or ``"mse+ce"`` (seed 000 eq. 7).
+    output : ``"softmax"``, ``"sigmoid"``, ``"identity"`` or ``"exp"``, applied to ``a^(l)``.
+    loss : ``"cross_entropy"``, ``"mse"``, ``"mse+ce"`` (seed 000 eq. 7) or ``"poisson"``
+        (half the Poisson deviance; with ``output="exp"``).
     reduction : ``"mean"`` (J = (1/B) Σ_k J_k) or ``"sum"`` (seed 002 eq. 3i).
     init : ``"xavier"``, ``"he"`` or ``"normal"`` (``fcnn.init``).
     seed : seed of the ``numpy.random.Generator`` that draws the weights.

@@ -216,7 +216,7 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         return stratify_labels(y, self.validation_fraction)
 
     def _from_file(self, net: Network, path: Any) -> None:
-        if net.output == "identity":
+        if net.output in ("identity", "exp"):
             raise ValueError(f"{path} holds a regression network; load it with FCNNRegressor.load")
         multilabel = net.output == "sigmoid" and net.n_outputs > 1
         n_classes = net.n_outputs if net.output == "softmax" or multilabel else 2
@@ -236,10 +236,11 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
 class FCNNRegressor(RegressorMixin, _FCNNBase):
     """Multi-layer perceptron regressor trained by fcnn; a drop-in for ``MLPRegressor``.
 
-    The output is the identity, one unit per target column.
+    One output unit per target column: the identity, or with ``loss='poisson'`` the
+    exponential (a log link), as in scikit-learn.
     """
 
-    _losses = {"mse": "mse", "squared_error": "mse"}
+    _losses = {"mse": "mse", "squared_error": "mse", "poisson": "poisson"}
     _y_numeric = True
     _score_function = staticmethod(r2_score)
 
@@ -288,7 +289,7 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
         return y.reshape(len(y), -1)
 
     def _output_function(self) -> str:
-        return "identity"
+        return "exp" if self._losses[self.loss] == "poisson" else "identity"
 
     def _decode(self, P: Array) -> Array:
         return P[:, 0] if P.shape[1] == 1 else P
@@ -296,11 +297,12 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
     def _delta_scale(self) -> int:
         """sklearn's output delta for the squared error is ŷ - y (``_backprop``), not divided by
         the number of outputs as the gradient of its per-output mean would be; fcnn's MSE is
-        that mean, so every sample's loss is weighted by ``n_outputs_`` to take sklearn's steps."""
-        return self.network_.n_outputs
+        that mean, so every sample's loss is weighted by ``n_outputs_`` to take sklearn's steps.
+        The Poisson loss is a sum over the outputs in both libraries."""
+        return 1 if self.network_.loss_name == "poisson" else self.network_.n_outputs
 
     def _from_file(self, net: Network, path: Any) -> None:
-        if net.output != "identity":
+        if net.output not in ("identity", "exp"):
             raise ValueError(f"{path} holds a classifier; load it with FCNNClassifier.load")
 
     def __sklearn_tags__(self):
@@ -321,6 +323,7 @@ FCNNClassifier.__doc__ += _SHARED_DOC.format(
 FCNNRegressor.__doc__ += _SHARED_DOC.format(
     mlp="MLPRegressor",
     loss="mse",
-    loss_doc="'mse', half the mean squared error ('squared_error' is accepted too).",
+    loss_doc="'mse', half the mean squared error ('squared_error' is accepted too), or "
+    "'poisson', half the Poisson deviance of an exponential output (needs ``y >= 0``).",
     extra="",
 )

@@ -225,6 +225,13 @@ def _one_hot(y: Array, n_outputs: int, dtype: np.dtype) -> tuple[Array, Array]:
 def _check_probabilities(Y: Array, output: str) -> None:
     if output == "identity":
         return
+    if output == "exp":  # the Poisson loss: counts or rates
+        if Y.min() < 0:
+            raise ValueError(
+                "loss='poisson' needs targets y >= 0 (counts or rates); use loss='mse' for "
+                "targets that can be negative"
+            )
+        return
     if Y.min() < 0 or Y.max() > 1:
         raise ValueError(
             "cross-entropy targets must lie in [0, 1]; give class labels or one-hot/probability "
