@@ -95,7 +95,7 @@ class _FCNNBase(BaseEstimator):
         acts = hidden_activations(self.activation, len(hidden))
         first = not hasattr(self, "network_") or not (self.warm_start or incremental)
         X, y, Y = self._validate_xy(X, y, incremental, reset=first)
-        w = check_sample_weight(sample_weight, len(X))
+        w = check_sample_weight(sample_weight, X.shape[0])
         if (cw := self._class_weight(y, incremental)) is not None:
             w = cw if w is None else w * cw
         # random_state=None draws fresh entropy instead of using the global np.random
@@ -154,7 +154,14 @@ class _FCNNBase(BaseEstimator):
         in scikit-learn's MLP)."""
         dtype = self.network_.dtype if not reset else self._dtype_for_data()
         X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=self._y_numeric, dtype=dtype, reset=reset
+            self,
+            X,
+            y,
+            accept_sparse=("csr", "csc"),
+            multi_output=True,
+            y_numeric=self._y_numeric,
+            dtype=dtype,
+            reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -215,7 +222,9 @@ class _FCNNBase(BaseEstimator):
         a float32 network); a ``dtype`` given explicitly is the outputs' dtype too."""
         check_is_fitted(self)
         dtype = self.network_.dtype
-        X = validate_data(self, X, reset=False, dtype=self._dtype_for_data())
+        X = validate_data(
+            self, X, accept_sparse=("csr", "csc"), reset=False, dtype=self._dtype_for_data()
+        )
         P = self._output(X.astype(dtype, copy=False))
         return P if self.dtype is not None else P.astype(np.result_type(X.dtype, dtype), copy=False)
 
@@ -265,7 +274,7 @@ class _FCNNBase(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True  # CSR/CSC; the first layer multiplies it as it is
         return tags
 
 

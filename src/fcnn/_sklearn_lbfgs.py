@@ -31,7 +31,7 @@ def fit_lbfgs(est: Any, X: Array, Y: Array, w: Array | None) -> History:
     (the loss after every iteration, which scikit-learn's lbfgs does not keep); warns
     ``ConvergenceWarning`` as scikit-learn does when L-BFGS-B stops short of ``gtol``.
     """
-    net, n = est.network_, len(X)
+    net, n = est.network_, X.shape[0]
     # as run_epochs: weights scaled to mean 1 (times the outputs for the regressor, whose
     # gradient sklearn does not divide by them), and l2 = alpha / Σw
     mean_w = 1.0 if w is None else float(w.mean())

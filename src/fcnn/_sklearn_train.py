@@ -170,7 +170,8 @@ def run_epochs(
     """Train ``est.network_`` on ``(X, Y)`` as ``_fit_stochastic`` does (one epoch for
     ``partial_fit``); ``val`` is ``[X, y, Y, w]`` of the early-stopping set. Returns the
     trainer's History and warns ``ConvergenceWarning`` when ``max_iter`` ends a ``fit``."""
-    n, B = len(X), batch_size(est.solver, est.batch_size, n=len(X))
+    n = X.shape[0]  # a sparse X has no len()
+    B = batch_size(est.solver, est.batch_size, n=n)
     # sklearn's _backprop adds alpha/(2 Σ_batch w) ||W||² to the batch's weighted mean loss;
     # fcnn's loss is (1/B) Σ w_k J_k, so weights are scaled to mean 1 and l2 = alpha/(B w̄)
     mean_w = 1.0 if w is None else float(w.mean())
@@ -275,7 +276,7 @@ def split(
     returns the training and the validation parts of every array (None stays None)."""
     given = [a for a in arrays if a is not None]
     parts = train_test_split(*given, random_state=rs, test_size=fraction, stratify=stratify)
-    if len(parts[1]) < 2:
+    if parts[1].shape[0] < 2:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' or the size of "
             "your dataset."

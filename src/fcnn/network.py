@@ -24,6 +24,7 @@ import numpy as np
 
 from . import activations, losses
 from . import init as initializers
+from ._fast import sparse
 from ._fast.workspace import Workspace
 from .validation import as_features, as_targets, check_number
 
@@ -191,6 +192,11 @@ class Network:
         """
         if self.feature_mean is None or self.feature_scale is None:
             return X
+        if sparse.is_sparse(X):
+            raise ValueError(
+                "this network standardises its inputs, which would make sparse X dense; "
+                "give X.toarray(), or a network without feature_mean/feature_scale"
+            )
         return (np.asarray(X, dtype=self.dtype) - self.feature_mean) / self.feature_scale
 
     def forward(self, X: Array) -> Array:
@@ -308,10 +314,14 @@ class Network:
     def _batch(self, X: Array, y: Array) -> tuple[Workspace, Array]:
         """A workspace holding ``X``, and the targets transposed to ``(n_l, n_samples)``."""
         X = self._inputs(X)
-        Y, _ = as_targets(y, len(X), self.n_outputs, self.output, self.loss_name, self.dtype)
+        Y, _ = as_targets(y, X.shape[0], self.n_outputs, self.output, self.loss_name, self.dtype)
         return self._workspace_for(X), Y.T
 
     def _workspace_for(self, X: Array) -> Workspace:
+        if sparse.is_sparse(X):  # kept sparse: the first layer multiplies it as it is
+            ws = Workspace(self, X.shape[0], sparse=True)
+            ws.Xs = X
+            return ws
         ws = Workspace(self, len(X))
         ws.X[...] = X
         return ws
@@ -324,7 +334,10 @@ class Network:
         """Seed 002, Alg. 1 on the batch in ``ws.H[0]``; leaves ``ŷ`` in ``ws.P``."""
         for layer in ws.forward:
             # lines 8/10: a^(k) = W^(k) h^(k-1) + b^(k) = [W | b] [h; 1]
-            np.dot(layer.Wb, layer.h, out=layer.a)
+            if layer.h is None:  # a sparse batch: sparse x dense (fcnn._fast.sparse)
+                sparse.affine(ws.Xs, layer.Wb, out=layer.a)
+            else:
+                np.dot(layer.Wb, layer.h, out=layer.a)
             if layer.f is not None:
                 # line 9: h^(k) = f(a^(k)), written above the row of ones
                 layer.f(layer.a, out=layer.h_next)
@@ -336,7 +349,10 @@ class Network:
         """Seed 002, Alg. 2, from ``ws.G[-1] = ∂J/∂a^(l)``; fills the gradient buffer."""
         for layer in ws.backward:  # the last layer first
             # lines 3-4 / 9-10: [∇W^(k) | ∇b^(k)] = g [h^(k-1); 1]ᵀ
-            np.dot(layer.g, layer.hT, out=layer.dWb)
+            if layer.hT is None:  # a sparse batch: g X_s (fcnn._fast.sparse)
+                sparse.weight_gradient(layer.g, ws.Xs, out=layer.dWb)
+            else:
+                np.dot(layer.g, layer.hT, out=layer.dWb)
             if layer.WT is not None:  # not below the first layer: nothing needs ∂J/∂x
                 # lines 5/11: g <- W^(k)ᵀ g
                 layer.product(layer.WT, layer.g, out=layer.g_below)

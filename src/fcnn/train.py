@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from ._fast import step as fast_step
 from ._fast.batch import Batch
+from ._fast.sparse import is_sparse
 from .callbacks import Callback, as_callback
 from .data.training import Data, split
 from .errors import DivergenceError
@@ -118,6 +119,7 @@ class Trainer:
             clip=clip,
             weighted=data.w is not None,
             gradient=any(getattr(c, "needs_gradient", False) for c in self.callbacks),
+            sparse=is_sparse(data.X),
         )
         self.record_params, self.progress = bool(record_params), bool(progress)
         self.rng = np.random.default_rng(shuffle_seq)

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ._fast import sparse
+
 Array = np.ndarray
 
 
@@ -105,8 +107,11 @@ def as_features(X: Array, n_features: int, dtype: np.dtype) -> Array:
 
     Refuses non-numeric data, wrong dimensions, a wrong feature count, empty data and NaN/inf.
     A 1-D ``X`` is refused rather than guessed (reshape it with ``X.reshape(-1, 1)`` for one
-    feature or ``X.reshape(1, -1)`` for one sample).
+    feature or ``X.reshape(1, -1)`` for one sample). A ``scipy.sparse`` ``X`` comes back as CSR
+    of ``dtype`` (``fcnn._fast.sparse.as_features``), never densified.
     """
+    if sparse.is_sparse(X):
+        return sparse.as_features(X, n_features, dtype)
     try:
         arr = np.asarray(X)
     except (TypeError, ValueError) as exc:
