@@ -87,7 +87,9 @@ class _FCNNBase(BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=False)
 
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> _FCNNBase:
-        """``BaseMultilayerPerceptron._fit`` for the stochastic solvers, on an fcnn Trainer."""
+        """``BaseMultilayerPerceptron._fit`` on an fcnn network: a Trainer for the stochastic
+        solvers, scipy's L-BFGS-B for lbfgs."""
+        self._validate_params()  # scikit-learn's checks and messages (_parameter_constraints)
         check_params(self.get_params(), self._losses)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")

@@ -69,6 +69,26 @@ def _choice(name: str, value: Any, options: tuple[str, ...]) -> None:
         raise _bad(name, value, "one of " + ", ".join(repr(o) for o in options))
 
 
+def parameter_constraints(losses: dict[str, str]) -> dict[str, list]:
+    """scikit-learn's ``_parameter_constraints`` of ``MLPRegressor`` (so that a bad value gets
+    the same ``InvalidParameterError`` message), with fcnn's solvers and losses; fcnn's own
+    parameters, and activations (which may be lists or registered names), are checked by
+    :func:`check_params`."""
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.utils._param_validation import StrOptions
+
+    constraints = dict(MLPRegressor._parameter_constraints)
+    constraints.update(
+        solver=[StrOptions(set(SOLVERS))],
+        loss=[StrOptions(set(losses))],
+        activation="no_validation",
+        class_weight=[dict, StrOptions({"balanced"}), None],
+        record_params=["boolean"],
+        dtype="no_validation",
+    )
+    return constraints
+
+
 def check_params(p: dict[str, Any], losses: dict[str, str]) -> None:
     """Raise ``ValueError`` for any bad constructor argument of an fcnn estimator.
 
@@ -91,7 +111,7 @@ def check_params(p: dict[str, Any], losses: dict[str, str]) -> None:
     _number("max_iter", p["max_iter"], 1, integer=True)
     _number("max_fun", p["max_fun"], 1, integer=True)
     _number("tol", p["tol"], 0)
-    _number("momentum", p["momentum"], 0, 1)
+    _number("momentum", p["momentum"], 0, 1, open_high=False)
     _number("validation_fraction", p["validation_fraction"], 0, 1)
     _number("beta_1", p["beta_1"], 0, 1)
     _number("beta_2", p["beta_2"], 0, 1)

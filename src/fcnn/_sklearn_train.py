@@ -84,6 +84,15 @@ class SklearnAdam(Adam):
         super()._update(params, grads, lr)
 
 
+class SklearnSGD(SGD):
+    """SGD with momentum μ = 1, which scikit-learn's ``SGDOptimizer`` accepts and
+    ``fcnn.optim.SGD`` refuses (the velocity never decays); the update is SGD's."""
+
+    def __init__(self, nesterov: bool) -> None:
+        super().__init__(0.5, nesterov)
+        self.momentum, self._slots = 1.0, ("v",)
+
+
 def make_optimizer(est: Any) -> tuple[Optimizer, SklearnRate]:
     """The optimiser and learning rate of ``est.solver``: adam ignores ``learning_rate``, as in
     scikit-learn; sgd and gd use momentum (Nesterov's when ``nesterovs_momentum``)."""
@@ -91,7 +100,8 @@ def make_optimizer(est: Any) -> tuple[Optimizer, SklearnRate]:
     if est.solver == "adam":
         return SklearnAdam(est.beta_1, est.beta_2, est.epsilon), SklearnRate(lr)
     momentum = float(est.momentum)
-    opt = SGD(momentum, nesterov=bool(est.nesterovs_momentum) and momentum > 0)
+    nesterov = bool(est.nesterovs_momentum) and momentum > 0
+    opt = SklearnSGD(nesterov) if momentum == 1 else SGD(momentum, nesterov=nesterov)
     return opt, SklearnRate(lr, est.learning_rate, est.power_t)
 
 

@@ -33,7 +33,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 
 from ._sklearn_base import _FCNNBase
-from ._sklearn_params import store_params
+from ._sklearn_params import parameter_constraints, store_params
 from ._sklearn_train import stratify_labels
 from .network import Network
 from .validation import check_number
@@ -101,6 +101,7 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         "mse+ce": "mse+ce",
     }
     _score_function = staticmethod(accuracy_score)
+    _parameter_constraints = parameter_constraints(_losses)
 
     def __init__(
         self,
@@ -213,6 +214,9 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         return compute_sample_weight(self.class_weight, y)
 
     def _stratify(self, y: Array) -> Array | None:
+        # as scikit-learn: stratified where there is one output unit (binary targets)
+        if self.network_.n_outputs != 1:
+            return None
         return stratify_labels(y, self.validation_fraction)
 
     def _from_file(self, net: Network, path: Any) -> None:
@@ -243,6 +247,7 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
     _losses = {"mse": "mse", "squared_error": "mse", "poisson": "poisson"}
     _y_numeric = True
     _score_function = staticmethod(r2_score)
+    _parameter_constraints = parameter_constraints(_losses)
 
     def __init__(
         self,
@@ -270,7 +275,7 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
         max_fun: int = 15000,
-        loss: str = "mse",
+        loss: str = "squared_error",
         record_params: bool = False,
         dtype: str | None = None,
     ) -> None:
