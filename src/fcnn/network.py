@@ -277,12 +277,15 @@ class Network:
         seed: int | None = None,
     ) -> History:
         """Train in place on ``X: (n_samples, n_0)`` and ``y`` and return the History.
+        ``X`` may be a ``scipy.sparse`` matrix (CSR/CSC), never densified (``fcnn._fast.sparse``).
 
         ``y`` is integer labels ``(n_samples,)`` or targets ``(n_samples, n_l)``.
 
         - ``epochs``, ``lr``; ``batch_size`` None is full-batch gradient descent
         - ``optimizer``: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``,
-          ``"rmsprop"`` or an ``fcnn.optim.Optimizer``; ``optimizer_options`` a dict for it
+          ``"rmsprop"``, ``"lbfgs"`` (full batch, one L-BFGS iteration per epoch, ``lr``
+          unused; ``fcnn.lbfgs``) or an ``fcnn.optim.Optimizer``; ``optimizer_options`` a
+          dict for it
         - ``schedule``: ``"constant"``, ``"step"``, ``"exponential"``, ``"invscaling"``,
           ``"adaptive"`` or an ``fcnn.optim.Schedule``; ``schedule_options`` a dict for it
         - ``l2``: penalty (l2/2) Σ||W||² on weights; ``clip``: max global gradient norm

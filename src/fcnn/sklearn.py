@@ -313,6 +313,7 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self.loss == "poisson"  # as PoissonRegressor
         return tags
 
 
