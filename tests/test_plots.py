@@ -18,6 +18,8 @@ from fcnn.history import History
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
+pytestmark = pytest.mark.slow  # every test here draws figures
+
 
 @pytest.fixture(scope="module")
 def run():

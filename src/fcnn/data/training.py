@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._inputs import as_features, as_targets
 from ..metrics import accuracy_kind
-from ..validation import as_features, as_targets
 
 if TYPE_CHECKING:
     from ..network import Network

@@ -12,8 +12,8 @@ from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from .._checks import in_range
 from ..network import Network
-from ..validation import in_range
 from ._base import Array, _axes, _class_names, _color, _is_classifier, _points, _tidy, _xy
 
 

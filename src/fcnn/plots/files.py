@@ -9,9 +9,9 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from ..atomic import atomic_path
 from ..history import History
 from ..network import Network
+from ..storage.atomic import atomic_path
 from ._base import Array, _is_classifier
 from .classification import decision_boundary, scatter
 from .curves import accuracy_curve, loss_curve

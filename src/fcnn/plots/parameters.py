@@ -11,9 +11,9 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator
 
+from .._checks import in_range
 from ..history import History
 from ..network import Network
-from ..validation import in_range
 from ._base import Array, _color, _need_history, _tidy
 
 _PARAM = re.compile(r"^([Wb])(\d+)(?:\[(\d+)(?:,\s*(\d+))?\])?$")
