@@ -2,10 +2,12 @@
 multi-label and multi-output targets, pickling, ...) on both estimators, with their default
 parameters, with ``solver='lbfgs'`` and with ``loss='poisson'``.
 
-No check is expected to fail, but for two that Poisson regression cannot pass (named in
-``_expected_failures``). The skips that remain come from scikit-learn itself: pandas
-checks when pandas is not installed, array-API checks unless ``SCIPY_ARRAY_API=1``, and
-``decision_function`` checks (the estimators, like ``MLPClassifier``, have none).
+No check is expected to fail, but for two that Poisson regression cannot pass and one that
+an lbfgs classifier cannot (named in ``_expected_failures``; scikit-learn's own MLP fails
+them too, or would refuse the check's targets). The skips that remain come from
+scikit-learn itself: pandas checks when pandas is not installed, array-API checks unless
+``SCIPY_ARRAY_API=1``, and ``decision_function`` checks (the estimators, like
+``MLPClassifier``, have none).
 """
 
 import warnings
@@ -21,7 +23,14 @@ from fcnn.sklearn import FCNNClassifier, FCNNRegressor  # noqa: E402
 
 
 def _expected_failures(estimator) -> dict[str, str]:
-    """Checks that Poisson regression cannot pass (none for the other estimators)."""
+    """Checks that Poisson regression, and a multi-label classifier trained by lbfgs, cannot
+    pass (none for the other estimators)."""
+    if type(estimator).__name__ == "FCNNClassifier" and estimator.solver == "lbfgs":
+        return {
+            "check_classifiers_multilabel_output_format_predict_proba": "lbfgs fits the "
+            "check's tiny data until some probabilities round to exactly 0.0, which the check "
+            "refuses; MLPClassifier(solver='lbfgs') fails this check too",
+        }
     if getattr(estimator, "loss", None) != "poisson":
         return {}
     return {
