@@ -168,17 +168,7 @@ class Trainer:
         if not self.done and self.pos == 0 and self.epochs <= self.epoch:
             self._last_epoch_done()  # resumed with epochs = the epochs already trained
         # no bar at all without progress: even a disabled tqdm costs time (docs/performance.md)
-        bar = (
-            tqdm(
-                total=self.epochs,
-                initial=self.epoch,
-                unit="epoch",
-                dynamic_ncols=True,
-                leave=False,
-            )
-            if self.progress
-            else None
-        )
+        bar = progress_bar(self.epochs, self.epoch) if self.progress else None
         for cb in self.callbacks:
             cb.on_train_begin(self)
         try:
@@ -195,7 +185,7 @@ class Trainer:
                     self._end_epoch()
                     if bar is not None:
                         bar.update(1)
-                        bar.set_postfix(self._postfix(), refresh=False)
+                        bar.set_postfix_str(self._postfix(), refresh=False)
         finally:
             if bar is not None:
                 bar.close()
@@ -354,12 +344,11 @@ class Trainer:
         np.copyto(self.net.params, self.best_params)
         h.restored_best = True
 
-    def _postfix(self) -> dict[str, str]:
+    def _postfix(self) -> str:
+        """The bar's numbers: the losses per sample (one scale for training and validation)."""
         h = self.history
-        post = {"loss": f"{h.loss[-1]:.4g}"}
-        if h.val_loss:
-            post["val_loss"] = f"{h.val_loss[-1]:.4g}"
-        return post
+        loss, val = h.loss_per_sample or h.loss, h.val_loss_per_sample or h.val_loss
+        return f"loss {loss[-1]:.3g}" + (f" val {val[-1]:.3g}" if val else "")
 
     # ------------------------------------------------------------ checkpoint state
     def state_dict(self) -> tuple[dict[str, Array], dict[str, Any]]:
@@ -389,6 +378,18 @@ _FIT_DEFAULTS = {
     for name, p in inspect.signature(Network.fit).parameters.items()
     if p.kind is p.KEYWORD_ONLY
 }
+
+
+#: the progress bar: percentage, bar, epochs, time, then the losses (no rate: at 80 columns
+#: with validation, tqdm's default left the bar one character wide and cut its end off)
+BAR_FORMAT = "{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} epochs, {remaining} left{postfix}"
+
+
+def progress_bar(total: int, initial: int = 0, **kwargs: Any) -> tqdm:
+    """The training progress bar over ``total`` epochs, ``initial`` of them done: within the
+    terminal's width, down to 80 columns with the validation loss (:data:`BAR_FORMAT`)."""
+    options = {"unit": "epoch", "dynamic_ncols": True, "leave": False} | kwargs
+    return tqdm(total=total, initial=initial, bar_format=BAR_FORMAT, **options)
 
 
 def fit(net: Network, X: Array, y: Array, **options: Any) -> History:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import functools
 import io as _stringio
 import sys
@@ -30,7 +31,10 @@ from ..runs import folder as run_folder
 from ..runs.folder import CHECKPOINT, MODEL
 from ..storage import load
 from ..storage.atomic import atomic_write_text
+from . import evaluation
 from .flags import FLAGS
+from .summary import summary_text
+from .terminal import FiguresNote
 
 #: exit codes: success, a failure at run time, a usage or input error, interrupted (docs/cli.md)
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
@@ -67,6 +71,8 @@ def train(args: argparse.Namespace) -> int:
     snapshots = None if args.no_report else reporting.EpochSnapshots()
     try:
         extra = [] if snapshots is None else [snapshots]  # the report's frames, when not recorded
+        if figures and progress:
+            extra.append(FiguresNote())  # the terminal is not silent while figures are drawn
         result = start(progress=progress, figures=figures, callbacks=extra)
     except KeyboardInterrupt:  # outside the training loop: setting up, or writing the outputs
         after = _stamp(out / CHECKPOINT)
@@ -151,24 +157,7 @@ def _default_out() -> Path:
 
 
 def _summary(result: Any) -> str:
-    s, h = result.summary, result.history
-    rows = [("epochs", f"{s.get('epochs', len(h))} in {s.get('seconds', 0.0):.2f} s")]
-    if h.loss:
-        parts = (
-            ", ".join(f"{k} {v[-1]:.4g}" for k, v in h.parts.items()) if len(h.parts) > 1 else ""
-        )
-        rows.append(("loss", f"{h.loss[-1]:.4g}" + (f" ({parts})" if parts else "")))
-    for key, fmt in (("accuracy", ".4f"), ("val_loss", ".4g"), ("val_accuracy", ".4f")):
-        if getattr(h, key):
-            rows.append((key, format(getattr(h, key)[-1], fmt)))
-    if h.stopped_early:
-        rows.append(("stopped", f"early; best epoch {h.best_epoch}"))
-    elif h.restored_best:
-        rows.append(("model", f"the best epoch's, {h.best_epoch} (early stopping did not fire)"))
-    rows.append(("run folder", str(result.out)))
-    names = sorted(str(Path(f).relative_to(result.out)) for f in result.files)
-    rows.append(("files", ", ".join(names)))
-    return "\n".join(f"{key:<13} {value}" for key, value in rows)
+    return summary_text(result)  # fcnn.cli.summary: the saved model's numbers, named
 
 
 # ---------------------------------------------------------------------- evaluate and predict
@@ -181,23 +170,29 @@ def evaluate(args: argparse.Namespace) -> int:
     net = _load_model(args.model)
     ds = _evaluation_data(args)
     X = net.standardize(_check_width(net, ds.X, args.data or args.dataset or "the data"))
+    rows = evaluation.split_rows(args, len(X))  # --split: the run's held-out rows, or the rest
+    if rows is not None:
+        ds, X = dataclasses.replace(ds, X=ds.X[rows], y=ds.y[rows]), X[rows]
     if _is_classifier(net):
         y = _class_indices(net, ds)
         labels = _class_names(net)
+        evaluation.warn_classes(labels, [ds.classes[i] for i in np.unique(ds.y)])
         pred = np.asarray(net.predict(X)).astype(np.int64)
         counts = metrics.confusion_matrix(y, pred, len(labels))
         hits = int(np.trace(counts))
-        print(f"samples   {len(y)}")
-        print(f"loss      {net.loss(X, y):.6g}")
+        print(f"samples   {len(y)}" + (f" ({args.split} rows)" if rows is not None else ""))
+        print(f"loss per sample  {evaluation.loss_per_sample(net, X, y):.6g}")
         print(f"accuracy  {metrics.accuracy(y, pred):.4f} ({hits}/{len(y)})")
         print("confusion matrix (rows: true class, columns: predicted class)")
         print(_table(labels, counts))
     else:
         Y = _target_values(ds).reshape(len(X), -1)
         P = net.forward(X)
-        print(f"samples   {len(Y)}")
-        print(f"loss      {net.loss(X, Y):.6g}")
-        print(f"mse       {metrics.mse(Y, P):.6g}")
+        mse = metrics.mse(Y, P)
+        print(f"samples   {len(Y)}" + (f" ({args.split} rows)" if rows is not None else ""))
+        print(f"loss per sample  {evaluation.loss_per_sample(net, X, Y):.6g}")
+        print(f"mse       {mse:.6g}")
+        print(f"rmse      {mse**0.5:.6g}")
         print(f"r2        {metrics.r2(Y, P):.4f}")
     return OK
 
@@ -263,6 +258,11 @@ def gradcheck(args: argparse.Namespace) -> int:
         net, X[idx], ds.y[idx], eps=args.eps, l2=cfg["training"]["l2"], tolerance=args.tolerance
     )
     print(f"{net} on {len(idx)} samples")
+    if net.dtype != np.float64:  # fcnn.gradcheck checks a float64 copy: say so
+        print(
+            f"checked in float64: a float64 copy of this {net.dtype} network (finite "
+            f"differences need float64's precision), so the errors below are float64's"
+        )
     print(report)
     return OK if report.passed else FAILED
 

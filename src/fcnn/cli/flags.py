@@ -190,7 +190,7 @@ TABLE: dict[str, Flag] = {
         "run",
         "FILE",
         str,
-        "TOML config file (docs/cli.md); flags override its values (default: none)",
+        "TOML config file (its keys: fcnn docs cli); flags override its values (default: none)",
     ),
     "--out": Flag(
         None,

@@ -17,6 +17,7 @@ from ..runs.config import DEFAULTS
 from ..runs.folder import MODEL
 from . import commands
 from .commands import USAGE
+from .docs import build_parser as _docs_parser
 from .flags import SWITCH, TABLE, Flag, in_group
 
 _EXAMPLES = """\
@@ -33,7 +34,8 @@ examples:
 
 exit codes: 0 success, 1 run-time failure (divergence, gradcheck FAIL), 2 usage or input
 error, 130 interrupted. Set FCNN_DEBUG=1 to see the traceback of an internal error.
-Documentation: docs/cli.md"""
+Documentation: fcnn docs lists the guides installed with fcnn; fcnn docs cli prints the
+command line's (every flag, the config file, the run folder's files)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("gradcheck", _gradcheck_parser, "check backprop against finite differences"),
         ("export", _export_parser, "write a saved model as an ONNX graph"),
         ("report", _report_parser, "rebuild a run's report.html and its PNG figures"),
+        ("docs", _docs_parser, "print the guides installed with fcnn (fcnn docs cli)"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
         sub.set_defaults(parser=sub)
@@ -144,6 +147,13 @@ def _evaluate_parser(p: argparse.ArgumentParser) -> None:
             "--target": TABLE["--target"],
             "--dataset": dataclasses.replace(TABLE["--dataset"], help=dataset),
         },
+    )
+    p.add_argument(
+        "--split",
+        choices=commands.evaluation.SPLITS,
+        default="all",
+        help="rows of a run folder's own data to score: validation (those --val-split held "
+        "out), training (the others) or all (default: all)",
     )
     p.set_defaults(run=commands.evaluate)
 

@@ -57,6 +57,12 @@ def _target_index(target: str | int | None, names: list[str], path: Path) -> int
             index = int(index)
     if isinstance(index, int | np.integer) and -len(names) <= index < len(names):
         return int(index) % len(names)
+    if isinstance(index, int | np.integer):
+        raise ValueError(
+            f"target column index {index} is out of range: {path} has {len(names)} columns "
+            f"({', '.join(names)}), indices 0..{len(names) - 1} (or -{len(names)}..-1 from "
+            "the end); pass one of these, or a column name"
+        )
     raise ValueError(
         f"{path} has no target column {target!r}; the columns are {', '.join(names)}: "
         "pass one of these names, or a column index, as target"

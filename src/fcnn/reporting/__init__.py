@@ -57,8 +57,10 @@ def redraw_figures(run_folder: str | os.PathLike[str]) -> list[Path]:
     a run whose figures were lost (a full disk, ``--no-figures``) gets them back without
     training. Returns the paths written."""
     from .. import plots  # matplotlib only here
+    from ..runs.folder import figure_labels
     from .source import load_run
 
-    run = load_run(run_folder)
+    run, out = load_run(run_folder), Path(run_folder)
     ds = run.ds
-    return plots.save_all(Path(run_folder), run.history, run.net, ds.X, ds.y, ds.classes)
+    labels = figure_labels(out, ds)  # the columns' names, the held-out rows: as fcnn train
+    return plots.save_all(out, run.history, run.net, ds.X, ds.y, ds.classes, **labels)

@@ -17,6 +17,7 @@ import copy
 import difflib
 import inspect
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -183,7 +184,34 @@ def validate(cfg: dict[str, Any]) -> dict[str, Any]:
 def dump(cfg: dict[str, Any]) -> str:
     """The TOML text of a resolved config, for a run folder's ``config.toml``."""
     header = "# fcnn run configuration, resolved: defaults <- --config file <- flags\n\n"
-    return header + tomli_w.dumps(cfg)
+    return header + _inline_arrays(tomli_w.dumps(cfg))
+
+
+#: a multi-line array as tomli_w writes it: ``key = [``, one item a line, ``]``
+_MULTILINE_ARRAY = re.compile(r"^(.+ = )\[\n((?:    [^\n]*,\n)+)\]$", re.MULTILINE)
+
+
+def _inline_arrays(text: str, width: int = 88) -> str:
+    """``text`` with every array that fits in ``width`` characters on one line
+    (``layers = [2, 16, 16, 3]``, not one number a line as tomli_w writes them)."""
+
+    def one_line(m: re.Match[str]) -> str:
+        items = [item.strip().rstrip(",") for item in m[2].splitlines()]
+        line = f"{m[1]}[{', '.join(items)}]"
+        return line if len(line) <= width else m[0]
+
+    return _MULTILINE_ARRAY.sub(one_line, text)
+
+
+def suggestion(value: Any, names: Any) -> str:
+    """``"did you mean 'relu'? "`` for the name among ``names`` closest to ``value``, ignoring
+    case (``ReLU``, ``Adam``), or ``""`` when none is close: one rule for every named option."""
+    lower = {str(n).lower(): str(n) for n in names}
+    close = difflib.get_close_matches(str(value).lower(), list(lower), n=1)
+    if not close:
+        return ""
+    case = " (names are lower case)" if close[0] == str(value).lower() else ""
+    return f"did you mean {lower[close[0]]!r}{case}? "
 
 
 def network_kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -220,8 +248,7 @@ def fill_layers(cfg: dict[str, Any], n_features: int, n_outputs: int) -> dict[st
 def _unknown(given: dict[str, Any], known: dict[str, Any], kind: str, where: str) -> None:
     for name in given:
         if name not in known:
-            close = difflib.get_close_matches(str(name), list(known), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = suggestion(name, known)
             raise ValueError(f"unknown {kind} {name!r} in {where}; {hint}valid: {', '.join(known)}")
 
 
@@ -242,8 +269,7 @@ def _check_value(key: str, value: Any, default: Any) -> Any:
         return value
     value = _check_type(key, value, default)
     if key in _CHOICES and value not in (names := _CHOICES[key]()):
-        close = difflib.get_close_matches(value, names, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = suggestion(value, names)
         raise ValueError(f"{key} = {value!r} is unknown; {hint}choose one of {', '.join(names)}")
     if key in _RANGES:
         test, what = _RANGES[key]

@@ -34,7 +34,15 @@ PREVIOUS = (
     ".fcnn-previous"  # a finished run that --force replaces waits here until the new one ends
 )
 HISTORY, MODEL = "history.csv", "model.safetensors"
-FIGURES = ("data.png", "loss.png", "accuracy.png", "parameters.png", "decision_boundary.png")
+FIGURES = (
+    "data.png",
+    "loss.png",
+    "accuracy.png",
+    "parameters.png",
+    "decision_boundary.png",
+    "predictions.png",
+    "fit.png",
+)
 REPORT = "report.html"  # fcnn.reporting: written after the model, by fcnn train and fcnn report
 RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, MODEL, *FIGURES, REPORT)
 
@@ -117,13 +125,52 @@ def write_outputs(
         from .. import plots  # matplotlib is imported only when figures are drawn
 
         try:
-            files += plots.save_all(out, history, net, ds.X, ds.y, ds.classes)
+            labels = figure_labels(out, ds)
+            files += plots.save_all(out, history, net, ds.X, ds.y, ds.classes, **labels)
         except Exception:  # a figure that cannot be drawn must not cost the model
             storage.save(net, out / MODEL)
             raise
     storage.save(net, out / MODEL)
     shutil.rmtree(out / PREVIOUS, ignore_errors=True)  # the run it replaced is no longer needed
     return [*files, out / MODEL]
+
+
+def figure_labels(out: Path, ds: Dataset) -> dict[str, Any]:
+    """What the figures name and mark: the columns' names, the rows held out for validation
+    (those the run's config draws, ``fcnn.runs.measures.held_out``)."""
+    from .measures import held_out
+
+    names = {"feature_names": ds.feature_names, "target_name": ds.target_name}
+    try:
+        cfg = config.validate(config.load_toml(out / CONFIG))
+    except ValueError:  # no config beside the outputs: nothing is known to be held out
+        return names
+    rows = held_out(len(ds.X), cfg["data"]["val_split"], cfg["training"]["seed"])
+    return names | {"held_out": rows}
+
+
+def remove_views(out: Path) -> list[str]:
+    """Delete every view a run draws (:data:`FIGURES`) from ``out``; the names deleted. A
+    resume with ``--no-figures`` calls it: the views showed the run before it and would
+    disagree with its new model and history."""
+    removed = [name for name in FIGURES if (out / name).is_file()]
+    for name in removed:
+        (out / name).unlink(missing_ok=True)
+    return removed
+
+
+def write_diverged(out: Path, history: History, figures: bool) -> list[Path]:
+    """history.csv, and loss.png unless ``figures`` is off, of a run that diverged: the epochs
+    completed before the blow-up, so that it can be seen. No model is written."""
+    if not len(history):
+        return []
+    atomic_write_text(out / HISTORY, _history_csv(history))
+    files = [out / HISTORY]
+    if figures:
+        from .. import plots
+
+        files.append(plots.save(plots.loss_curve(history), out / "loss.png"))
+    return files
 
 
 def remove_stale_figures(out: Path, written: list[Path]) -> None:

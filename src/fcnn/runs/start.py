@@ -25,7 +25,7 @@ from ..errors import DivergenceError, ModelFileError
 from ..history import History
 from ..network import Network
 from ..train import Trainer
-from . import checkpoint, config, folder
+from . import checkpoint, config, folder, measures
 from .checkpoint import Checkpointer, SignalStop
 from .data import prepare, standardisation
 from .folder import CHECKPOINT, CONFIG, MODEL
@@ -148,11 +148,11 @@ def _train(
         try:
             history = trainer.run()
         except DivergenceError as exc:
-            raise _kept(exc, out, ckpt, cfg) from exc
+            raise _kept(exc, out, ckpt, cfg, _diverged(out, trainer, figures)) from exc
         state = ckpt.save(trainer)
     if state is None:
         error = DivergenceError("training diverged: the parameters hold NaN or inf")
-        raise _kept(error, out, ckpt, cfg)
+        raise _kept(error, out, ckpt, cfg, _diverged(out, trainer, figures))
     files.append(out / CHECKPOINT)
     interrupted = not state["done"]
     if not interrupted:
@@ -160,7 +160,9 @@ def _train(
         if resume and figures:  # this run's figures from before that it no longer draws
             folder.remove_stale_figures(out, written)
         files += written
-    summary = _summary(history, state, ckpt.seconds)
+    summary = _summary(history, state, ckpt.seconds) | measures.summary(history, trainer)
+    if resume and not figures and not interrupted:  # views of the run before: they would lie
+        summary["removed_views"] = folder.remove_views(out)
     return RunResult(out, trainer.net, history, interrupted, files, summary)
 
 
@@ -174,11 +176,24 @@ def _load_state(trainer: Trainer, arrays: dict, meta: dict, path: Path) -> None:
         ) from exc
 
 
-def _kept(exc: DivergenceError, out: Path, ckpt: Checkpointer, cfg: dict) -> DivergenceError:
-    """The divergence message, plus where the last finite state is and how to go on."""
+def _diverged(out: Path, trainer: Trainer, figures: bool) -> str:
+    """Write the history (and loss.png) up to a divergence; a sentence naming them, or ""."""
+    try:
+        files = folder.write_diverged(out, trainer.history, figures)
+    except Exception:  # the divergence is the news; a file that cannot be written is not
+        return ""
+    names = " and ".join(f.name for f in files)
+    return f"{names} show the {len(trainer.history)} epochs before it. " if files else ""
+
+
+def _kept(
+    exc: DivergenceError, out: Path, ckpt: Checkpointer, cfg: dict, written: str = ""
+) -> DivergenceError:
+    """The divergence message, plus what was written, where the last finite state is and how
+    to go on."""
     lr = cfg["training"]["lr"]
     return DivergenceError(
-        f"{str(exc).rstrip('.')}. The last finite checkpoint (after step {ckpt.saved}) is "
+        f"{str(exc).rstrip('.')}. {written}The last finite checkpoint (after step {ckpt.saved}) is "
         f"kept at {out / CHECKPOINT}: resume from it at a lower rate with fcnn train --resume "
         f"{out} --lr {lr / 10:g}, or, if the loss had already grown by then, start a new run "
         "with a lower --lr" + (f"; {note}" if (note := folder.previous_note(out)) else ""),
