@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from . import train_state
 from ._checks import check_seed, check_training_options
 from ._fast import step as fast_step
+from ._fast import threads
 from ._fast.batch import Batch
 from ._inputs import as_pair
 from .callbacks import Callback as Callback  # fcnn.train.Callback, as before
@@ -152,7 +153,12 @@ class Trainer:
         """Train until ``epochs`` are done, early stopping fires or a stop is requested."""
         # a loss or parameter that overflows is reported by DivergenceError, with where and
         # what to do; NumPy's floating-point warnings on the way would only repeat it
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # BLAS threads by the products' size, for the whole run, under any outer limit
+        # (fcnn._fast.threads); the count in force before is restored when the run ends
+        with (
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            threads.limited(self.net.sizes, self.B),
+        ):
             return self._run()
 
     def _run(self) -> History:
