@@ -19,6 +19,7 @@ from .gradcheck import GradcheckReport, gradcheck
 from .history import History
 from .network import Network
 from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_schedule
+from .population import Population
 from .storage import load, save
 from .train import Trainer, fit
 
@@ -46,6 +47,7 @@ __all__ = [
     "ModelFileError",
     "Network",
     "Optimizer",
+    "Population",
     "RMSprop",
     "Schedule",
     "Trainer",
