@@ -55,6 +55,18 @@ def test_each_member_equals_its_lone_fit_to_rounding(moons, options):
             )
 
 
+def test_three_class_members_equal_their_lone_fits(moons):
+    X, y = moons
+    y = np.where(X[:, 0] > 1, 2, y)
+    pop = Population([2, 6, 3], seeds=SEEDS)
+    histories = pop.fit(X, y, epochs=12, lr=0.3, batch_size=25, optimizer="nesterov")
+    for i, seed in enumerate(SEEDS):
+        net = fcnn.Network([2, 6, 3], seed=seed)
+        h = net.fit(X, y, epochs=12, lr=0.3, batch_size=25, optimizer="nesterov")
+        np.testing.assert_allclose(pop.member(i).params, net.params, rtol=0, atol=1e-12)
+        assert histories[i].accuracy == h.accuracy
+
+
 def test_a_member_on_its_bootstrap_sample_equals_a_lone_fit_on_those_rows(moons):
     X, y = moons
     pop = Population([2, 5, 2], seeds=SEEDS, reduction="sum")
@@ -70,18 +82,19 @@ def test_a_member_on_its_bootstrap_sample_equals_a_lone_fit_on_those_rows(moons)
 
 def test_the_stacked_gradient_of_a_member_passes_a_finite_difference_check(moons):
     X, y = moons
-    pop = Population([2, 4, 3, 2], seeds=[0, 1])
+    pop = Population([2, 4, 3, 3], seeds=[0, 1])  # three outputs: the general softmax
     stack, K = pop.stack, pop.K
     Xs, ls = np.broadcast_to(X, (K, *X.shape)), np.broadcast_to(y, (K, len(y)))
-    stack.step(Xs, ls, 1 / len(X))
+    stack.load(Xs, ls)
+    stack.step(1 / len(X))
     analytic, eps = stack.grad[1].copy(), 1e-6
     numeric = np.empty_like(analytic)
     for j in range(stack.params.shape[1]):
         keep = stack.params[1, j]
         stack.params[1, j] = keep + eps
-        up = stack.step(Xs, ls, 1 / len(X))[0][1]
+        up = stack.step(1 / len(X))[0][1]
         stack.params[1, j] = keep - eps
-        down = stack.step(Xs, ls, 1 / len(X))[0][1]
+        down = stack.step(1 / len(X))[0][1]
         stack.params[1, j] = keep
         numeric[j] = (up - down) / (2 * eps)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)

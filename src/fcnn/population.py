@@ -117,6 +117,7 @@ class Population:
         seqs = [np.random.SeedSequence(s).spawn(3) for s in self.seeds]
         rngs = [np.random.default_rng(seq[1]) for seq in seqs]  # as Trainer's shuffle
         rows = np.broadcast_to(np.arange(n), (K, n))
+        self.samples = None
         if bootstrap:
             self.samples = [np.random.default_rng(q[2]).integers(0, n, n) for q in seqs]
             rows = np.stack(self.samples)
@@ -149,6 +150,7 @@ class _Run:
         self.l2 = l2s if l2s.any() else None
         self.scale = pop._template._scale  # 1/B or 1 by the reduction
         self.active = np.ones(pop.K, bool)
+        self.loaded = False
 
     def train(self, epochs: int) -> list[History]:
         pop, K, n = self.pop, self.pop.K, self.rows.shape[1]
@@ -193,7 +195,10 @@ class _Run:
     def _step(self, idx: Array, b: int) -> tuple[Array, Array, Array]:
         """The batch of rows ``idx: (K, b)``: each member's cross-entropy, penalty, correct."""
         stack = self.pop.stack
-        J, correct = stack.step(self.X[idx], self.labels[idx], self.scale(b))
+        if not self.loaded:  # the full batch in its own order is loaded once per fit
+            stack.load(self.X[idx], self.labels[idx])
+            self.loaded = b == len(self.rows[0]) and not self.shuffle
+        J, correct = stack.step(self.scale(b))
         pen = np.zeros(self.pop.K)
         if self.l2 is not None:  # ∂/∂W (l2/2)||W||² = l2 W; biases are not penalised
             masked = stack.params * stack.weight_mask

@@ -36,44 +36,55 @@ class Stack:
         self.weight_mask = np.zeros(n_params, dtype)
         for M in _views(self.weight_mask[None], self.shapes):
             M[:, :, :-1] = 1
-        self._B = -1
+        self._B = -1  # the batch size the workspace arrays are for
 
-    def _arrays(self, B: int) -> None:
-        """Workspace arrays for batches of ``B`` samples (built when ``B`` changes)."""
-        if B == self._B:
-            return
-        K, s, dt = self.K, self.sizes, self.dtype
-        self._B = B
-        self.H = [np.ones((K, n + 1, B), dt) for n in s[:-1]]  # [h; 1] per layer input
-        self.A = [np.empty((K, n, B), dt) for n in s[1:]]
-        self.G = [np.empty((K, n, B), dt) for n in s[1:]]
-        self.T = [np.empty((K, n, B), dt) for n in s[1:-1]]
+    def load(self, X: Array, labels: Array) -> None:
+        """Put a batch in place: inputs ``X: (K, B, n_0)`` (or ``(B, n_0)``, the same for
+        every member) and integer ``labels: (K, B)``, kept one-hot as ``Y: (K, n_l, B)``."""
+        K, (B, _) = self.K, X.shape[-2:]
+        if B != self._B:
+            s, dt = self.sizes, self.dtype
+            self._B = B
+            self.H = [np.ones((K, n + 1, B), dt) for n in s[:-1]]  # [h; 1] per layer input
+            self.A = [np.empty((K, n, B), dt) for n in s[1:]]
+            self.G = [np.empty((K, n, B), dt) for n in s[1:]]
+            self.T = [np.empty((K, n, B), dt) for n in s[1:-1]]
+            self.Y = np.empty((K, s[-1], B), dt)
+            self.total = np.empty((K, 1, B), dt)
+            self.hit = np.empty((K, B), bool)
+        self.H[0][:, :-1] = np.swapaxes(X, -1, -2)
+        np.equal(np.arange(self.sizes[-1])[None, :, None], labels[:, None, :], out=self.Y)
+        self.labels = labels
 
-    def step(self, X: Array, labels: Array, scale: float) -> tuple[Array, Array]:
-        """Forward, softmax cross-entropy and backward for inputs ``X: (K, B, n_0)`` and
-        integer ``labels: (K, B)``; fills :attr:`grad` with ``∇J`` per member and returns
-        ``(J, correct)``: each member's reduced cross-entropy and its count of correct argmax
-        predictions. ``scale`` is the reduction's 1/B or 1."""
-        K, B = labels.shape
-        self._arrays(B)
-        H, A, G, T, Wb = self.H, self.A, self.G, self.T, self.Wb
-        H[0][:, :-1] = X.transpose(0, 2, 1)
+    def step(self, scale: float) -> tuple[Array, Array]:
+        """Forward, softmax cross-entropy and backward on the batch :meth:`load` put in
+        place; fills :attr:`grad` with ``∇J`` per member and returns ``(J, correct)``: each
+        member's reduced cross-entropy and its count of correct argmax predictions.
+        ``scale`` is the reduction's 1/B or 1."""
+        H, A, G, T, Wb, Y = self.H, self.A, self.G, self.T, self.Wb, self.Y
         L = len(Wb)
         for k in range(L):  # Alg. 1, lines 8-10: a = [W | b] [h; 1], h = f(a)
             np.matmul(Wb[k], H[k], out=A[k])
             if k < L - 1:
                 self.acts[k].f(A[k], out=H[k + 1][:, :-1])
-        Z = A[-1]  # softmax and cross-entropy per member (over axis 1, the classes)
-        Z -= Z.max(axis=1, keepdims=True)
-        P = G[-1]
-        np.exp(Z, out=P)
-        total = P.sum(axis=1, keepdims=True)
-        P /= total
-        rows, cols = np.arange(K)[:, None], np.arange(B)[None, :]
-        picked = Z[rows, labels, cols]  # z of the true class, after the shift
-        J = (np.log(total[:, 0, :]) - picked).sum(axis=1) * scale
-        correct = np.count_nonzero(P.argmax(axis=1) == labels, axis=1)
-        P[rows, labels, cols] -= 1  # ∂J/∂z = (ŷ - y) · scale (seed 002 eq. 14)
+        Z, P, total = A[-1], G[-1], self.total  # softmax per member, over axis 1 (classes)
+        if Z.shape[1] == 2:  # two rows: elementwise, cheaper than reductions over axis 1
+            np.maximum(Z[:, :1], Z[:, 1:], out=total)
+            Z -= total
+            np.exp(Z, out=P)
+            np.add(P[:, :1], P[:, 1:], out=total)
+            P /= total
+            correct = np.greater(P[:, 1], P[:, 0], out=self.hit)  # argmax, ties to the first
+            np.equal(correct, self.labels == 1, out=correct)
+        else:
+            Z -= Z.max(axis=1, keepdims=True)
+            np.exp(Z, out=P)
+            np.sum(P, axis=1, keepdims=True, out=total)
+            P /= total
+            correct = np.equal(P.argmax(axis=1), self.labels, out=self.hit)
+        # J = Σ_b (ln Σ_c e^{z_cb} - y_b · z_b), after the shift (seed 002 eq. 14's loss)
+        J = (np.log(total).sum(axis=(1, 2)) - np.einsum("kcb,kcb->k", Y, Z)) * scale
+        P -= Y  # ∂J/∂z = (ŷ - y) · scale (seed 002 eq. 14)
         P *= scale
         for k in range(L - 1, -1, -1):  # Alg. 2
             np.matmul(G[k], H[k].transpose(0, 2, 1), out=self.dWb[k])  # lines 3-4
@@ -82,7 +93,7 @@ class Stack:
                 np.matmul(W.transpose(0, 2, 1), G[k], out=G[k - 1])  # line 5
                 self.acts[k - 1].df(A[k - 1], H[k][:, :-1], out=T[k - 1])  # line 7
                 G[k - 1] *= T[k - 1]
-        return J, correct
+        return J, np.count_nonzero(correct, axis=1)
 
 
 def _views(flat: Array, shapes: Sequence[tuple[int, int]]) -> list[Array]:
