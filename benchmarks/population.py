@@ -6,9 +6,9 @@ jitted step where JAX is installed).
 
 The workload is a seed study: K 2-2-2 tanh/softmax networks (seeds 0..K-1), full-batch
 gradient descent at lr 0.1 for ``--epochs`` epochs on seed 000's two Gaussians (200 samples,
-``benchmarks/peers.py seed_data``), float64. The variants take turns in every round; each
-figure is the median over rounds, and the ratio is the throughput (networks x epochs per
-second) over that of the separate fits.
+``benchmarks/peers.py seed_data``), float64 (or ``--dtype float32``). The variants take
+turns in every round; each figure is the median over rounds, and the ratio is the throughput
+(networks x epochs per second) over that of the separate fits.
 """
 
 from __future__ import annotations
@@ -30,11 +30,14 @@ except ImportError:  # not installed: the checkout's own source
     import fcnn
 
 
+DTYPE = "float64"
+
+
 def separate(X: np.ndarray, y: np.ndarray, K: int, epochs: int) -> float:
     """Seconds for K lone fits, one after the other."""
     start = time.perf_counter()
     for seed in range(K):
-        net = fcnn.Network([2, 2, 2], seed=seed)
+        net = fcnn.Network([2, 2, 2], seed=seed, dtype=DTYPE)
         net.fit(X, y, epochs=epochs, lr=0.1, optimizer="gd", shuffle=False)
     return time.perf_counter() - start
 
@@ -42,7 +45,7 @@ def separate(X: np.ndarray, y: np.ndarray, K: int, epochs: int) -> float:
 def population(X: np.ndarray, y: np.ndarray, K: int, epochs: int) -> float:
     """Seconds for one population of K members, built and trained."""
     start = time.perf_counter()
-    pop = fcnn.Population([2, 2, 2], seeds=range(K))
+    pop = fcnn.Population([2, 2, 2], seeds=range(K), dtype=DTYPE)
     pop.fit(X, y, epochs=epochs, lr=0.1, optimizer="gd")
     return time.perf_counter() - start
 
@@ -56,7 +59,8 @@ def jax_vmap(X: np.ndarray, y: np.ndarray, K: int, epochs: int):
     except ImportError:
         return None
     jax.config.update("jax_enable_x64", True)
-    Xj, Y = jnp.asarray(X), jax.nn.one_hot(jnp.asarray(y), 2, dtype=jnp.float64)
+    Xj = jnp.asarray(X, dtype=DTYPE)
+    Y = jax.nn.one_hot(jnp.asarray(y), 2, dtype=DTYPE)
 
     def loss(p):
         h = jnp.tanh(Xj @ p["W1"].T + p["b1"])
@@ -70,7 +74,7 @@ def jax_vmap(X: np.ndarray, y: np.ndarray, K: int, epochs: int):
         return jax.tree_util.tree_map(lambda a, b: a - 0.1 * b, p, g)
 
     run = jax.jit(lambda ps: jax.lax.fori_loop(0, epochs, lambda _, q: jax.vmap(step)(q), ps))
-    nets = [fcnn.Network([2, 2, 2], seed=s) for s in range(K)]
+    nets = [fcnn.Network([2, 2, 2], seed=s, dtype=DTYPE) for s in range(K)]
     ps = {
         "W1": jnp.stack([n.weights[0] for n in nets]),
         "b1": jnp.stack([n.biases[0] for n in nets]),
@@ -92,14 +96,18 @@ def main() -> None:
     parser.add_argument("--K", type=int, default=256)
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    parser.add_argument("--no-jax", action="store_true", help="leave JAX out even if installed")
     args = parser.parse_args()
+    global DTYPE
+    DTYPE = args.dtype
     X, y = peers.seed_data()
     K, E = args.K, args.epochs
     variants = {
         "separate fits": lambda: separate(X, y, K, E),
         "fcnn.Population": lambda: population(X, y, K, E),
     }
-    jax_timer = jax_vmap(X, y, K, E)
+    jax_timer = None if args.no_jax else jax_vmap(X, y, K, E)
     if jax_timer is not None:
         variants["JAX vmap+jit"] = jax_timer
     for run in variants.values():  # warm-up
@@ -110,9 +118,8 @@ def main() -> None:
             times[name].append(run())
     base = statistics.median(times["separate fits"])
     print(
-        f"K={K} 2-2-2 networks, {E} full-batch epochs on 200 samples, float64, "
-        f"medians of {args.rounds} interleaved rounds"
-        + ("" if jax_timer else "; JAX not installed")
+        f"K={K} 2-2-2 networks, {E} full-batch epochs on 200 samples, {DTYPE}, "
+        f"medians of {args.rounds} interleaved rounds" + ("" if jax_timer else "; no JAX")
     )
     print(f"{'variant':<16} {'seconds':>9} {'net-epochs/s':>13} {'vs separate':>12}")
     for name, ts in times.items():
