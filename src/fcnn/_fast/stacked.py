@@ -54,7 +54,7 @@ class Stack:
             self.hit = np.empty((K, B), bool)
         self.H[0][:, :-1] = np.swapaxes(X, -1, -2)
         np.equal(np.arange(self.sizes[-1])[None, :, None], labels[:, None, :], out=self.Y)
-        self.labels = labels
+        self.labels, self.label_is_1 = labels, labels == 1
 
     def step(self, scale: float) -> tuple[Array, Array]:
         """Forward, softmax cross-entropy and backward on the batch :meth:`load` put in
@@ -75,7 +75,7 @@ class Stack:
             np.add(P[:, :1], P[:, 1:], out=total)
             P /= total
             correct = np.greater(P[:, 1], P[:, 0], out=self.hit)  # argmax, ties to the first
-            np.equal(correct, self.labels == 1, out=correct)
+            np.equal(correct, self.label_is_1, out=correct)
         else:
             Z -= Z.max(axis=1, keepdims=True)
             np.exp(Z, out=P)
@@ -83,9 +83,8 @@ class Stack:
             P /= total
             correct = np.equal(P.argmax(axis=1), self.labels, out=self.hit)
         # J = Σ_b (ln Σ_c e^{z_cb} - y_b · z_b), after the shift (seed 002 eq. 14's loss)
-        J = (np.log(total).sum(axis=(1, 2)) - np.einsum("kcb,kcb->k", Y, Z)) * scale
-        P -= Y  # ∂J/∂z = (ŷ - y) · scale (seed 002 eq. 14)
-        P *= scale
+        J = (self._log_sum(total[:, 0]) - np.einsum("kcb,kcb->k", Y, Z)) * scale
+        P -= Y  # ∂J/∂z = ŷ - y (seed 002 eq. 14); the scale is applied to ∇J below
         for k in range(L - 1, -1, -1):  # Alg. 2
             np.matmul(G[k], H[k].transpose(0, 2, 1), out=self.dWb[k])  # lines 3-4
             if k:
@@ -93,7 +92,21 @@ class Stack:
                 np.matmul(W.transpose(0, 2, 1), G[k], out=G[k - 1])  # line 5
                 self.acts[k - 1].df(A[k - 1], H[k][:, :-1], out=T[k - 1])  # line 7
                 G[k - 1] *= T[k - 1]
+        if scale != 1.0:  # backprop is linear in the delta: scale ∇J, not the wider delta
+            self.grad *= scale
         return J, np.count_nonzero(correct, axis=1)
+
+    def _log_sum(self, total: Array) -> Array:
+        """``Σ_b ln total_b`` per member, ``total: (K, B)``, each entry in ``[1, n_l]`` (a
+        softmax sum after the max shift): the log of products of up to ``m`` entries, one
+        ``log`` per ``m`` entries instead of one per entry, with ``n_l^m`` below the
+        dtype's largest number (so no product overflows, and none is below 1)."""
+        B = total.shape[1]
+        m = max(1, int(np.log(np.finfo(self.dtype).max) / np.log(self.sizes[-1])) - 1)
+        if B <= m:
+            return np.log(total.prod(axis=1))
+        products = np.multiply.reduceat(total, np.arange(0, B, m), axis=1)
+        return np.log(products).sum(axis=1)
 
 
 def _views(flat: Array, shapes: Sequence[tuple[int, int]]) -> list[Array]:
