@@ -6,14 +6,18 @@ cores (the thread waits for a core at every product, issue 19). So a run whose l
 product is small takes one thread, and only a run whose products are large enough to pay
 takes more, one per :data:`GRAIN` multiply-adds.
 
-An outer limit always wins: the count in force when the run starts (a user's
-``threadpoolctl.threadpool_limits``, ``OPENBLAS_NUM_THREADS``, a sweep worker pinned to one
-thread) is the most a run takes, and it is restored when the run ends.
+A busy machine lowers the count too: a run takes no more threads than the cores the
+1-minute load average leaves spare (:func:`spare_cores`). An outer limit always wins: the
+count in force when the run starts (a user's ``threadpoolctl.threadpool_limits``,
+``OPENBLAS_NUM_THREADS``, a sweep worker pinned to one thread) is the most a run takes, and
+it is restored when the run ends. The count is process-wide, as threadpoolctl's is: other
+threads of the process that multiply matrices during the run get it too.
 
 The switch is one call into the OpenBLAS that NumPy loaded (the library
 ``fcnn._fast.blas`` finds), about 2.6 µs; a ``threadpool_limits`` block costs ~318 µs, so
 neither is paid per product. Where that library is not found (another BLAS, no
-threadpoolctl), :func:`limited` leaves the thread count alone.
+threadpoolctl), or with ``FCNN_THREAD_POLICY=0`` when fcnn first looks, :func:`limited`
+leaves the thread count alone.
 """
 
 from __future__ import annotations
@@ -75,6 +79,28 @@ def choose(sizes: Sequence[int], batch: int, limit: int) -> int:
     return max(1, min(limit, largest_product(sizes, batch) // GRAIN))
 
 
+@functools.cache
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def spare_cores(load: float | None = None, cores: int | None = None) -> int:
+    """How many cores a run may use, at least 1: the process's ``cores`` less the 1-minute
+    load average ``load`` (``os.getloadavg``), plus one for the run's own thread, which the
+    load of back-to-back runs includes. On a busy machine a second BLAS thread waits for a
+    core at every product (2-14x slower on the development machine, docs/performance.md)."""
+    cores = _cores() if cores is None else cores
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # no load average here (Windows)
+            return cores
+    return max(1, min(cores, int(cores - load + 1)))
+
+
 class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
     """Run the block with the thread count :func:`choose` picks under the count in force
     on entry (the outer limit), and restore that count on exit. ``as`` gives the count
@@ -92,7 +118,7 @@ class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
             return None
         get, put = controls
         outer = int(get())
-        chosen = _choice(tuple(self.sizes), self.batch, max(outer, 1))
+        chosen = _choice(tuple(self.sizes), self.batch, max(1, min(outer, spare_cores())))
         if chosen != outer:
             put(chosen)
             self.outer = outer
