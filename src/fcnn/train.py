@@ -151,22 +151,17 @@ class Trainer:
     def run(self) -> History:
         """Train until ``epochs`` are done, early stopping fires or a stop is requested."""
         # a loss or parameter that overflows is reported by DivergenceError, with where and
-        # what to do; NumPy's floating-point warnings on the way would only repeat it
-        # BLAS threads by the products' size, for the whole run, under any outer limit
-        # (fcnn._fast.threads); the count in force before is restored when the run ends
+        # what to do; NumPy's floating-point warnings on the way would only repeat it. BLAS
+        # threads: chosen once per run, restored after it (fcnn._fast.threads)
         with (
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
             threads.limited(self.net.sizes, self.B),
         ):
             try:
                 return self._run()
-            finally:
-                self._give_back()
-
-    def _give_back(self) -> None:
-        """Hand the run's batches to the network's next run (fcnn._fast.cache)."""
-        ws_cache.give_back(self.net, [*self._batches.values(), self._whole, self._val_ws])
-        self._batches, self._whole, self._val_ws = {}, None, None
+            finally:  # the batches go to the network's next run (fcnn._fast.cache)
+                ws_cache.give_back(self.net, [*self._batches.values(), self._whole, self._val_ws])
+                self._batches, self._whole, self._val_ws = {}, None, None
 
     def _run(self) -> History:
         self._stop = False
