@@ -117,7 +117,7 @@ class Population:
         seqs = [np.random.SeedSequence(s).spawn(3) for s in self.seeds]
         rngs = [np.random.default_rng(seq[1]) for seq in seqs]  # as Trainer's shuffle
         rows = np.broadcast_to(np.arange(n), (K, n))
-        self.samples = None
+        self.samples, self.diverged = None, [None] * K  # this fit's, as a lone fit's
         if bootstrap:
             self.samples = [np.random.default_rng(q[2]).integers(0, n, n) for q in seqs]
             rows = np.stack(self.samples)
