@@ -21,6 +21,7 @@ from .cli_commands import FAILED, INTERRUPTED, USAGE
 from .datasets import DATASETS
 from .errors import DivergenceError, FCNNError
 from .run_folder import MODEL
+from .sweep import command as sweep_command
 
 _EXAMPLES = """\
 examples:
@@ -32,6 +33,7 @@ examples:
   fcnn evaluate runs/20261123-154500          metrics on the data the run trained on
   fcnn predict runs/20261123-154500 --data new.csv --out predictions.csv
   fcnn gradcheck --layers 2,8,8,3 --dataset spirals
+  fcnn sweep examples/sweep-seed000.toml      seed 000's learning rate over 1e-6..1, 5 seeds
 
 exit codes: 0 success, 1 run-time failure (divergence, gradcheck FAIL), 2 usage or input
 error, 130 interrupted. Set FCNN_DEBUG=1 to see the traceback of an internal error.
@@ -111,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("evaluate", _evaluate_parser, "print a saved model's metrics on a data set"),
         ("predict", _predict_parser, "write a saved model's predictions to a CSV file"),
         ("gradcheck", _gradcheck_parser, "check backprop against finite differences"),
+        ("sweep", sweep_command.build_parser, sweep_command.SUMMARY),
     ):
         sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
         sub.set_defaults(parser=sub)

@@ -214,13 +214,15 @@ def start_run(
     progress: bool = True,
     figures: bool = True,
     callbacks: Sequence[Callback] = (),
+    dataset: Dataset | None = None,
 ) -> RunResult:
     """Train the run ``cfg`` describes (a config as ``fcnn.config.resolve`` returns it;
     missing keys take their defaults) and write its folder ``out``.
 
     Refuses (``FileExistsError``) an existing non-empty ``out`` unless ``force``, which
     replaces the files of an earlier run there. ``figures=False`` skips the PNGs;
-    ``callbacks`` are extra :class:`fcnn.Callback` objects for the trainer. SIGINT/SIGTERM
+    ``callbacks`` are extra :class:`fcnn.Callback` objects for the trainer; ``dataset``, the
+    data ``load_data(cfg)`` would give, loaded elsewhere (``fcnn.sweep``). SIGINT/SIGTERM
     during training stop it after the current step with a checkpoint saved
     (``interrupted=True``). Raises ``ValueError`` for a config that does not fit its data,
     ``OSError`` when a file cannot be written (the previous checkpoint stays intact) and
@@ -228,7 +230,7 @@ def start_run(
     """
     out = Path(out)
     run_folder.claim(out, force)
-    cfg, ds = prepare(cfg)
+    cfg, ds = prepare(cfg, dataset)
     # built before any file is touched, so that every check on the data comes first
     trainer = _trainer(cfg, ds, list(callbacks), progress)
     run_folder.create(out)
@@ -244,6 +246,7 @@ def resume_run(
     lr: float | None = None,
     figures: bool = True,
     callbacks: Sequence[Callback] = (),
+    dataset: Dataset | None = None,
 ) -> RunResult:
     """Continue the run in folder ``out`` from its checkpoint.
 
@@ -251,7 +254,7 @@ def resume_run(
     uninterrupted run, wherever it stopped (Ctrl-C, SIGTERM, ``kill -9``, a crash).
     ``epochs`` larger than the config's extends a run (a finished one too, unless it stopped
     early); ``lr`` changes the base learning rate (after a divergence, say). Both are written
-    to config.toml. Raises ``ValueError`` for a finished run, a config.toml that was edited
+    to config.toml; ``dataset`` as in :func:`start_run`. Raises ``ValueError`` for a finished run, a config.toml that was edited
     or data that changed, and ``fcnn.ModelFileError`` for a missing or corrupt checkpoint.
     """
     out = Path(out)
@@ -282,7 +285,7 @@ def resume_run(
             f"the run in {out} is already finished: {n} epochs{early}, model in "
             f"{out / MODEL}; nothing to resume. To go on, {longer}"
         )
-    cfg, ds = prepare(cfg)
+    cfg, ds = prepare(cfg, dataset)
     if _data_sha256(ds) != meta["data_sha256"]:
         raise ValueError(
             f"the data of the run in {out} have changed since its checkpoint (the "
