@@ -254,8 +254,9 @@ def resume_run(
     uninterrupted run, wherever it stopped (Ctrl-C, SIGTERM, ``kill -9``, a crash).
     ``epochs`` larger than the config's extends a run (a finished one too, unless it stopped
     early); ``lr`` changes the base learning rate (after a divergence, say). Both are written
-    to config.toml; ``dataset`` as in :func:`start_run`. Raises ``ValueError`` for a finished run, a config.toml that was edited
-    or data that changed, and ``fcnn.ModelFileError`` for a missing or corrupt checkpoint.
+    to config.toml; ``dataset`` as in :func:`start_run`. Raises ``ValueError`` for a finished
+    run, a config.toml that was edited or data that changed, and ``fcnn.ModelFileError`` for
+    a missing or corrupt checkpoint.
     """
     out = Path(out)
     if not out.is_dir():

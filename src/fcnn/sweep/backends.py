@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import queue
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -104,7 +105,7 @@ class DaskBackend:
         inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.client.subscribe_topic(TOPIC, lambda event: inbox.put(event[1]))
         futures = {
-            self.client.submit(run_trial, task, key=f"fcnn-{task.sweep_id}-{task.name}"): task
+            self.client.submit(run_trial, task, key=f"fcnn-{task.name}-{uuid.uuid4().hex}"): task
             for task in tasks
         }
         pending = set(futures)

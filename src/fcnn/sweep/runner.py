@@ -61,7 +61,8 @@ def run_sweep(
     everything = trials(spec)
     records = {t.name: r for t in everything if (r := folder.record(out, t)) is not None}
     by_name = {t.name: t for t in everything}
-    tasks, steps = _tasks(spec, meta, out, [t for t in everything if t.name not in records])
+    todo = [t for t in everything if t.name not in records]
+    tasks, steps = _tasks(spec, meta, out, todo, figures)
     for name, outcome in list(steps.items()):
         if isinstance(outcome, dict):  # its config does not fit its data: failed already
             records[name] = folder.write_trial(out, by_name[name], outcome)
@@ -126,7 +127,7 @@ class _State:
 
 
 def _tasks(
-    spec: SweepSpec, meta: dict[str, Any], out: Path, todo: list[Trial]
+    spec: SweepSpec, meta: dict[str, Any], out: Path, todo: list[Trial], figures: bool
 ) -> tuple[list[Task], dict[str, Any]]:
     """The tasks of the trials ``todo``, and per trial the step of its checkpoint on disk
     (-1: none), or the failed outcome of a trial whose config does not fit its data."""
@@ -160,6 +161,7 @@ def _tasks(
                 meta["id"],
                 ckpt,
                 config_toml,
+                figures=figures,
                 checkpoint_seconds=spec.checkpoint_seconds,
             )
         )

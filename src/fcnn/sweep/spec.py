@@ -134,24 +134,30 @@ def _unknown_key(table: dict[str, Any], known: tuple[str, ...], where: str) -> N
             raise ValueError(f"unknown key {name!r} in {where}; {hint}valid: {', '.join(known)}")
 
 
-def _flatten(table: dict[str, Any], is_leaf: Any, prefix: str = "") -> dict[str, Any]:
-    """Dotted keys of a table: ``training.lr = [...]`` written unquoted nests in TOML."""
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Dotted keys of a table (``training.lr = [...]`` written unquoted nests in TOML): a
+    path stops at a full config key, or at a value that is not a table."""
     out: dict[str, Any] = {}
     for name, value in table.items():
         key = f"{prefix}{name}"
-        if isinstance(value, dict) and not is_leaf(value):
-            out.update(_flatten(value, is_leaf, key + "."))
+        if isinstance(value, dict) and not _is_key(key):
+            out.update(_flatten(value, key + "."))
         else:
             out[key] = value
     return out
 
 
-def _check_key(key: str, where: str) -> None:
-    """``key`` must name a run config key: ``section.name`` or ``data.options.<name>``."""
+def _is_key(key: str) -> bool:
+    """Whether ``key`` names a run config key: ``section.name`` or ``data.options.<name>``."""
     parts = key.split(".")
     if len(parts) == 3 and parts[:2] == ["data", "options"]:
-        return
-    if len(parts) == 2 and parts[1] in DEFAULTS.get(parts[0], {}) and key != "data.options":
+        return True
+    return len(parts) == 2 and parts[1] in DEFAULTS.get(parts[0], {}) and key != "data.options"
+
+
+def _check_key(key: str, where: str) -> None:
+    """``key`` must name a run config key (:func:`_is_key`)."""
+    if _is_key(key):
         return
     known = [f"{s}.{k}" for s, keys in DEFAULTS.items() for k in keys if k != "options"]
     close = difflib.get_close_matches(key, known, n=1)
@@ -172,7 +178,7 @@ def _check_point(base: dict[str, Any], key: str, value: Any, where: str) -> None
 def _grid(table: Any, base: dict[str, Any]) -> dict[str, list[Any]]:
     if not isinstance(table, dict) or not table:
         raise ValueError('[sweep.grid] must list values per key, e.g. "training.lr" = [1e-3, 1e-2]')
-    grid = _flatten(table, lambda v: False)
+    grid = _flatten(table)
     for key, values in grid.items():
         where = f'sweep.grid."{key}"'
         _check_key(key, where)
@@ -188,7 +194,7 @@ def _random(table: Any, base: dict[str, Any]) -> tuple[int, dict[str, tuple[str,
         raise ValueError("[sweep.random] must be a table: n_trials and one distribution per key")
     table = dict(table)
     n_trials = _int(table.pop("n_trials", None), "sweep.random.n_trials", 1)
-    dists = _flatten(table, lambda v: bool(v) and set(v) <= set(DISTRIBUTIONS))
+    dists = _flatten(table)
     if not dists:
         raise ValueError(
             '[sweep.random] has no keys to draw; add one, e.g. "training.lr" = '

@@ -27,6 +27,7 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 from ..checkpoint import Checkpointer
+from ..checkpoint import load as load_checkpoint
 from ..datasets import Dataset
 from ..run_folder import CHECKPOINT, CONFIG
 from ..runs import resume_run, start_run
@@ -97,7 +98,7 @@ def run_trial(task: Task, send: Send | None = None) -> dict[str, Any]:
         out = Path(tmp) / task.name
         stream = [_Stream(task, out, send)] if send else []
         try:
-            result = _run(task, out, stream)
+            result = _run(task, out, stream, outcome)
         except Exception as exc:  # recorded with the trial: one failure must not stop a sweep
             outcome.update(status="failed", error=_one_line(exc), epochs=0)
             if os.environ.get("FCNN_DEBUG"):
@@ -125,14 +126,18 @@ def run_trial(task: Task, send: Send | None = None) -> dict[str, Any]:
     return outcome
 
 
-def _run(task: Task, out: Path, callbacks: list[Callback]) -> Any:
+def _run(task: Task, out: Path, callbacks: list[Callback], outcome: dict[str, Any]) -> Any:
+    """Start the trial, or resume it from its checkpoint (``outcome["resumed_from"]``: the
+    optimiser step it continues from, 0 for a fresh start)."""
     kwargs = {"progress": False, "figures": task.figures, "callbacks": callbacks}
+    outcome["resumed_from"] = 0
     if task.checkpoint is None:
         return start_run(task.config, out, dataset=task.dataset, **kwargs)
     out.mkdir(parents=True)
     (out / CHECKPOINT).write_bytes(task.checkpoint)
     if task.config_toml is not None:
         (out / CONFIG).write_bytes(task.config_toml)
+    outcome["resumed_from"] = int(load_checkpoint(out / CHECKPOINT)[1]["trainer"]["step"])
     return resume_run(out, dataset=task.dataset, **kwargs)
 
 
