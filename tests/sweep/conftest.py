@@ -4,23 +4,16 @@ skipped with the reason, unless FCNN_REQUIRE_DASK=1 (CI), where they fail."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from sweep_helpers import Cluster
-
-from fcnn.sweep import have_dask
+from sweep_helpers import Cluster, require_dask
 
 
 @pytest.fixture
 def dask() -> None:
     """Skip (or, with FCNN_REQUIRE_DASK=1, fail) a test that needs dask.distributed."""
-    if not have_dask():
-        reason = "dask[distributed] is not installed (pip install 'fcnn[sweep]')"
-        if os.environ.get("FCNN_REQUIRE_DASK") == "1":
-            pytest.fail(f"FCNN_REQUIRE_DASK=1 but {reason}")
-        pytest.skip(reason)
+    require_dask()
 
 
 @pytest.fixture

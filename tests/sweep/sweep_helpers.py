@@ -42,7 +42,8 @@ checkpoint_seconds = 0.1
 "training.lr" = [0.05, 0.5]
 """
 
-#: trials long enough to be killed in the middle: 2 x 3 seeds of a 2-24-24-3 spirals network
+#: trials long enough (about 2 s) to be killed in the middle: 2 points x 3 seeds of a
+#: 2-24-24-3 spirals network on mini-batches, checkpoints sent home every 0.1 s
 LONG = """
 [data]
 dataset = "spirals"
@@ -55,8 +56,10 @@ layers = [2, 24, 24, 3]
 loss = "cross_entropy"
 
 [training]
-lr = 0.3
+optimizer = "sgd"
+lr = 0.1
 epochs = 1500
+batch_size = 10
 record_params = false
 
 [sweep]
@@ -67,6 +70,17 @@ checkpoint_seconds = 0.1
 [sweep.grid]
 "training.l2" = [0.0, 1e-3]
 """
+
+
+def require_dask() -> None:
+    """Skip the calling test without dask.distributed, or fail it with FCNN_REQUIRE_DASK=1."""
+    from fcnn.sweep import have_dask
+
+    if not have_dask():
+        reason = "dask[distributed] is not installed (pip install 'fcnn[sweep]')"
+        if os.environ.get("FCNN_REQUIRE_DASK") == "1":
+            pytest.fail(f"FCNN_REQUIRE_DASK=1 but {reason}")
+        pytest.skip(reason)
 
 
 def env() -> dict[str, str]:
