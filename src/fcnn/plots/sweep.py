@@ -54,10 +54,10 @@ def metric_vs_params(
             ax.set_xscale("log")
         if labels is not None:
             ax.set_xticks(range(len(labels)), labels, rotation=30 if len(labels) > 3 else 0)
-        _tidy(ax, key, key, metric if i == 0 else "")
+        _tidy(ax, key if n > 1 else "", key, metric if i == 0 else "")
         if i == 0:
             ax.legend(fontsize=8, frameon=False)
-    fig.suptitle(f"final {metric} of each trial")
+    fig.suptitle(f"final {metric} of each trial against the swept values")
     return fig
 
 

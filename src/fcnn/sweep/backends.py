@@ -12,6 +12,7 @@ arrives, to the sweep process, which alone writes the sweep folder.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import uuid
@@ -55,7 +56,12 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
     n = cores() if n_workers is None else n_workers
     if type(n) is not int or n < 1:
         raise ValueError(f"n_workers = {n!r}; give an integer >= 1")
-    options = {"processes": True, "threads_per_worker": 1, "dashboard_address": None}
+    options = {
+        "processes": True,
+        "threads_per_worker": 1,
+        "dashboard_address": None,
+        "silence_logs": logging.ERROR,  # not the warnings of tasks cancelled by Ctrl-C
+    }
     return LocalCluster(n_workers=n, env=dict(ONE_THREAD), **(options | kwargs))
 
 

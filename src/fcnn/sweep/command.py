@@ -74,25 +74,24 @@ def sweep(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else _default_out()
         folder.check_new(out)
         meta = None
-    out.mkdir(parents=True, exist_ok=True)
-    with folder.locked(out):
-        if meta is None:
-            meta = folder.create(out, given, len(trials(the_spec)))
-        backend = _backend(scheduler, args.workers)
-        print(
-            f"fcnn sweep: {len(trials(the_spec))} trials in {out}, on {backend.description}",
-            file=sys.stderr,
-        )
-        progress = sys.stderr.isatty() if args.progress is None else args.progress
-        try:
+    n_trials = len(trials(the_spec))
+    backend = _backend(scheduler, args.workers)  # before the folder: a bad address writes none
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with folder.locked(out):
+            meta = meta or folder.create(out, given, n_trials)
+            print(
+                f"fcnn sweep: {n_trials} trials in {out}, on {backend.description}", file=sys.stderr
+            )
+            progress = sys.stderr.isatty() if args.progress is None else args.progress
             result = run_sweep(
                 the_spec, out, meta, backend, progress=progress, figures=not args.no_figures
             )
-        except KeyboardInterrupt:
-            print(f"interrupted; resume with: fcnn sweep --resume {out}", file=sys.stderr)
-            return INTERRUPTED
-        finally:
-            backend.close()
+    except KeyboardInterrupt:
+        print(f"interrupted; resume with: fcnn sweep --resume {out}", file=sys.stderr)
+        return INTERRUPTED
+    finally:
+        backend.close()
     print(result.summary)
     print(f"{'sweep folder':<13} {out}")
     if result.interrupted:
