@@ -198,3 +198,41 @@ def test_the_figures_show_the_metric_on_a_log_axis_where_values_span_decades():
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0.0001", "0.01", "1"]
     with pytest.raises(ValueError, match="pair up"):
         metric_vs_params(points, values[:2], ["training.lr"], "accuracy")
+
+
+def test_a_trial_never_reads_the_data_file_itself_the_data_travel_with_it(tmp_path):
+    from fcnn import config
+    from fcnn.run_data import load_data
+    from fcnn.sweep.worker import Task, run_trial
+
+    data = tmp_path / "points.csv"
+    data.write_text("a,b,label\n" + "".join(f"{i % 7},{i % 5},{'xy'[i % 2]}\n" for i in range(40)))
+    cfg = config.resolve(None, {"data": {"file": str(data)}, "training": {"epochs": 5}})
+    cfg["network"]["layers"] = ["auto", 3, "auto"]
+    ds = load_data(cfg)
+    data.unlink()  # as on a worker of another machine
+    outcome = run_trial(Task("trial-0000", cfg, ds, "loss", "id", figures=False), send=None)
+    assert outcome["status"] == "ok", outcome["error"]
+    assert outcome["epochs"] == 5 and len(outcome["metric"]) == 5
+    assert {"config.toml", "checkpoint.safetensors", "history.csv", "model.safetensors"} == set(
+        outcome["files"]
+    )
+    assert str(data).encode() in outcome["files"]["config.toml"]  # the run still names it
+
+
+def test_a_random_sweep_runs_the_points_its_seed_draws(write, tmp_path):
+    from fcnn.sweep.trials import points
+
+    head = TINY[: TINY.index("[sweep]")]
+    path = write(
+        head + "[sweep]\nseed = 5\n[sweep.random]\nn_trials = 3\n"
+        '"training.lr" = {log_uniform = [1e-3, 1.0]}\n'
+        '"network.activation" = {choice = ["tanh", "relu"]}\n'
+    )
+    out = tmp_path / "s"
+    start(path, out, figures=False)
+    drawn = points(load_spec(path))
+    table = rows(out)
+    assert [float(r["training.lr"]) for r in table] == [p["training.lr"] for p in drawn]
+    assert [r["network.activation"] for r in table] == [p["network.activation"] for p in drawn]
+    assert all(r["status"] == "ok" for r in table)
