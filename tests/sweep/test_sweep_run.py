@@ -52,6 +52,8 @@ def test_a_sweep_writes_one_row_per_trial_and_ordinary_run_folders(write, tmp_pa
             assert float(list(csv.DictReader(f))[-1]["accuracy"]) == float(r["final_accuracy"])
     assert main(["evaluate", str(out / "trials" / "trial-0003")]) == 0
     assert "accuracy" in capsys.readouterr().out
+    assert main(["train", "--resume", str(out / "trials" / "trial-0003"), "--epochs", "45"]) == 0
+    assert "epochs        45 in" in capsys.readouterr().out
     # the best trial named in the summary has the highest final accuracy of the table
     best = max(table, key=lambda r: float(r["final_accuracy"]))
     assert f"best trial    {best['trial']}" in (out / "summary.txt").read_text()
@@ -236,3 +238,11 @@ def test_a_random_sweep_runs_the_points_its_seed_draws(write, tmp_path):
     assert [float(r["training.lr"]) for r in table] == [p["training.lr"] for p in drawn]
     assert [r["network.activation"] for r in table] == [p["network.activation"] for p in drawn]
     assert all(r["status"] == "ok" for r in table)
+
+
+def test_the_progress_bar_counts_trials_and_shows_the_best_metric_so_far(write, tmp_path, capsys):
+    start(write(TINY), tmp_path / "s", progress=True, figures=False)
+    bar = capsys.readouterr().err
+    best = max(rows(tmp_path / "s"), key=lambda r: float(r["final_accuracy"]))
+    assert "4/4" in bar
+    assert f"best accuracy {float(best['final_accuracy']):.4g} ({best['trial']})" in bar

@@ -27,9 +27,8 @@ VARYING = ("wall_seconds", "worker")
 
 def row(spec: SweepSpec, trial: Trial, rec: dict[str, Any] | None) -> dict[str, str]:
     """The results.csv row of ``trial`` (``rec``: its record, None while it is pending)."""
-    rec = rec or {"status": "pending", "metric": [], "error": ""}
-    values = rec.get("metric") or []
-    final, best, best_epoch = _final_best(values, spec.mode)
+    rec = rec or {"status": "pending", "error": ""}
+    final, best, best_epoch = (rec.get(k, math.nan) for k in ("final", "best", "best_epoch"))
     out = {"trial": trial.name, "status": rec["status"]}
     out.update({key: _cell(trial.point[key]) for key in spec.keys})
     out.update(
@@ -37,7 +36,7 @@ def row(spec: SweepSpec, trial: Trial, rec: dict[str, Any] | None) -> dict[str, 
             "training.seed": str(trial.seed),
             f"final_{spec.metric}": _cell(final),
             f"best_{spec.metric}": _cell(best),
-            "best_epoch": str(best_epoch) if best_epoch else "",
+            "best_epoch": str(best_epoch) if isinstance(best_epoch, int) and best_epoch else "",
             "epochs": str(rec.get("epochs", "")),
             "wall_seconds": f"{rec['wall_seconds']:.3f}" if "wall_seconds" in rec else "",
             "worker": str(rec.get("worker", "")),
@@ -51,7 +50,18 @@ def final_metric(spec: SweepSpec, rec: dict[str, Any] | None) -> float:
     """A finished trial's final metric, NaN when it has none (failed, pending)."""
     if not rec or rec.get("status") != "ok":
         return math.nan
-    return _final_best(rec.get("metric") or [], spec.mode)[0]
+    return float(rec.get("final", math.nan))
+
+
+def scores(values: list[float], mode: str) -> dict[str, float | int]:
+    """A trial's ``final`` metric (its last epoch's), its ``best`` in ``mode`` and the
+    1-based ``best_epoch``, from its ``metric`` per epoch (NaN and 0 when it has none)."""
+    if not values:
+        return {"final": math.nan, "best": math.nan, "best_epoch": 0}
+    finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
+    pick = max if mode == "max" else min
+    best, i = pick(finite, key=lambda t: t[0]) if finite else (math.nan, -1)
+    return {"final": values[-1], "best": best, "best_epoch": i + 1}
 
 
 def write_csv(out: Path, rows: list[dict[str, str]]) -> Path:
@@ -144,15 +154,6 @@ def write_figures(
         fig = seed_spread(points, values, groups, spec.keys, spec.metric)
         files.append(save(fig, out / "seeds.png"))
     return files
-
-
-def _final_best(values: list[float], mode: str) -> tuple[float, float, int]:
-    if not values:
-        return math.nan, math.nan, 0
-    pick = max if mode == "max" else min
-    finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
-    best, i = pick(finite, key=lambda t: t[0]) if finite else (math.nan, -1)
-    return values[-1], best, i + 1
 
 
 def _cell(value: Any) -> str:

@@ -65,6 +65,7 @@ def run_sweep(
     tasks, steps = _tasks(spec, meta, out, todo, figures)
     for name, outcome in list(steps.items()):
         if isinstance(outcome, dict):  # its config does not fit its data: failed already
+            outcome.update(results.scores(outcome.pop("metric"), spec.mode))
             records[name] = folder.write_trial(out, by_name[name], outcome)
             del steps[name]
     state = _State(spec, out, everything, records, by_name, steps, meta["id"])
@@ -96,6 +97,7 @@ class _State:
         self.spec, self.out, self.trials, self.records = spec, out, everything, records
         self.by_name, self.steps, self.sweep_id = by_name, steps, sweep_id
         self.bar: Any = None
+        self.written = time.monotonic()
 
     def on_checkpoint(self, message: dict[str, Any]) -> None:
         """Write a streamed checkpoint that is newer than the one on disk (a rescheduled
@@ -110,6 +112,8 @@ class _State:
     def finish(self, outcome: dict[str, Any]) -> str:
         """Write a trial's outcome; return its status."""
         trial = self.by_name[outcome["name"]]
+        metric = outcome.pop("metric", [])  # the whole curve is in the trial's history.csv
+        outcome.update(results.scores(metric, self.spec.mode))
         rec = folder.write_trial(self.out, trial, outcome)
         if rec["status"] in ("ok", "failed"):
             self.records[trial.name] = rec
@@ -118,10 +122,13 @@ class _State:
             if best is not None:
                 value = results.final_metric(self.spec, self.records[best.name])
                 self.bar.set_postfix_str(f"best {self.spec.metric} {value:.4g} ({best.name})")
-            self.write_csv()
+            if time.monotonic() - self.written > 1.0:  # at most once a second, and at the end
+                self.write_csv()
         return rec["status"]
 
     def write_csv(self) -> None:
+        """results.csv as it stands: every trial, pending ones too."""
+        self.written = time.monotonic()
         rows = [results.row(self.spec, t, self.records.get(t.name)) for t in self.trials]
         results.write_csv(self.out, rows)
 
