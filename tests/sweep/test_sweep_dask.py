@@ -82,6 +82,8 @@ def in_progress(out):
 
 
 def test_a_worker_killed_mid_sweep_loses_nothing(cluster, long_reference, tmp_path):
+    from distributed import Client
+
     path, reference = long_reference
     out = tmp_path / "s"
     cmd = [
@@ -100,14 +102,33 @@ def test_a_worker_killed_mid_sweep_loses_nothing(cluster, long_reference, tmp_pa
         cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        wait_until(lambda: in_progress(out))
-        cluster.workers[0].send_signal(signal.SIGKILL)
+        with Client(cluster.address) as client:
+            info = client.scheduler_info()["workers"]
+            victim, survivor = (
+                next(a for a, w in info.items() if w["name"] == n) for n in ("w0", "w1")
+            )
+
+            lost: set[str] = set()
+
+            def victim_busy():
+                """the worker to be killed is training a trial that has sent a checkpoint"""
+                keys = [str(k) for k in client.processing().get(victim, [])]
+                names = {k.split("-")[2] for k in keys if k.startswith("fcnn-trial-")}
+                lost.clear()
+                lost.update(n for n in names if (out / "trials" / f"trial-{n}").is_dir())
+                return bool(lost)
+
+            wait_until(victim_busy)
+            cluster.workers[0].send_signal(signal.SIGKILL)
         stdout, stderr = sweep.communicate(timeout=240)
     finally:
         if sweep.poll() is None:
             sweep.kill()
     assert sweep.returncode == 0, stderr
     assert cluster.workers[0].wait(timeout=10) == -signal.SIGKILL
+    by_trial = {r["trial"]: r for r in rows(out, drop=())}
+    # the trial the killed worker was running was run again, to the end, on the other one
+    assert {by_trial[f"trial-{n}"]["worker"] for n in lost} == {survivor}
     assert rows(out) == rows(reference)
     assert models(out) == models(reference)
 

@@ -130,6 +130,7 @@ def test_a_trial_cut_short_continues_from_its_checkpoint_bit_for_bit(write, tmp_
     assert trial_bytes(cut, "history.csv") == trial_bytes(whole, "history.csv")
 
 
+@pytest.mark.slow
 def test_without_dask_the_command_runs_in_one_process_and_says_how_to_get_workers(write, tmp_path):
     out = tmp_path / "s"
     code = (
@@ -150,6 +151,7 @@ def test_without_dask_the_command_runs_in_one_process_and_says_how_to_get_worker
     assert done.stdout.startswith("trials        4 of 4 finished, 0 failed")
 
 
+@pytest.mark.slow
 def test_the_command_refuses_bad_input_in_one_line(write, tmp_path):
     sweep = write(TINY)
     bad = write(TINY.replace("metric =", "metrc ="), "bad.toml")
@@ -174,6 +176,7 @@ def test_the_command_refuses_bad_input_in_one_line(write, tmp_path):
     assert fcnn("sweep", str(sweep), "--resume", str(out)).returncode == 0  # the same file
 
 
+@pytest.mark.slow
 def test_a_sweep_folder_in_use_by_another_sweep_is_refused(write, tmp_path):
     out = tmp_path / "s"
     start(write(TINY), out, figures=False)
