@@ -37,7 +37,8 @@ def build_parser(p: argparse.ArgumentParser) -> None:
         "--workers",
         metavar="N",
         type=int,
-        help="worker processes of the local Dask cluster (default: the cores)",
+        help="worker processes of a local Dask cluster (default: the cores); wins over "
+        "$DASK_SCHEDULER_ADDRESS",
     )
     p.add_argument(
         "--scheduler",
@@ -63,7 +64,9 @@ def build_parser(p: argparse.ArgumentParser) -> None:
 
 def sweep(args: argparse.Namespace) -> int:
     """``fcnn sweep``: start or resume a sweep, print its summary; the exit code."""
-    scheduler = args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    # an explicit --workers (a local cluster) wins over DASK_SCHEDULER_ADDRESS
+    from_env = os.environ.get("DASK_SCHEDULER_ADDRESS") if args.workers is None else None
+    scheduler = args.scheduler or from_env or None
     _check_flags(args, scheduler)
     given = Path(args.sweep_file) if args.sweep_file else None
     if args.resume:
