@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from sweep_helpers import LONG, TINY, env, fcnn, models, require_dask, rows, trial_bytes, wait_until
 
-from fcnn.sweep import DaskBackend, folder, local_cluster, run_sweep
+from fcnn.sweep import DaskBackend, SerialBackend, folder, local_cluster, run_sweep
 from fcnn.sweep import load as load_spec
 from fcnn.sweep.trials import trials
 
@@ -43,10 +43,15 @@ def long_reference(tmp_path_factory):
     return path, root / "s"
 
 
-def test_results_are_bit_identical_on_one_and_on_two_workers(dask, write, tmp_path):
+def test_results_are_bit_identical_on_one_and_on_two_workers_and_without_dask(
+    dask, write, tmp_path
+):
     path = write(TINY.replace("seeds = 2", "seeds = 4"))
     start(path, tmp_path / "one", DaskBackend(workers=1), figures=False)
     start(path, tmp_path / "two", DaskBackend(workers=2), figures=False)
+    start(path, tmp_path / "alone", SerialBackend(), figures=False)
+    assert rows(tmp_path / "alone") == rows(tmp_path / "one")
+    assert models(tmp_path / "alone") == models(tmp_path / "one")
     assert len(rows(tmp_path / "one")) == 8
     assert rows(tmp_path / "one") == rows(tmp_path / "two")
     assert models(tmp_path / "one") == models(tmp_path / "two")
