@@ -72,6 +72,14 @@ def test_random_points_are_drawn_from_the_sweep_seed_alone_and_lie_in_their_rang
     assert all(0.0 <= p["training.l2"] <= 0.5 for p in first)
 
 
+def test_a_loss_part_is_a_metric_where_the_loss_has_that_part():
+    spec = spec_of({"grid": {"training.lr": [0.1]}, "metric": "ce"})  # the default mse+ce
+    assert (spec.metric, spec.mode) == ("ce", "min")
+    assert spec_of({"grid": {"training.l2": [0.0, 0.1]}, "metric": "l2"}).metric == "l2"
+    with pytest.raises(ValueError, match="a part of the loss 'mse\\+ce'"):
+        spec_of({"grid": {"training.lr": [0.1]}, "metric": "mse"}, network={"loss": "mse"})
+
+
 def test_metric_and_mode_default_from_the_validation_split():
     assert (spec_of({"grid": {"training.lr": [0.1]}}).metric, "min") == ("loss", "min")
     spec = spec_of({"grid": {"training.lr": [0.1]}}, data={"val_split": 0.2})
@@ -101,6 +109,11 @@ def test_metric_and_mode_default_from_the_validation_split():
         ({"grid": {"training.lr": [0.1]}, "metric": "acuracy"}, "did you mean 'accuracy'"),
         ({"grid": {"training.lr": [0.1]}, "metric": "val_accuracy"}, "needs validation data"),
         ({"grid": {"training.lr": [0.1]}, "mode": "maximum"}, "sweep.mode = 'maximum'"),
+        (
+            {"grid": {"training.lr": [0.1]}, "metric": "val_l2"},
+            "sweep.metric = 'val_l2' is unknown",
+        ),
+        ({"grid": {"training.lr": [0.1]}, "metric": "l2"}, "but training.l2 = 0"),
         ({"grid": {"training.lr": [0.1]}, "seeds": 0}, "sweep.seeds = 0"),
         ({"grid": {"training.seed": [1, 2]}, "seeds": 2}, "training.seed is swept"),
         ({"grid": {"training.lr": [0.1]}, "seed": -1}, "sweep.seed = -1"),

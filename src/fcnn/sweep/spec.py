@@ -257,7 +257,7 @@ def _seeds(value: Any, keys: list[str]) -> int | list[int]:
 def _metric(table: dict[str, Any], base: dict[str, Any], spec: SweepSpec) -> tuple[str, str]:
     held_out = base["data"]["val_split"] > 0 or "data.val_split" in spec.keys
     metric = table.get("metric", "val_loss" if held_out else "loss")
-    known = [*METRICS, *_PARTS, *(f"val_{p}" for p in _PARTS)]
+    known = [*METRICS, *_PARTS, "val_mse", "val_ce"]  # no val_l2: the penalty is not validated
     if metric not in known:
         close = difflib.get_close_matches(str(metric), known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -266,6 +266,21 @@ def _metric(table: dict[str, Any], base: dict[str, Any], spec: SweepSpec) -> tup
         raise ValueError(
             f"sweep.metric = {metric!r} needs validation data: set data.val_split > 0, or "
             f"compare on {metric[4:]!r}"
+        )
+    part = metric.removeprefix("val_")
+    if (
+        part in ("mse", "ce")
+        and base["network"]["loss"] != "mse+ce"
+        and ("network.loss" not in spec.keys)
+    ):
+        raise ValueError(
+            f"sweep.metric = {metric!r} is a part of the loss 'mse+ce', but network.loss is "
+            f"{base['network']['loss']!r}; compare on 'loss' instead"
+        )
+    if part == "l2" and base["training"]["l2"] == 0 and "training.l2" not in spec.keys:
+        raise ValueError(
+            "sweep.metric = 'l2' is the L2 penalty, but training.l2 = 0: set it, or compare on "
+            "'loss'"
         )
     mode = table.get("mode", "max" if metric.endswith("accuracy") else "min")
     if mode not in ("max", "min"):
