@@ -3,6 +3,7 @@ and the command's errors. The Dask tests are in test_sweep_dask.py."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import math
 import os
@@ -15,7 +16,7 @@ import pytest
 from sweep_helpers import TINY, env, fcnn, models, rows, trial_bytes
 
 from fcnn import load
-from fcnn.cli import main
+from fcnn.cli import build_parser, main
 from fcnn.sweep import SerialBackend, folder, run_sweep
 from fcnn.sweep import load as load_spec
 from fcnn.sweep.trials import trials
@@ -249,3 +250,19 @@ def test_the_progress_bar_counts_trials_and_shows_the_best_metric_so_far(write, 
     best = max(rows(tmp_path / "s"), key=lambda r: float(r["final_accuracy"]))
     assert "4/4" in bar
     assert f"best accuracy {float(best['final_accuracy']):.4g} ({best['trial']})" in bar
+
+
+def test_sweep_help_documents_every_option_with_its_default(capsys):
+    assert main(["sweep", "--help"]) == 0
+    text = capsys.readouterr().out
+    (parser,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    for action in parser.choices["sweep"]._actions:
+        if action.dest == "help":
+            continue
+        for option in action.option_strings or [action.metavar]:
+            assert option in text
+        if action.option_strings:
+            assert "(default" in action.help, action.dest
+    assert main(["--help"]) == 0 and "fcnn sweep examples/sweep-seed000.toml" in (
+        capsys.readouterr().out
+    )

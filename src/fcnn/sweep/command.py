@@ -50,7 +50,7 @@ def build_parser(p: argparse.ArgumentParser) -> None:
         "--resume",
         metavar="DIR",
         help="continue the sweep in DIR: nothing finished runs again, trials cut short go on "
-        "from their checkpoints (SWEEP.toml, if given, must be the saved one)",
+        "from their checkpoints (SWEEP.toml, if given, must be the saved one) (default: none)",
     )
     p.add_argument(
         "--progress",
