@@ -75,6 +75,7 @@ def test_a_sweep_runs_on_a_dask_cluster_given_by_its_scheduler_address(
     assert f"Dask cluster at {cluster.address} (2 workers now)" in done.stderr
     assert rows(out) == rows(reference)
     assert models(out) == models(reference)
+    assert trial_bytes(out, "history.csv") == trial_bytes(reference, "history.csv")
     assert len({r["worker"] for r in rows(out, drop=())}) == 2
 
 
@@ -136,6 +137,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing(cluster, long_reference, tmp_pa
     assert {by_trial[f"trial-{n}"]["worker"] for n in lost} == {survivor}
     assert rows(out) == rows(reference)
     assert models(out) == models(reference)
+    assert trial_bytes(out, "history.csv") == trial_bytes(reference, "history.csv")
 
 
 def test_a_killed_sweep_resumes_where_it_stopped_and_ends_as_an_undisturbed_one(
@@ -189,6 +191,7 @@ def test_a_killed_sweep_resumes_where_it_stopped_and_ends_as_an_undisturbed_one(
     assert resumed  # a trial cut short went on from its streamed checkpoint
     assert rows(out) == rows(reference)
     assert models(out) == models(reference)
+    assert trial_bytes(out, "history.csv") == trial_bytes(reference, "history.csv")
 
 
 def trials_by(out):
