@@ -346,6 +346,13 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def _direct_blas(dtype: str) -> bool:
+    """Whether plain SGD updates inside its products on NumPy's own BLAS (fcnn/_fast/blas.py)."""
+    from fcnn._fast import blas
+
+    return blas.available(dtype)
+
+
 def numpy_blas() -> dict:
     """threadpoolctl's entry for NumPy's own BLAS (SciPy and PyTorch may load others)."""
     blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
@@ -375,7 +382,7 @@ def machine_info() -> dict:
         "sklearn": _sklearn_version(),
         "fcnn": getattr(fcnn, "__version__", "present"),
         # whether plain SGD updates inside its products on NumPy's own BLAS (fcnn/blas.py)
-        "fcnn_direct_blas": {d: fcnn.blas.available(d) for d in ("float32", "float64")},
+        "fcnn_direct_blas": {d: _direct_blas(d) for d in ("float32", "float64")},
     }
 
 

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 import fcnn
-from fcnn import blas
 from fcnn.optim import SGD, Adam, RMSprop, get_optimizer, get_schedule
 
 # a quadratic J(θ) = ½ θᵀ Q θ - cᵀ θ with gradient Q θ - c
@@ -364,59 +363,6 @@ def test_clipping_leaves_a_gradient_inside_the_bound_untouched():
     for s, d in zip(steps, descent, strict=True):
         np.testing.assert_allclose(s, d, rtol=1e-10, atol=1e-15)
     assert step_norm == pytest.approx(norm, rel=1e-10)
-
-
-# ---------------------------------------------------------------------------------------------
-# plain SGD with its rate folded into the backward pass
-# ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "spec, folds",
-    [("gd", True), ("sgd", True), ("momentum", False), ("nesterov", False), ("adam", False)],
-)
-def test_only_plain_sgd_folds_its_rate(spec, folds):
-    assert get_optimizer(spec).folds_rate is folds
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_step_scaled_equals_step_on_the_scaled_gradient(dtype):
-    rng = np.random.default_rng(0)
-    theta, g = rng.normal(size=50).astype(dtype), rng.normal(size=50).astype(dtype)
-    a, b = SGD(), SGD()
-    expected = theta.copy()
-    a.step(expected, g, 0.3)
-    got = theta.copy()
-    b.step_scaled(got, g * dtype(0.3))  # the same α g as step's first pass
-    np.testing.assert_array_equal(got, expected)
-    assert a.state["t"] == b.state["t"] == 1
-
-
-@pytest.mark.parametrize("batch_size", [None, 7])
-@pytest.mark.parametrize("schedule", ["constant", "invscaling"])
-@pytest.mark.parametrize("l2", [0.0, 0.05])
-@pytest.mark.parametrize("path", ["descend", "fold"])
-def test_folding_the_rate_trains_as_the_two_pass_update(path, batch_size, schedule, l2):
-    """The backward pass computes α g, then θ -= α g in one pass ("fold"), or inside the
-    weight-gradient products ("descend", fcnn.blas, where it can): the same run as θ -= α·g
-    computed after the backward pass, up to the rounding of where α is applied."""
-    if path == "descend" and not blas.available("float64"):
-        pytest.skip("NumPy's own BLAS is not reachable here")
-    X, y = fcnn.datasets.moons(n_samples=40, seed=3)
-    runs = []
-    for fast in (True, False):
-        net = fcnn.Network([2, 6, 2], seed=1)
-        options = dict(epochs=6, lr=0.3, batch_size=batch_size, schedule=schedule, l2=l2)
-        trainer = fcnn.Trainer(net, X, y, optimizer="sgd", shuffle=True, **options)
-        assert trainer._fold
-        assert trainer._descend == (not l2)  # the L2 term keeps the update out of the step
-        trainer._fold = fast
-        trainer._descend = fast and path == "descend" and trainer._descend
-        runs.append((net, trainer.run()))
-    (a, ha), (b, hb) = runs
-    np.testing.assert_allclose(a.params, b.params, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(ha.loss, hb.loss, rtol=1e-12)
-    assert ha.accuracy == hb.accuracy
 
 
 def test_numpy_rates_are_accepted():

@@ -49,7 +49,8 @@ def _dtanh(a: Array, h: Array, out: Array | None = None) -> Array:
     return np.subtract(ONE.get(out.dtype, 1), out, out=out)
 
 
-def _sigmoid(a: Array, out: Array | None = None) -> Array:
+def sigmoid(a: Array, out: Array | None = None) -> Array:
+    """σ(a) = 1 / (1 + e^{-a}), computed as (1 + tanh(a/2)) / 2; ``out`` receives it."""
     # sigma(a) = (1 + tanh(a/2)) / 2: no overflow for large |a|
     out = np.multiply(a, 0.5, out=out)
     np.tanh(out, out=out)
@@ -110,7 +111,7 @@ def _softplus(a: Array, out: Array | None = None) -> Array:
 
 
 def _dsoftplus(a: Array, h: Array, out: Array | None = None) -> Array:
-    return _sigmoid(a, out=out)
+    return sigmoid(a, out=out)
 
 
 _TABLE: dict[str, Activation] = {
@@ -118,7 +119,7 @@ _TABLE: dict[str, Activation] = {
     for act in (
         # np.tanh itself (a ufunc takes ``out=``): no Python call around it on the hot path
         Activation("tanh", np.tanh, _dtanh),
-        Activation("sigmoid", _sigmoid, _dsigmoid),
+        Activation("sigmoid", sigmoid, _dsigmoid),
         Activation("relu", _relu, _drelu),
         Activation("leaky_relu", _leaky_relu, _dleaky_relu),
         Activation("identity", _identity, _didentity),

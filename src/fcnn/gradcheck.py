@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .network import Network
-from .validation import check_number
+from ._checks import check_number
+from .network import Network, _views, weights_and_biases
 
 Array = np.ndarray
 
@@ -91,11 +91,7 @@ def gradcheck(
         np.maximum(np.abs(analytic), np.abs(numeric)), floor
     )
     report = GradcheckReport(tolerance=tolerance)
-    start = 0
-    blocks = [(f"W{k}", f"b{k}", Wb.shape) for k, Wb in enumerate(probe._Wb, start=1)]
-    for wname, bname, (r, c) in blocks:
-        block = rel[start : start + r * c].reshape(r, c)
-        report.errors[wname] = float(block[:, :-1].max())
-        report.errors[bname] = float(block[:, -1].max())
-        start += r * c
+    rel_blocks = _views(rel, [Wb.shape for Wb in probe._Wb])
+    for k, (W, b) in enumerate(zip(*weights_and_biases(rel_blocks), strict=True), start=1):
+        report.errors[f"W{k}"], report.errors[f"b{k}"] = float(W.max()), float(b.max())
     return report

@@ -1,15 +1,17 @@
 """Output functions and losses: values, and gradients w.r.t. the output pre-activation.
 
-Layout is seed 002's outputs x samples, one sample per column: ``Z: (l, B)`` holds the output
-pre-activations ``a^(l)`` (seed 002, Alg. 1 line 10) of a batch of B samples, ``P = o(Z): (l, B)``
-the outputs ``ŷ`` and ``Y: (l, B)`` the targets (the transposes of the API's ``(B, l)`` arrays).
+Layout is seed 002's outputs x samples, one sample per column: ``Z: (n_l, B)`` holds the output
+pre-activations ``a^(l)`` (seed 002, Alg. 1 line 10) of a batch of B samples, ``P = o(Z): (n_l, B)``
+the outputs ``ŷ`` and ``Y: (n_l, B)`` the targets (the transposes of the API's ``(B, n_l)``
+arrays). ``l`` is the depth and ``n_l`` the number of outputs, seed 000's ``N`` (``docs/math.md``
+§1.3); in the code below the local ``l`` is ``n_l``.
 Per-sample losses J_k are summed over the batch here; the caller applies the reduction
 (``mean`` multiplies by 1/B, ``sum`` by 1; seed 002 eq. 3i).
 
 .. math::
 
     J^{ce}_k = -\\sum_i y_{ik} \\ln \\hat y_{ik}, \\qquad
-    J^{mse}_k = \\frac{1}{2l} \\sum_i (\\hat y_{ik} - y_{ik})^2, \\qquad
+    J^{mse}_k = \\frac{1}{2 n_l} \\sum_i (\\hat y_{ik} - y_{ik})^2, \\qquad
     J^{mse+ce}_k = J^{mse}_k + J^{ce}_k
 
 (seed 000 eq. 5-7, seed 002 eq. 13). With a softmax output the cross-entropy is computed from
@@ -23,9 +25,12 @@ Every function writes into caller-provided buffers so that the training loop all
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from .activations import sigmoid
 
 Array = np.ndarray
 
@@ -56,9 +61,9 @@ def check(loss: str, output: str) -> None:
 
 @dataclass
 class Buffers:
-    """Scratch space for one batch size: ``t: (l, B)``, ``m`` and ``s: (B,)``, and two vectors
-    of ones, ``ones_out: (l,)`` and ``ones_batch: (B,)``: a dot product with one of them sums
-    the columns of an ``(l, B)`` array, or a ``(B,)`` vector, in one BLAS call."""
+    """Scratch space for one batch size: ``t: (n_l, B)``, ``m`` and ``s: (B,)``, and two vectors
+    of ones, ``ones_out: (n_l,)`` and ``ones_batch: (B,)``: a dot product with one of them sums
+    the columns of an ``(n_l, B)`` array, or a ``(B,)`` vector, in one BLAS call."""
 
     t: Array
     m: Array
@@ -68,50 +73,70 @@ class Buffers:
 
     @classmethod
     def like(cls, Z: Array) -> Buffers:
-        """Fresh buffers shaped for ``Z: (l, B)``."""
+        """Fresh buffers shaped for ``Z: (n_l, B)``."""
         (l, B), dt = Z.shape, Z.dtype
         return cls(
             np.empty_like(Z), np.empty(B, dt), np.empty(B, dt), np.ones(l, dt), np.ones(B, dt)
         )
 
 
-def _softmax(Z: Array, P: Array, buf: Buffers) -> None:
+def softmax(Z: Array, P: Array, buf: Buffers) -> None:
+    """``P = softmax(Z)`` column by column; ``Z`` is left shifted by its column max and
+    ``buf.s`` holds the column sums of ``exp(Z - max)`` (for :func:`softmax_cross_entropy`)."""
+    bind_softmax(Z, P, buf)()
+
+
+def bind_softmax(Z: Array, P: Array, buf: Buffers) -> Callable[[], None]:
+    """:func:`softmax` on these arrays as a call with every view bound once (the training
+    step calls it every batch)."""
     # m_k = max_i z_ik: one elementwise maximum for two rows, else one reduction (np.max's
     # Python wrapper costs more than the work at these sizes). softmax(z) = softmax(z - max z):
     # no overflow. s_k = Σ_i exp(z_ik - m_k). With two rows every step is done row by row:
-    # a call that broadcasts a row over the matrix costs what three plain ones do (2 x 200:
-    # 3.1 -> 2.3 µs for the five steps, the same numbers)
-    m, s = buf.m, buf.s
+    # a call that broadcasts a row over the matrix costs what three plain ones do
+    m, s, ones = buf.m, buf.s, buf.ones_out
+    maximum, subtract, exp, add, divide, dot = (
+        np.maximum,
+        np.subtract,
+        np.exp,
+        np.add,
+        np.divide,
+        np.dot,
+    )
     if len(Z) == 2:
         z0, z1, p0, p1 = Z[0], Z[1], P[0], P[1]
-        np.maximum(z0, z1, out=m)
-        np.subtract(z0, m, out=z0)
-        np.subtract(z1, m, out=z1)
-        np.exp(Z, out=P)
-        np.add(p0, p1, out=s)
-        np.divide(p0, s, out=p0)
-        np.divide(p1, s, out=p1)
-    else:
-        np.maximum.reduce(Z, axis=0, out=m)
-        np.subtract(Z, m, out=Z)
-        np.exp(Z, out=P)
-        np.dot(buf.ones_out, P, out=s)
-        np.divide(P, s, out=P)
+
+        def two_rows() -> None:
+            maximum(z0, z1, out=m)
+            subtract(z0, m, out=z0)
+            subtract(z1, m, out=z1)
+            exp(Z, out=P)
+            add(p0, p1, out=s)
+            divide(p0, s, out=p0)
+            divide(p1, s, out=p1)
+
+        return two_rows
+    column_max = np.maximum.reduce
+
+    def rows() -> None:
+        column_max(Z, axis=0, out=m)
+        subtract(Z, m, out=Z)
+        exp(Z, out=P)
+        dot(ones, P, out=s)
+        divide(P, s, out=P)
+
+    return rows
 
 
 def output_forward(output: str, Z: Array, P: Array, buf: Buffers) -> None:
     """Write ``P = o(Z)``. For softmax, ``Z`` is shifted in place by its column max, and
     ``buf.s`` keeps the column sums of ``exp(Z - max)`` for the loss (log-sum-exp).
 
-    Shapes: ``Z, P: (l, B)``.
+    Shapes: ``Z, P: (n_l, B)``.
     """
     if output == "softmax":
-        _softmax(Z, P, buf)
+        softmax(Z, P, buf)
     elif output == "sigmoid":
-        np.multiply(Z, 0.5, out=P)  # sigma(z) = (1 + tanh(z/2)) / 2
-        np.tanh(P, out=P)
-        P += 1
-        P *= 0.5
+        sigmoid(Z, out=P)
     else:
         np.copyto(P, Z)
 
@@ -126,19 +151,30 @@ def _wdot(Y: Array, Z: Array, w: Array | None) -> float:
     return float(np.vdot(Y, Z) if w is None else np.einsum("ik,ik,k->", Y, Z, w))
 
 
-def _softmax_cross_entropy(Z: Array, Y: Array, buf: Buffers, w: Array | None) -> float:
-    """Σ_k w_k J^ce_k after :func:`_softmax`, which left ``Z`` shifted and the sums in ``buf.s``."""
-    # -Σ_i y_i ln softmax(z)_i = (Σ_i y_i) lse(z) - y·z, and Σ_i y_i = 1 in every column
-    np.log(buf.s, out=buf.s)
+def softmax_cross_entropy(Z: Array, Y: Array, buf: Buffers, w: Array | None) -> float:
+    """Σ_k w_k J^ce_k after :func:`softmax`, which left ``Z`` shifted and the sums in ``buf.s``."""
     if w is None:
-        return float(np.vdot(buf.ones_batch, buf.s)) - float(np.vdot(Y, Z))
+        return bind_softmax_cross_entropy(Z, Y, buf)()
+    np.log(buf.s, out=buf.s)
     return float(np.vdot(w, buf.s)) - _wdot(Y, Z, w)  # Σ_k w_k (ln s_k - y_k·z_k)
+
+
+def bind_softmax_cross_entropy(Z: Array, Y: Array, buf: Buffers) -> Callable[[], float]:
+    """:func:`softmax_cross_entropy` of the unweighted batch as a call with its arrays bound."""
+    # -Σ_i y_i ln softmax(z)_i = (Σ_i y_i) lse(z) - y·z, and Σ_i y_i = 1 in every column
+    s, ones, log, vdot = buf.s, buf.ones_batch, np.log, np.vdot
+
+    def cross_entropy() -> float:
+        log(s, out=s)
+        return float(vdot(ones, s)) - float(vdot(Y, Z))
+
+    return cross_entropy
 
 
 def _cross_entropy(output: str, Z: Array, Y: Array, buf: Buffers, w: Array | None) -> float:
     """Σ_k w_k J^ce_k from the logits (after ``output_forward``)."""
     if output == "softmax":
-        return _softmax_cross_entropy(Z, Y, buf, w)
+        return softmax_cross_entropy(Z, Y, buf, w)
     # sigmoid: -[y ln σ(z) + (1-y) ln(1-σ(z))] = softplus(z) - y z
     np.logaddexp(0, Z, out=buf.t)
     return _wsum(buf.t, w) - _wdot(Y, Z, w)
@@ -161,7 +197,7 @@ def value_and_delta(
     Call after :func:`output_forward`. The parts follow ``PARTS[loss]`` (``("mse", "ce")``
     for the composite). With ``dZ=None`` only the values are computed. Optional sample
     weights ``w: (B,)`` make the sum ``Σ_k w_k J_k``.
-    Shapes: ``Z, P, Y, dZ: (l, B)``, one sample per column.
+    Shapes: ``Z, P, Y, dZ: (n_l, B)``, one sample per column.
     """
     l = Z.shape[0]
     mse = ce = 0.0

@@ -79,3 +79,24 @@ def _pair(a: Array, b: Array, what: str) -> tuple[Array, Array]:
             f"non-empty arrays of one shape, {shapes}"
         )
     return a, b
+
+
+def accuracy_kind(output: str, n_outputs: int, labels: Array | None) -> str | None:
+    """How a network's outputs are scored as classes: ``"argmax"`` (softmax, or several
+    outputs with integer labels), ``"binary"`` (one sigmoid unit, ŷ > 0.5), ``"subset"``
+    (several sigmoid units on 0/1 targets, all must match), or None (no accuracy)."""
+    if labels is not None:
+        return "binary" if n_outputs == 1 else "argmax"
+    return "subset" if output == "sigmoid" else None
+
+
+def correct(kind: str | None, P: Array, labels: Array | None, Y: Array) -> int:
+    """The number of correctly classified samples (columns) of ``P: (n_l, B)``, for the
+    ``kind`` of :func:`accuracy_kind`; ``labels: (B,)`` class indices, ``Y: (n_l, B)`` targets."""
+    if kind == "argmax":
+        return int(np.count_nonzero(P.argmax(axis=0) == labels))
+    if kind == "binary":
+        return int(np.count_nonzero((P[0] > 0.5) == (labels > 0)))
+    if kind == "subset":
+        return int(np.count_nonzero(((P > 0.5) == (Y > 0.5)).all(axis=0)))
+    return 0

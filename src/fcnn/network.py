@@ -18,17 +18,23 @@ in one or two NumPy calls. The readable, line-by-line version of the same math i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import activations, blas, losses
+from . import activations, losses
 from . import init as initializers
-from .validation import as_features, as_targets, check_number
-from .workspace import Workspace, softmax_ce_step
+from ._checks import check_dtype, check_number, check_sizes
+from ._fast.workspace import Workspace
+from ._inputs import as_features, as_targets
+
+if TYPE_CHECKING:
+    from .callbacks import Callback
+    from .history import History
+    from .optim import Optimizer, Schedule
+    from .train import Trainer
 
 Array = np.ndarray
-DTYPES = ("float32", "float64")
 REDUCTIONS = ("mean", "sum")
 
 
@@ -58,7 +64,7 @@ class Network:
         seed: int | None = None,
         dtype: str | type | np.dtype = "float64",
     ) -> None:
-        self.sizes = _check_sizes(sizes)
+        self.sizes = check_sizes(sizes)
         n_hidden = len(self.sizes) - 2
         names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
         if len(names) != n_hidden:
@@ -75,11 +81,10 @@ class Network:
                 "use output='sigmoid' for a single-output classifier"
             )
         self.output, self.loss_name = output, loss
-        self._softmax_ce = (output, loss) == ("softmax", "cross_entropy")  # fused in _step
         if reduction not in REDUCTIONS:
             raise ValueError(f"unknown reduction {reduction!r}; choose 'mean' or 'sum'")
         self.reduction = reduction
-        self.dtype = _check_dtype(dtype)
+        self.dtype = check_dtype(dtype)
         if seed is not None:
             check_number("seed", seed, 0, integer=True, what="an int >= 0 or None")
         self.seed = None if seed is None else int(seed)
@@ -91,16 +96,17 @@ class Network:
         shapes = [(n, m + 1) for m, n in zip(self.sizes[:-1], self.sizes[1:], strict=True)]
         self.n_params = sum(r * c for r, c in shapes)
         self.params = np.zeros(self.n_params, self.dtype)
-        self.grad = np.zeros(self.n_params, self.dtype)
+        # the training loop's gradient buffer: ∇J, or α ∇J, or untouched, depending on the step
+        # that fcnn._fast.step chose; the public way to the gradient is gradients()
+        self._grad = np.zeros(self.n_params, self.dtype)
         self._scratch = np.empty(self.n_params, self.dtype)
         self._Wb = _views(self.params, shapes)
-        self._dWb = _views(self.grad, shapes)
-        self.weights = [Wb[:, :-1] for Wb in self._Wb]
-        self.biases = [Wb[:, -1] for Wb in self._Wb]
+        self._dWb = _views(self._grad, shapes)
+        self.weights, self.biases = weights_and_biases(self._Wb)
         # 1 for weights, 0 for biases: the L2 penalty touches weights only
         self.weight_mask = np.zeros(self.n_params, self.dtype)
-        for M in _views(self.weight_mask, shapes):
-            M[:, :-1] = 1
+        for M in weights_and_biases(_views(self.weight_mask, shapes))[0]:
+            M[...] = 1
         rng = np.random.default_rng(self.seed)
         fill = initializers.get(init)
         for W, b in zip(self.weights, self.biases, strict=True):
@@ -116,6 +122,11 @@ class Network:
     def n_outputs(self) -> int:
         """Number of output units ``n_l``."""
         return self.sizes[-1]
+
+    @property
+    def is_classifier(self) -> bool:
+        """Whether the outputs are classes: a softmax output, or one sigmoid unit."""
+        return self.output == "softmax" or (self.output == "sigmoid" and self.n_outputs == 1)
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -222,18 +233,72 @@ class Network:
         by seed 002's Algorithm 2, for the objective of :meth:`loss`."""
         ws, Y = self._batch(X, y)
         self._step(ws, Y, check_number("l2", l2, 0))
-        return [d[:, :-1].copy() for d in self._dWb], [d[:, -1].copy() for d in self._dWb]
+        dW, db = weights_and_biases(self._dWb)
+        return [d.copy() for d in dW], [d.copy() for d in db]
 
     def l2_penalty(self, l2: float) -> float:
         """``(l2/2) Σ_k ||W^(k)||_F²`` (weights only, not biases)."""
         w = np.multiply(self.params, self.weight_mask, out=self._scratch)
         return 0.5 * l2 * float(np.vdot(w, w))
 
-    def fit(self, X: Array, y: Array, **kwargs: Any):
-        """Train in place and return the :class:`fcnn.History`; see :func:`fcnn.train.fit`."""
-        from .train import fit
+    def fit(
+        self,
+        X: Array,
+        y: Array,
+        *,
+        epochs: int = 200,
+        lr: float = 0.1,
+        batch_size: int | None = None,
+        optimizer: str | Optimizer = "gd",
+        optimizer_options: dict[str, Any] | None = None,
+        schedule: str | Schedule = "constant",
+        schedule_options: dict[str, Any] | None = None,
+        l2: float = 0.0,
+        clip: float | None = None,
+        shuffle: bool = True,
+        validation_data: tuple[Array, Array] | None = None,
+        val_split: float = 0.0,
+        early_stopping: bool = False,
+        patience: int = 10,
+        min_delta: float = 0.0,
+        monitor: str | None = None,
+        restore_best: bool = True,
+        sample_weight: Array | None = None,
+        callbacks: Sequence[Callback | Callable[[Trainer], Any]] = (),
+        record_params: bool = False,
+        progress: bool = False,
+        seed: int | None = None,
+    ) -> History:
+        """Train in place on ``X: (n_samples, n_0)`` and ``y`` and return the History.
 
-        return fit(self, X, y, **kwargs)
+        ``y`` is integer labels ``(n_samples,)`` or targets ``(n_samples, n_l)``.
+
+        - ``epochs``, ``lr``; ``batch_size`` None is full-batch gradient descent
+        - ``optimizer``: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``,
+          ``"rmsprop"`` or an ``fcnn.optim.Optimizer``; ``optimizer_options`` a dict for it
+        - ``schedule``: ``"constant"``, ``"step"``, ``"exponential"``, ``"invscaling"``,
+          ``"adaptive"`` or an ``fcnn.optim.Schedule``; ``schedule_options`` a dict for it
+        - ``l2``: penalty (l2/2) Σ||W||² on weights; ``clip``: max global gradient norm
+        - ``shuffle``; ``seed`` (default ``net.seed``) for shuffling and ``val_split``
+        - ``validation_data`` ``(X_val, y_val)``, or ``val_split`` (fraction held out)
+        - ``early_stopping``, ``patience``, ``min_delta``, ``monitor`` (``val_loss`` when there
+          is validation data, else ``loss``; the accuracies only where there is one),
+          ``restore_best``: with early stopping, the network ends on the best epoch's
+          parameters, whether early stopping fired or the run reached ``epochs``
+          (``History.restored_best``)
+        - ``sample_weight``: ``(n_samples,)`` weights of the per-sample losses; a batch's loss is
+          ``scale · Σ_k w_k J_k`` with ``scale = 1/B`` (B its row count, not Σw) for ``mean``
+        - ``callbacks``: ``fcnn.Callback`` objects or functions called after every epoch
+        - ``record_params``: keep every parameter vector (``History.trajectory``)
+        - ``progress``: show a progress bar with the live loss
+
+        Raises ``fcnn.DivergenceError`` when the loss or a parameter becomes NaN/inf; the
+        network keeps its last finite parameters. The loop is :class:`fcnn.Trainer`.
+        """
+        from .train import Trainer
+
+        options = {k: v for k, v in locals().items() if k not in ("self", "X", "y", "Trainer")}
+        return Trainer(self, X, y, **options).run()
 
     # ------------------------------------------------------------- validated inputs
     def _inputs(self, X: Array) -> Array:
@@ -253,31 +318,30 @@ class Network:
     def _scale(self, B: int) -> float:
         return 1.0 / B if self.reduction == "mean" else 1.0
 
-    # ------------------------------------------------------------------ fast path
+    # ------------------------------------------------------------- seed 002's algorithms
     def _forward(self, ws: Workspace, output: bool = True) -> None:
         """Seed 002, Alg. 1 on the batch in ``ws.H[0]``; leaves ``ŷ`` in ``ws.P``."""
-        dot = np.dot  # BLAS on the arrays as they lie; cheaper to call than np.matmul
-        for Wb, h, a, f, h_next in ws.forward_plan:
-            # Alg. 1 lines 8/10: a^(k) = W^(k) h^(k-1) + b^(k) = [W | b] [h; 1]
-            dot(Wb, h, out=a)
-            if f is not None:
+        for layer in ws.forward:
+            # lines 8/10: a^(k) = W^(k) h^(k-1) + b^(k) = [W | b] [h; 1]
+            np.dot(layer.Wb, layer.h, out=layer.a)
+            if layer.f is not None:
                 # line 9: h^(k) = f(a^(k)), written above the row of ones
-                f(a, out=h_next)
+                layer.f(layer.a, out=layer.h_next)
         if output:
+            # line 11: ŷ = o(a^(l))
             losses.output_forward(self.output, ws.A[-1], ws.P, ws.buf)
 
     def _backward(self, ws: Workspace) -> None:
-        """Seed 002, Alg. 2, from ``ws.G[-1] = ∂J/∂a^(l)``; fills the flat ``grad`` buffer."""
-        dot = np.dot
-        for g, hT, dWb, WT, product, g_below, df, a, h, t in ws.backward_plan:
-            # lines 3-4 / 9-10: [∇W | ∇b] = g [h^(k-1); 1]ᵀ
-            dot(g, hT, out=dWb)
-            if WT is not None:  # not for the first layer: nothing needs ∂J/∂x
-                # lines 5/11: g <- W^(k)ᵀ g (np.matmul, or np.dot for a tiny layer: Workspace)
-                product(WT, g, out=g_below)
+        """Seed 002, Alg. 2, from ``ws.G[-1] = ∂J/∂a^(l)``; fills the gradient buffer."""
+        for layer in ws.backward:  # the last layer first
+            # lines 3-4 / 9-10: [∇W^(k) | ∇b^(k)] = g [h^(k-1); 1]ᵀ
+            np.dot(layer.g, layer.hT, out=layer.dWb)
+            if layer.WT is not None:  # not below the first layer: nothing needs ∂J/∂x
+                # lines 5/11: g <- W^(k)ᵀ g
+                layer.product(layer.WT, layer.g, out=layer.g_below)
                 # line 7: g <- g ⊙ f'(a^(k-1))
-                df(a, h, out=t)
-                g_below *= t
+                layer.df(layer.a_below, layer.h_below, out=layer.t)
+                np.multiply(layer.g_below, layer.t, out=layer.g_below)
 
     def _loss_parts(
         self, ws: Workspace, Y: Array, l2: float = 0.0, w: Array | None = None
@@ -293,42 +357,6 @@ class Network:
             parts["l2"] = self.l2_penalty(l2)
         return parts
 
-    @staticmethod
-    def _set_rate(ws: Workspace, rate: float) -> None:
-        """Scale the output delta of steps on ``ws`` by ``ws.scale · rate`` (see ``_step``)."""
-        ws.rate, ws.scale_array[()] = rate, ws.scale * rate
-        ws.scaled = ws.scale * rate != 1.0
-        if ws.descent_rate is not None:
-            ws.descent_rate.value = ws.scale * rate
-
-    @staticmethod
-    def _compiled_step(ws: Workspace, descend: bool = False) -> Callable[[Array], float]:
-        """The softmax/cross-entropy step compiled for ``ws`` (built on first use); with
-        ``descend=True``, the one that also updates the parameters (:meth:`_descent_step`)."""
-        if descend:
-            if ws.descent_step is None:
-                ws.descent_step = softmax_ce_step(ws, descend=True)
-            return ws.descent_step
-        if ws.softmax_ce_step is None:
-            ws.softmax_ce_step = softmax_ce_step(ws)
-        return ws.softmax_ce_step
-
-    def _can_descend_in_step(self) -> bool:
-        """Whether :meth:`_descent_step` can run: softmax/cross-entropy, whose step is compiled,
-        and NumPy's own BLAS reachable for this dtype (``fcnn.blas``)."""
-        return self._softmax_ce and blas.available(self.dtype)
-
-    def _descent_step(self, ws: Workspace, rate: float) -> tuple[float]:
-        """One step of plain gradient descent, ``θ ← θ - rate · ∇J``, on the unweighted batch
-        in ``ws`` (targets ``ws.Y``), without the L2 term, taken inside the backward pass: the
-        update of :meth:`_step` with ``rate`` followed by ``θ -= grad``, rounded at other
-        places (Alg. 2 lines 3-4 as one GEMM into the parameters, ``fcnn.blas``; ``docs/math.md``
-        §7). Returns ``(J,)``; when ``J`` is not finite the parameters are left as they were.
-        Only where :meth:`_can_descend_in_step`; ``grad`` is not touched."""
-        if rate != ws.rate:
-            self._set_rate(ws, rate)
-        return (self._compiled_step(ws, descend=True)(ws.Y) * ws.scale,)
-
     def _step(
         self,
         ws: Workspace,
@@ -338,58 +366,30 @@ class Network:
         rate: float = 1.0,
     ) -> tuple[float, ...]:
         """Forward, loss and backward on the batch in ``ws``; returns the reduced loss parts
-        (plus the L2 penalty as the last item when ``l2 > 0``) and fills ``grad``.
-        ``Y: (n_l, B)`` holds the targets column by column; ``w: (B,)`` weights the samples'
-        losses (``J = scale · Σ_k w_k J_k``).
-
-        ``rate`` multiplies the gradient: backprop is linear in the output delta, so scaling
-        ``∂J/∂a^(l)`` by it leaves ``rate · ∇J`` in ``grad`` at no extra cost. Plain SGD
-        passes its learning rate and then updates in one pass, ``θ ← θ - grad``
-        (``docs/performance.md``); the loss parts are not affected."""
-        scale = ws.scale
+        (plus the L2 penalty last when ``l2 > 0``) and fills the gradient buffer with
+        ``rate · ∇J``. ``Y: (n_l, B)`` holds the targets column by column; ``w: (B,)`` weights
+        the samples' losses (``J = scale · Σ_k w_k J_k``). Backprop is linear in the output
+        delta, so scaling ``∂J/∂a^(l)`` by ``rate`` scales every gradient by it."""
         if rate != ws.rate:
-            self._set_rate(ws, rate)
-        if self._softmax_ce and w is None:
-            parts = (self._compiled_step(ws)(Y) * scale,)
-        else:
-            self._forward(ws)
-            parts = losses.value_and_delta(
-                self.loss_name, self.output, ws.A[-1], ws.P, Y, ws.G[-1], ws.scale_array, ws.buf, w
-            )
-            parts = tuple(v * scale for v in parts)
-            self._backward(ws)
+            ws.set_rate(rate)
+        self._forward(ws)
+        parts = losses.value_and_delta(
+            self.loss_name, self.output, ws.A[-1], ws.P, Y, ws.G[-1], ws.delta_scale, ws.buf, w
+        )
+        parts = tuple(v * ws.scale for v in parts)
+        self._backward(ws)
         if l2:
             # ∂/∂W of (l2/2)||W||² is l2 W; biases are not penalised
             penalty = self.l2_penalty(l2)  # leaves the masked weights in _scratch
             self._scratch *= l2 * rate
-            self.grad += self._scratch
+            self._grad += self._scratch
             parts += (penalty,)
         return parts
 
 
-def _check_dtype(dtype: Any) -> np.dtype:
-    """``dtype`` as a NumPy float32 or float64 dtype, or ``ValueError``."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or str(dt) not in DTYPES:
-        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
-    return dt
-
-
-def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
-    try:
-        out = tuple(int(n) for n in sizes)
-        ok = len(out) >= 2 and all(n >= 1 and n == m for n, m in zip(out, sizes, strict=True))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"sizes must list at least two positive integer layer widths, input first "
-            f"(e.g. [2, 2, 2]); got {sizes!r}"
-        )
-    return out
+def weights_and_biases(blocks: Sequence[Array]) -> tuple[list[Array], list[Array]]:
+    """The ``W^(k)`` and ``b^(k)`` views of ``[W^(k) | b^(k)]`` blocks (the bias trick)."""
+    return [B[:, :-1] for B in blocks], [B[:, -1] for B in blocks]
 
 
 def _views(flat: Array, shapes: Sequence[tuple[int, int]]) -> list[Array]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_number, in_range
+from ._checks import check_number, in_range
 
 Array = np.ndarray
 
@@ -38,25 +38,6 @@ class Optimizer:
     def hyperparams(self) -> dict[str, float]:
         """The constructor arguments, for configs and reprs."""
         return {}
-
-    @property
-    def folds_rate(self) -> bool:
-        """Whether the update is ``θ ← θ - α g`` alone, so the trainer may have the backward
-        pass compute ``α g`` and call :meth:`step_scaled` instead of :meth:`step`."""
-        return False
-
-    def count_step(self) -> None:
-        """Count a step that the caller applied itself, ``θ ← θ - α g`` inside the backward
-        pass (``Network._descent_step``). Only for an optimiser whose :attr:`folds_rate` is
-        true: its update needs no state but the count."""
-        self.state["t"] += 1
-
-    def step_scaled(self, params: Array, scaled_grads: Array) -> None:
-        """``θ ← θ - s`` for ``s = α g`` already scaled by the backward pass: the update of
-        :meth:`step` in one pass over the parameters instead of two. Only for an optimiser
-        whose :attr:`folds_rate` is true; the trainer checks it once, not every step."""
-        self.state["t"] += 1
-        np.subtract(params, scaled_grads, out=params)
 
     def step(self, params: Array, grads: Array, lr: float) -> None:
         """Apply one update to ``params`` in place, from ``grads`` (same shape) at rate ``lr``."""
@@ -115,10 +96,6 @@ class SGD(Optimizer):
 
     def hyperparams(self) -> dict[str, float]:
         return {"momentum": self.momentum, "nesterov": self.nesterov}
-
-    @property
-    def folds_rate(self) -> bool:
-        return not self.momentum
 
     def _update(self, params: Array, grads: Array, lr: float) -> None:
         tmp, rate = self.state["tmp"], self._rate

@@ -1,5 +1,7 @@
-"""The training loop. It knows nothing of the math: every step it gathers a batch, asks the
-network for the loss and the gradients, hands them to the optimiser, and records the history.
+"""THE training loop. It knows nothing of the math: every step it gathers a batch, runs the
+step function (forward, loss, backward: ``Network._step``, or the variant of it that
+``fcnn._fast.step.choose`` picked once for the run), applies the update, and records the
+history. A full batch is a batch: the same loop runs it.
 
 Every piece of loop state is a plain array or number (``Trainer.state_dict``), so a run that
 is stopped at any step and resumed from a checkpoint ends with bit-identical parameters.
@@ -7,87 +9,69 @@ is stopped at any step and resumed from a checkpoint ends with bit-identical par
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from .batching import Batch, Data, split
-from .callbacks import Callback, as_callback
+from . import train_state
+from ._checks import check_seed, check_training_options
+from ._fast import step as fast_step
+from ._fast.batch import Batch
+from ._inputs import as_pair
+from .callbacks import Callback as Callback  # fcnn.train.Callback, as before
+from .callbacks import as_callback
+from .data.training import Data, split
 from .errors import DivergenceError
-from .fullbatch import full_batch_epochs
 from .history import History
 from .network import Network
-from .optim import Optimizer, Schedule, get_optimizer, get_schedule
-from .validation import as_pair, check_seed, check_training_options
+from .optim import Schedule, get_optimizer, get_schedule
 
 Array = np.ndarray
 MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
 
 
 class Trainer:
-    """Trains ``net`` on ``(X, y)``; see :func:`fit` for the arguments."""
+    """Trains ``net`` on ``(X, y)``; the options are :meth:`fcnn.Network.fit`'s. ``run()``
+    trains and returns the History; callbacks see the trainer, and ``state_dict`` /
+    ``load_state_dict`` hold everything a resumed run needs."""
 
-    def __init__(
-        self,
-        net: Network,
-        X: Array,
-        y: Array,
-        *,
-        epochs: int = 200,
-        lr: float = 0.1,
-        batch_size: int | None = None,
-        optimizer: str | Optimizer = "gd",
-        optimizer_options: dict[str, Any] | None = None,
-        schedule: str | Schedule = "constant",
-        schedule_options: dict[str, Any] | None = None,
-        l2: float = 0.0,
-        clip: float | None = None,
-        shuffle: bool = True,
-        validation_data: tuple[Array, Array] | None = None,
-        val_split: float = 0.0,
-        early_stopping: bool = False,
-        patience: int = 10,
-        min_delta: float = 0.0,
-        monitor: str | None = None,
-        restore_best: bool = True,
-        sample_weight: Array | None = None,
-        callbacks: Sequence[Callback | Callable[[Trainer], Any]] = (),
-        record_params: bool = False,
-        progress: bool = False,
-        seed: int | None = None,
-    ) -> None:
-        check_training_options(epochs, l2, clip, val_split, patience, batch_size, min_delta)
-        self.net, self.epochs = net, int(epochs)
-        seed = net.seed if seed is None else check_seed("seed", seed, generators=False)
-        seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    def __init__(self, net: Network, X: Array, y: Array, **options: Any) -> None:
+        o = SimpleNamespace(**fit_options(options))
+        check_training_options(
+            o.epochs, o.l2, o.clip, o.val_split, o.patience, o.batch_size, o.min_delta
+        )
+        self.net, self.epochs = net, int(o.epochs)
+        o.seed = net.seed if o.seed is None else check_seed("seed", o.seed, generators=False)
+        seq = o.seed
+        if not isinstance(seq, np.random.SeedSequence):
+            seq = np.random.SeedSequence(seq)
         split_seq, shuffle_seq = seq.spawn(2)
-        data = Data(net, X, y, sample_weight)
-        if val_split and validation_data is not None:
+        data = Data(net, X, y, o.sample_weight)
+        if o.val_split and o.validation_data is not None:
             raise ValueError("give validation_data or val_split, not both")
-        if val_split:
-            data, val = split(data, val_split, np.random.default_rng(split_seq))
+        if o.val_split:
+            data, val = split(data, o.val_split, np.random.default_rng(split_seq))
         else:
             val = (
                 None
-                if validation_data is None
-                else Data(net, *as_pair(validation_data, "validation_data"), None)
+                if o.validation_data is None
+                else Data(net, *as_pair(o.validation_data, "validation_data"), None)
             )
         self.data, self.val = data, val
         n = len(data)
-        self.B = n if batch_size is None else min(int(batch_size), n)
+        self.B = n if o.batch_size is None else min(int(o.batch_size), n)
         self.n_batches = -(-n // self.B)
-        self.shuffle = bool(shuffle) and self.n_batches > 1  # a full batch's order is moot
-        self.optimizer = get_optimizer(optimizer, **(optimizer_options or {}))
-        self.schedule = get_schedule(schedule, lr, **(schedule_options or {}))
-        self.l2, self.clip = float(l2), clip
-        # plain SGD without clipping: the backward pass computes α g and the update is one pass
-        self._fold = self.optimizer.folds_rate and clip is None
-        # ... or no pass at all: the update happens inside the backward's products (fcnn.blas)
-        self._descend = self._fold and not self.l2 and data.w is None and net._can_descend_in_step()
-        self.monitor = monitor or ("val_loss" if val is not None else "loss")
+        self.shuffle = bool(o.shuffle) and self.n_batches > 1  # a full batch's order is moot
+        self.optimizer = get_optimizer(o.optimizer, **(o.optimizer_options or {}))
+        self.schedule = get_schedule(o.schedule, o.lr, **(o.schedule_options or {}))
+        # whether the schedule reacts to the epoch's loss (the base class's hook does nothing)
+        self._adapts = type(self.schedule).on_epoch_end is not Schedule.on_epoch_end
+        self.l2, self.clip = float(o.l2), o.clip
+        self.monitor = o.monitor or ("val_loss" if val is not None else "loss")
         if self.monitor not in MONITORS:
             raise ValueError(f"unknown monitor {self.monitor!r}; choose one of {MONITORS}")
         if self.monitor.startswith("val_") and val is None:
@@ -97,23 +81,45 @@ class Trainer:
                 f"monitor={self.monitor!r}, but a network with a {net.output} output and "
                 f"{net.loss_name} loss has no accuracy; monitor 'loss' or 'val_loss'"
             )
-        self.early_stopping, self.patience = bool(early_stopping), int(patience)
-        self.min_delta, self.restore_best = float(min_delta), bool(restore_best)
-        self.callbacks = [as_callback(c) for c in callbacks]
-        self.record_params, self.progress = bool(record_params), bool(progress)
+        self._maximise = self.monitor.endswith("accuracy")
+        self.early_stopping, self.patience = bool(o.early_stopping), int(o.patience)
+        self.min_delta, self.restore_best = float(o.min_delta), bool(o.restore_best)
+        self.callbacks = [as_callback(c) for c in o.callbacks]
+        # the one choice of the step function; a callback that reads the gradient buffer
+        # (needs_gradient) gets a step that leaves ∇J there
+        self._plan = fast_step.choose(
+            net,
+            self.optimizer,
+            l2=self.l2,
+            clip=o.clip,
+            weighted=data.w is not None,
+            gradient=any(getattr(c, "needs_gradient", False) for c in self.callbacks),
+        )
+        self.record_params, self.progress = bool(o.record_params), bool(o.progress)
         self.rng = np.random.default_rng(shuffle_seq)
         # ---- loop state: plain arrays and numbers only (state_dict) ----
-        self.history = History(parts={p: [] for p in self._part_names()}, sizes=net.sizes)
+        names = self._part_names()
+        self.history = History(
+            parts={p: [] for p in names}, parts_per_sample={p: [] for p in names}, sizes=net.sizes
+        )
         self.epoch = self.step = self.pos = 0
         self.perm: Array | None = None
         # running sums of the epoch as Python floats (cheaper than a NumPy array per step):
         # weight, correct, loss, parts; state_dict stores them as one float64 array
-        self._acc = [0.0] * (3 + len(self._part_names()))
+        self._zero_acc = [0.0] * (3 + len(self._part_names()))
+        self._acc = self._zero_acc.copy()
+        # with the sum reduction the per-sample means need sums of their own: Σ_k J_k per part
+        # (the L2 penalty weighted by batch size, as in the objective); with the mean
+        # reduction they are the objective's averages themselves
+        self._sums = net.reduction == "sum"
+        self._l2_index = len(net.parts) if self.l2 else -1
+        self._acc_ps = [0.0] * len(self._part_names())
         self.best_value, self.best_params, self.wait = math.inf, None, 0
         self._last_params: Array | None = None  # the last epoch's, when the best were restored
         self.done = False
         self._stop = False
         self._batches: dict[int, Batch] = {}
+        self._whole: Batch | None = None  # the full batch, gathered once
         # what a DivergenceError advises, in the caller's terms ({lr}: the rate then)
         self.divergence_fix = (
             "Lower the learning rate (now {lr:g}), standardise the inputs, or set clip= to "
@@ -124,8 +130,15 @@ class Trainer:
             self._val_ws.gather(val, None)
         self._snapshot = net.params.copy()
         self._zeros = np.zeros_like(net.params)  # the other operand of _finite
-        if record_params:
+        if o.record_params:
             self.history.params.append(net.params.copy())
+        self._bind()
+
+    def _bind(self) -> None:
+        """What every update calls, looked up once: the plan's step and update (a test may
+        have swapped the plan), the schedule's rate, the history's step losses."""
+        self._step, self._apply = self._plan.step, self._plan.update
+        self._lr, self._step_losses = self.schedule.lr, self.history.step_loss
 
     def _part_names(self) -> tuple[str, ...]:
         return self.net.parts + (("l2",) if self.l2 else ())
@@ -144,30 +157,14 @@ class Trainer:
 
     def _run(self) -> History:
         self._stop = False
+        self._bind()
         if not self.done and self.pos == 0 and self.epochs <= self.epoch:
             self._last_epoch_done()  # resumed with epochs = the epochs already trained
-        # no bar at all without progress: even a disabled tqdm costs 10-40 µs a fit
-        bar = (
-            tqdm(
-                total=self.epochs,
-                initial=self.epoch,
-                unit="epoch",
-                dynamic_ncols=True,
-                leave=False,
-            )
-            if self.progress
-            else None
-        )
+        # no bar at all without progress: even a disabled tqdm costs time (docs/performance.md)
+        bar = progress_bar(self.epochs, self.epoch) if self.progress else None
         for cb in self.callbacks:
             cb.on_train_begin(self)
         try:
-            if (
-                self.n_batches == 1
-                and self.pos == 0
-                and self.clip is None
-                and not self.record_params
-            ):
-                self._full_batch_epochs(bar)
             while not self.done and not self._stop:
                 if self.pos == 0:
                     self._begin_epoch()
@@ -181,7 +178,7 @@ class Trainer:
                     self._end_epoch()
                     if bar is not None:
                         bar.update(1)
-                        bar.set_postfix(self._postfix(), refresh=False)
+                        bar.set_postfix_str(self._postfix(), refresh=False)
         finally:
             if bar is not None:
                 bar.close()
@@ -189,17 +186,20 @@ class Trainer:
                 cb.on_train_end(self)
         return self.history
 
-    def _full_batch_epochs(self, bar: tqdm | None) -> None:
-        """Full-batch epochs, one update each: :func:`fcnn.fullbatch.full_batch_epochs`."""
-        full_batch_epochs(self, bar)
-
     def _begin_epoch(self) -> None:
         if self.shuffle:
             self.perm = self.rng.permutation(len(self.data))
-        self._acc = [0.0] * len(self._acc)
+        self._acc = self._zero_acc.copy()
+        if self._sums:
+            self._acc_ps = [0.0] * len(self._acc_ps)
         np.copyto(self._snapshot, self.net.params)
 
     def _batch(self) -> Batch:
+        """The workspace holding the next batch."""
+        if self.n_batches == 1:  # the full batch, gathered once
+            self._whole = Batch(self.net, len(self.data), self.data)
+            self._whole.gather(self.data, None)
+            return self._whole
         start = self.pos * self.B
         idx = None if self.perm is None else self.perm[start : start + self.B]
         if idx is None and self.n_batches > 1:
@@ -215,35 +215,27 @@ class Trainer:
         return ws
 
     def _update(self) -> None:
-        net, ws = self.net, self._batch()
-        rate = self.schedule.lr(self.epoch, self.step)
-        if self._descend:  # the step updates the parameters, unless its loss is not finite
-            parts = net._descent_step(ws, rate)
-        else:
-            parts = net._step(ws, ws.Y, self.l2, ws.w, rate if self._fold else 1.0)
-        loss = sum(parts)
+        ws = self._whole or self._batch()
+        rate = self._lr(self.epoch, self.step)
+        parts = self._step(ws, rate)  # forward, loss, backward (fcnn._fast.step.choose)
+        loss = parts[0] if len(parts) == 1 else sum(parts)
         if not math.isfinite(loss):
             self._diverged(loss)
         correct = ws.correct()  # before the update's pass over the parameters evicts P
-        if self._descend:
-            self.optimizer.count_step()
-        elif self._fold:  # grad holds α g already
-            self.optimizer.step_scaled(net.params, net.grad)
-        else:
-            if self.clip is not None:
-                norm = math.sqrt(float(np.vdot(net.grad, net.grad)))
-                if norm > self.clip:
-                    net.grad *= self.clip / norm
-            self.optimizer.step(net.params, net.grad, rate)
+        self._apply(rate)
         acc, B = self._acc, ws.B
         acc[0] += B
         acc[1] += correct
         acc[2] += loss * B
         for i, v in enumerate(parts, 3):
             acc[i] += v * B
-        self.history.step_loss.append(loss)
+        if self._sums:
+            ps = self._acc_ps
+            for i, v in enumerate(parts):
+                ps[i] += v * B if i == self._l2_index else v
+        self._step_losses.append(loss)
         if self.record_params:
-            self.history.params.append(net.params.copy())
+            self.history.params.append(self.net.params.copy())
         self.pos += 1
         self.step += 1
         for cb in self.callbacks:
@@ -263,19 +255,29 @@ class Trainer:
         )
 
     def _end_epoch(self) -> None:
-        h, acc, net = self.history, self._acc, self.net
-        if not self._finite(net.params):
+        h, acc, n = self.history, self._acc, self._acc[0]
+        if not self._finite(self.net.params):
             self._diverged(math.nan)
         h.epoch.append(self.epoch + 1)
-        h.loss.append(acc[2] / acc[0])
-        for name, total in zip(h.parts, acc[3:], strict=True):
-            h.parts[name].append(total / acc[0])
+        h.loss.append(acc[2] / n)
+        for values, total in zip(h.parts.values(), acc[3:], strict=True):
+            values.append(total / n)
         if self.data.kind is not None:
-            h.accuracy.append(acc[1] / acc[0])
+            h.accuracy.append(acc[1] / n)
+        if self._sums:
+            per = [total / n for total in self._acc_ps]
+            h.loss_per_sample.append(sum(per))
+            for values, v in zip(h.parts_per_sample.values(), per, strict=True):
+                values.append(v)
+        else:
+            h.loss_per_sample.append(h.loss[-1])
+            for name, values in h.parts_per_sample.items():
+                values.append(h.parts[name][-1])
         h.lr.append(self.schedule.lr(self.epoch, self.step - 1))
         if self.val is not None:
             self._validate()
-        self.schedule.on_epoch_end(h.loss[-1])
+        if self._adapts:
+            self.schedule.on_epoch_end(h.loss[-1])
         self.epoch += 1
         self.pos = 0
         self._early_stopping()
@@ -290,6 +292,11 @@ class Trainer:
         for name in self.net.parts:
             h.val_parts.setdefault(name, []).append(parts[name])
         h.val_loss.append(sum(parts.values()))
+        # per sample: Σ_k J_k / n for the data parts, the L2 penalty as it is
+        per = {k: v if k == "l2" else v / (ws.scale * ws.B) for k, v in parts.items()}
+        for name in self.net.parts:
+            h.val_parts_per_sample.setdefault(name, []).append(per[name])
+        h.val_loss_per_sample.append(sum(per.values()))
         if val.kind is not None:
             h.val_accuracy.append(ws.correct() / ws.B)
 
@@ -301,10 +308,10 @@ class Trainer:
         return math.isfinite(np.vdot(self._zeros, params))
 
     def _early_stopping(self) -> None:
-        h, monitor = self.history, self.monitor
+        h = self.history
         # loss and val_loss are minimised; accuracies are maximised, so their sign is flipped
-        value = getattr(h, monitor)[-1]
-        if monitor.endswith("accuracy"):
+        value = getattr(h, self.monitor)[-1]
+        if self._maximise:
             value = -value
         if value < self.best_value - self.min_delta:
             self.best_value, self.wait, h.best_epoch = value, 0, self.epoch
@@ -330,97 +337,55 @@ class Trainer:
         np.copyto(self.net.params, self.best_params)
         h.restored_best = True
 
-    def _postfix(self) -> dict[str, str]:
+    def _postfix(self) -> str:
+        """The bar's numbers: the losses per sample (one scale for training and validation)."""
         h = self.history
-        post = {"loss": f"{h.loss[-1]:.4g}"}
-        if h.val_loss:
-            post["val_loss"] = f"{h.val_loss[-1]:.4g}"
-        return post
+        loss, val = h.loss_per_sample or h.loss, h.val_loss_per_sample or h.val_loss
+        return f"loss {loss[-1]:.3g}" + (f" val {val[-1]:.3g}" if val else "")
 
     # ------------------------------------------------------------ checkpoint state
     def state_dict(self) -> tuple[dict[str, Array], dict[str, Any]]:
         """The whole loop state as ``(arrays, meta)``: arrays for a tensor file, JSON-able
         metadata (including the RNG's ``bit_generator.state``) beside them."""
-        arrays, hist_meta = self.history.to_state()
-        arrays["params"] = self.net.params.copy()
-        arrays["acc"] = np.array(self._acc, np.float64)
-        arrays["snapshot"] = self._snapshot.copy()
-        if self.perm is not None:
-            arrays["perm"] = self.perm.copy()
-        if self.best_params is not None:
-            arrays["best_params"] = self.best_params.copy()
-        if self._last_params is not None:
-            arrays["last_params"] = self._last_params.copy()
-        opt_meta = {}
-        for k, v in self.optimizer.state_dict().items():
-            if isinstance(v, np.ndarray):
-                arrays[f"optim.{k}"] = v
-            else:
-                opt_meta[k] = v
-        meta = {
-            "epoch": self.epoch,
-            "step": self.step,
-            "pos": self.pos,
-            "done": self.done,
-            "best_value": self.best_value,
-            "wait": self.wait,
-            "rng": self.rng.bit_generator.state,
-            "optimizer": opt_meta,
-            "schedule": self.schedule.state_dict(),
-            "history": hist_meta,
-        }
-        return arrays, meta
+        return train_state.state_dict(self)
 
     def load_state_dict(self, arrays: dict[str, Array], meta: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output into a trainer built with the same arguments."""
-        self.net.set_params(arrays["params"])
-        self._acc = [float(v) for v in arrays["acc"]]
-        np.copyto(self._snapshot, arrays["snapshot"])
-        self.perm = arrays["perm"].astype(np.int64) if "perm" in arrays else None
-        self.best_params = arrays["best_params"].copy() if "best_params" in arrays else None
-        opt = dict(meta["optimizer"])
-        opt.update({k[len("optim.") :]: v for k, v in arrays.items() if k.startswith("optim.")})
-        self.optimizer.load_state_dict(opt)
-        self.schedule.load_state_dict(meta["schedule"])
-        self.epoch, self.step, self.pos = int(meta["epoch"]), int(meta["step"]), int(meta["pos"])
-        self.done, self.wait = bool(meta["done"]), int(meta["wait"])
-        self.best_value = float(meta["best_value"])
-        self.rng.bit_generator.state = meta["rng"]
-        self.history = History.from_state(arrays, meta["history"])
-        if not self.record_params:  # a part of the run that recorded: no trajectory of a part
-            self.history.params = []
-        last = arrays.get("last_params")
-        self._last_params = None if last is None else last.copy()
-        if last is not None and not self.done:  # extended: on from the last epoch's parameters
-            self.net.set_params(last)
-            self._last_params, self.history.restored_best = None, False
+        train_state.load_state_dict(self, arrays, meta)
 
 
-def fit(net: Network, X: Array, y: Array, **kwargs: Any) -> History:
-    """Train ``net`` in place on ``X: (n_samples, n_0)`` and ``y`` and return the History.
+def fit_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` over the defaults of :meth:`fcnn.Network.fit`'s keywords, the one list of
+    training options; ``TypeError`` naming an unknown one."""
+    unknown = sorted(set(options) - set(_FIT_DEFAULTS))
+    if unknown:
+        raise TypeError(
+            f"unknown training option(s) {', '.join(unknown)}; the options are those of "
+            f"Network.fit: {', '.join(_FIT_DEFAULTS)}"
+        )
+    return _FIT_DEFAULTS | options
 
-    ``y`` is integer labels ``(n_samples,)`` or targets ``(n_samples, n_l)``. Keyword arguments:
 
-    - ``epochs`` (200), ``lr`` (0.1), ``batch_size`` (None: full-batch gradient descent)
-    - ``optimizer``: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``,
-      ``"rmsprop"`` or an ``fcnn.optim.Optimizer``; ``optimizer_options`` a dict for it
-    - ``schedule``: ``"constant"``, ``"step"``, ``"exponential"``, ``"invscaling"``,
-      ``"adaptive"`` or an ``fcnn.optim.Schedule``; ``schedule_options`` a dict for it
-    - ``l2`` (0): penalty (l2/2) Σ||W||² on weights; ``clip``: max global gradient norm
-    - ``shuffle`` (True), ``seed`` (default ``net.seed``) for shuffling and ``val_split``
-    - ``validation_data=(X_val, y_val)`` or ``val_split`` (fraction held out)
-    - ``early_stopping`` (False), ``patience`` (10), ``min_delta`` (0), ``monitor``
-      (``val_loss`` when there is validation data, else ``loss``; the accuracies only where
-      there is one), ``restore_best`` (True): with early stopping, the network ends on the best
-      epoch's parameters, whether early stopping fired or the run reached ``epochs``
-      (``History.restored_best``)
-    - ``sample_weight``: ``(n_samples,)`` weights of the per-sample losses; a batch's loss is
-      ``scale · Σ_k w_k J_k`` with ``scale = 1/B`` (B its row count, not Σw) for ``mean``
-    - ``callbacks``: ``fcnn.Callback`` objects or functions called after every epoch
-    - ``record_params`` (False): keep every parameter vector (``History.trajectory``)
-    - ``progress`` (False): show a progress bar with the live loss
+_FIT_DEFAULTS = {
+    name: p.default
+    for name, p in inspect.signature(Network.fit).parameters.items()
+    if p.kind is p.KEYWORD_ONLY
+}
 
-    Raises ``fcnn.DivergenceError`` when the loss or a parameter becomes NaN/inf; the network
-    keeps its last finite parameters.
-    """
-    return Trainer(net, X, y, **kwargs).run()
+
+#: the progress bar: percentage, bar, epochs, time, then the losses (no rate: at 80 columns
+#: with validation, tqdm's default left the bar one character wide and cut its end off)
+BAR_FORMAT = "{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} epochs, {remaining} left{postfix}"
+
+
+def progress_bar(total: int, initial: int = 0, **kwargs: Any) -> tqdm:
+    """The training progress bar over ``total`` epochs, ``initial`` of them done: within the
+    terminal's width, down to 80 columns with the validation loss (:data:`BAR_FORMAT`)."""
+    options = {"unit": "epoch", "dynamic_ncols": True, "leave": False} | kwargs
+    return tqdm(total=total, initial=initial, bar_format=BAR_FORMAT, **options)
+
+
+def fit(net: Network, X: Array, y: Array, **options: Any) -> History:
+    """Train ``net`` in place and return the History: ``net.fit(X, y, **options)``, whose
+    signature and docstring list every option (:meth:`fcnn.Network.fit`)."""
+    return net.fit(X, y, **options)

@@ -7,6 +7,7 @@ import argparse
 import csv
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -54,7 +55,9 @@ def test_a_sweep_writes_one_row_per_trial_and_ordinary_run_folders(write, tmp_pa
     assert main(["evaluate", str(out / "trials" / "trial-0003")]) == 0
     assert "accuracy" in capsys.readouterr().out
     assert main(["train", "--resume", str(out / "trials" / "trial-0003"), "--epochs", "45"]) == 0
-    assert "epochs        45 in" in capsys.readouterr().out
+    assert re.search(r"^epochs +45 in", capsys.readouterr().out, re.M)
+    assert main(["report", str(out / "trials" / "trial-0003")]) == 0
+    assert (out / "trials" / "trial-0003" / "report.html").is_file()
     # the best trial named in the summary has the highest final accuracy of the table
     best = max(table, key=lambda r: float(r["final_accuracy"]))
     assert f"best trial    {best['trial']}" in (out / "summary.txt").read_text()
@@ -207,8 +210,8 @@ def test_the_figures_show_the_metric_on_a_log_axis_where_values_span_decades():
 
 
 def test_a_trial_never_reads_the_data_file_itself_the_data_travel_with_it(tmp_path):
-    from fcnn import config
-    from fcnn.run_data import load_data
+    from fcnn.runs import config
+    from fcnn.runs.data import load_data
     from fcnn.sweep.worker import Task, run_trial
 
     data = tmp_path / "points.csv"

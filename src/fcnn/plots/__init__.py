@@ -11,8 +11,9 @@ figure is freed when it is no longer referenced. :func:`save` writes a figure at
 
 One module a kind of figure, each name re-exported here (``fcnn.plots.loss_curve``):
 ``curves`` (loss, accuracy), ``classification`` (the data by class, the decision boundary, a
-confusion matrix), ``parameters`` (every weight and bias per iteration) and ``files`` (``save``,
-``save_all``); ``_base`` holds what they share.
+confusion matrix), ``parameters`` (every weight and bias per iteration), ``regression``
+(predicted against true, the fit over x) and ``files`` (``save``, ``save_all``); ``_base``
+holds what they share.
 """
 
 from ._base import COLORS, MARKERS
@@ -20,6 +21,7 @@ from .classification import confusion_matrix, decision_boundary, scatter
 from .curves import accuracy_curve, loss_curve
 from .files import save, save_all
 from .parameters import parameter_trajectories
+from .regression import fit_curve, predicted_vs_true
 
 __all__ = [
     "COLORS",
@@ -27,8 +29,10 @@ __all__ = [
     "accuracy_curve",
     "confusion_matrix",
     "decision_boundary",
+    "fit_curve",
     "loss_curve",
     "parameter_trajectories",
+    "predicted_vs_true",
     "save",
     "save_all",
     "scatter",

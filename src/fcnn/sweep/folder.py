@@ -24,11 +24,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_bytes, atomic_write_text
-from ..checkpoint import load as load_checkpoint
-from ..config import load_toml
 from ..errors import ModelFileError
-from ..run_folder import CHECKPOINT, CONFIG, FIGURES, HISTORY, MODEL
+from ..runs.checkpoint import load as load_checkpoint
+from ..runs.config import load_toml
+from ..runs.folder import CHECKPOINT, CONFIG, FIGURES, HISTORY, MODEL
+from ..storage.atomic import atomic_write_bytes, atomic_write_text
 from .spec import SweepSpec, parse
 from .trials import Trial
 

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_text
+from ..storage.atomic import atomic_write_text
 from .folder import TRIALS
 from .spec import SweepSpec
 from .trials import Trial

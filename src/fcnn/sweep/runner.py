@@ -18,8 +18,9 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from ..datasets import Dataset
-from ..run_data import load_data, prepare
+from ..data.datasets import Dataset
+from ..runs.data import load_data, prepare
+from ..storage.atomic import atomic_write_text
 from . import folder, results
 from .spec import SweepSpec
 from .trials import Trial, trials
@@ -178,8 +179,6 @@ def _tasks(
 def _finish(state: _State, seconds: float, interrupted: bool, figures: bool) -> SweepResult:
     spec, out = state.spec, state.out
     text = results.summary(spec, state.trials, state.records, out, seconds)
-    from ..atomic import atomic_write_text
-
     atomic_write_text(out / results.SUMMARY, text + "\n")
     files = [out / results.RESULTS, out / results.SUMMARY]
     done = [

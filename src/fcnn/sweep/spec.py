@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import DEFAULTS, load_toml, merge, validate
+from ..runs.config import DEFAULTS, load_toml, merge, validate
 
 DISTRIBUTIONS = ("log_uniform", "uniform", "choice", "int")
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")

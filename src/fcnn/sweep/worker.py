@@ -26,11 +26,11 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
-from ..checkpoint import Checkpointer
-from ..checkpoint import load as load_checkpoint
-from ..datasets import Dataset
-from ..run_folder import CHECKPOINT, CONFIG
+from ..data.datasets import Dataset
 from ..runs import resume_run, start_run
+from ..runs.checkpoint import Checkpointer
+from ..runs.checkpoint import load as load_checkpoint
+from ..runs.folder import CHECKPOINT, CONFIG
 from ..train import Callback, Trainer
 
 #: the Dask event topic of streamed checkpoints
