@@ -269,3 +269,17 @@ def test_sweep_help_documents_every_option_with_its_default(capsys):
     assert main(["--help"]) == 0 and "fcnn sweep examples/sweep-seed000.toml" in (
         capsys.readouterr().out
     )
+
+
+def test_a_trial_folder_another_process_works_in_is_not_written_into(write, tmp_path):
+    from fcnn.errors import FCNNError
+    from fcnn.runs.lock import hold
+
+    path, out = write(TINY), tmp_path / "s"
+    spec = folder.absolute_data(load_spec(path), os.getcwd())
+    meta = folder.create(out, path, len(trials(spec)))
+    busy = out / "trials" / "trial-0000"
+    with hold(busy, create=True), pytest.raises(FCNNError, match="is in use by process"):
+        run_sweep(spec, out, meta, SerialBackend(), figures=False)
+    assert not (busy / "model.safetensors").exists()
+    assert resume(out, figures=False).complete  # once it is free, the sweep goes on

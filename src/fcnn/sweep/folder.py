@@ -28,6 +28,7 @@ from ..errors import ModelFileError
 from ..runs.checkpoint import load as load_checkpoint
 from ..runs.config import load_toml
 from ..runs.folder import CHECKPOINT, CONFIG, FIGURES, HISTORY, MODEL
+from ..runs.lock import hold
 from ..storage.atomic import atomic_write_bytes, atomic_write_text
 from .spec import SweepSpec, parse
 from .trials import Trial
@@ -140,11 +141,13 @@ def partial(out: Path, trial: Trial) -> tuple[bytes, bytes | None, int] | None:
 
 
 def write_checkpoint(out: Path, trial: Trial, message: dict[str, Any]) -> None:
-    """A running trial's streamed checkpoint (``fcnn.sweep.worker._Stream``)."""
+    """A running trial's streamed checkpoint (``fcnn.sweep.worker._Stream``), written under
+    the run folder's lock (``fcnn.runs.lock``: a ``fcnn train --resume`` of it meanwhile is
+    refused, and a sweep never writes into a run folder another process works in)."""
     folder = trial_dir(out, trial)
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(folder / CONFIG, message[CONFIG])
-    atomic_write_bytes(folder / CHECKPOINT, message[CHECKPOINT])
+    with hold(folder, create=True):
+        atomic_write_bytes(folder / CONFIG, message[CONFIG])
+        atomic_write_bytes(folder / CHECKPOINT, message[CHECKPOINT])
 
 
 def write_trial(out: Path, trial: Trial, outcome: dict[str, Any]) -> dict[str, Any]:
@@ -152,12 +155,12 @@ def write_trial(out: Path, trial: Trial, outcome: dict[str, Any]) -> dict[str, A
     interrupted or lost trial gets its files but no record: it continues when the sweep
     resumes."""
     folder = trial_dir(out, trial)
-    folder.mkdir(parents=True, exist_ok=True)
     files = outcome.get("files", {})
-    for name in sorted(files, key=lambda n: _ORDER.index(n) if n in _ORDER else len(_ORDER)):
-        atomic_write_bytes(folder / name, files[name])
     rec = {k: v for k, v in outcome.items() if k not in ("files", "traceback")}
     rec.update(point=trial.point, seed=trial.seed, point_index=trial.point_index)
-    if outcome["status"] in ("ok", "failed"):
-        atomic_write_text(folder / RECORD, json.dumps(rec, indent=1) + "\n")
+    with hold(folder, create=True):  # as in write_checkpoint
+        for name in sorted(files, key=lambda n: _ORDER.index(n) if n in _ORDER else len(_ORDER)):
+            atomic_write_bytes(folder / name, files[name])
+        if outcome["status"] in ("ok", "failed"):
+            atomic_write_text(folder / RECORD, json.dumps(rec, indent=1) + "\n")
     return rec
