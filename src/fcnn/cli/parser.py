@@ -15,6 +15,7 @@ from ..data.datasets import DATASETS
 from ..export.command import build_parser as _export_parser
 from ..runs.config import DEFAULTS
 from ..runs.folder import MODEL
+from ..sweep import command as _sweep
 from . import commands
 from .commands import USAGE
 from .docs import build_parser as _docs_parser
@@ -31,6 +32,7 @@ examples:
   fcnn predict runs/20261123-154500 --data new.csv --out predictions.csv
   fcnn gradcheck --layers 2,8,8,3 --dataset spirals
   fcnn export runs/20261123-154500 --format onnx --out model.onnx
+  fcnn sweep examples/sweep-seed000.toml      seed 000's learning rate over 1e-6..1, 5 seeds
 
 exit codes: 0 success, 1 run-time failure (divergence, gradcheck FAIL), 2 usage or input
 error, 130 interrupted. Set FCNN_DEBUG=1 to see the traceback of an internal error.
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("export", _export_parser, "write a saved model as an ONNX graph"),
         ("report", _report_parser, "rebuild a run's report.html and its PNG figures"),
         ("docs", _docs_parser, "print the guides installed with fcnn (fcnn docs cli)"),
+        ("sweep", _sweep.build_parser, _sweep.SUMMARY),
     ):
         sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
         sub.set_defaults(parser=sub)

@@ -80,9 +80,10 @@ def _check_layers(cfg: dict[str, Any], ds: Dataset) -> dict[str, Any]:
     return cfg
 
 
-def prepare(cfg: dict[str, Any]) -> tuple[dict[str, Any], Dataset]:
+def prepare(cfg: dict[str, Any], dataset: Dataset | None = None) -> tuple[dict[str, Any], Dataset]:
     """``(cfg, dataset)``: the config validated, its data file made absolute and its ``"auto"``
-    layer widths filled from the data, and the data it names (:func:`load_data`).
+    layer widths filled from the data, and the data it names (:func:`load_data`), or
+    ``dataset``, that data loaded elsewhere (a sweep's worker has no copy of the file).
 
     What ``fcnn train`` and ``fcnn gradcheck`` build a network from. Raises ``ValueError`` when
     the first layer is not the data's feature count or the last does not fit the targets.
@@ -90,7 +91,7 @@ def prepare(cfg: dict[str, Any]) -> tuple[dict[str, Any], Dataset]:
     cfg = config.validate(cfg)
     if cfg["data"]["file"]:
         cfg["data"]["file"] = str(Path(cfg["data"]["file"]).resolve())
-    ds = _regression_target(_load(cfg), cfg["network"]["output"])
+    ds = _regression_target(_load(cfg) if dataset is None else dataset, cfg["network"]["output"])
     cfg = _check_layers(cfg, ds)
     _check_memory(cfg)
     return cfg, ds

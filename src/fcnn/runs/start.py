@@ -230,13 +230,15 @@ def start_run(
     progress: bool = True,
     figures: bool = True,
     callbacks: Sequence[Callback] = (),
+    dataset: Dataset | None = None,
 ) -> RunResult:
     """Train the run ``cfg`` describes (a config as ``fcnn.runs.config.resolve`` returns it;
     missing keys take their defaults) and write its folder ``out``.
 
     Refuses (``FileExistsError``) an existing non-empty ``out`` unless ``force``, which
     replaces the files of an earlier run there. ``figures=False`` skips the PNGs;
-    ``callbacks`` are extra :class:`fcnn.Callback` objects for the trainer. SIGINT/SIGTERM
+    ``callbacks`` are extra :class:`fcnn.Callback` objects for the trainer; ``dataset``, the
+    data ``load_data(cfg)`` would give, loaded elsewhere (``fcnn.sweep``). SIGINT/SIGTERM
     during training stop it after the current step with a checkpoint saved
     (``interrupted=True``). Raises ``ValueError`` for a config that does not fit its data,
     ``OSError`` when a file cannot be written (the previous checkpoint stays intact) and
@@ -247,7 +249,7 @@ def start_run(
         folder.claim(out, force)  # a file: refused before anything is made
     with lock.hold(out, create=True):  # one process per run folder (fcnn.runs.lock)
         folder.claim(out, force)
-        cfg, ds = prepare(cfg)
+        cfg, ds = prepare(cfg, dataset)
         # built before any file is touched, so that every check on the data comes first
         trainer = build_trainer(cfg, ds, list(callbacks), progress)
         folder.create(out)
@@ -263,6 +265,7 @@ def resume_run(
     lr: float | None = None,
     figures: bool = True,
     callbacks: Sequence[Callback] = (),
+    dataset: Dataset | None = None,
 ) -> RunResult:
     """Continue the run in folder ``out`` from its checkpoint.
 
@@ -270,14 +273,15 @@ def resume_run(
     uninterrupted run, wherever it stopped (Ctrl-C, SIGTERM, ``kill -9``, a crash).
     ``epochs`` larger than the config's extends a run (a finished one too, unless it stopped
     early); ``lr`` changes the base learning rate (after a divergence, say). Both are written
-    to config.toml. Raises ``ValueError`` for a finished run, a config.toml that was edited
-    or data that changed, and ``fcnn.ModelFileError`` for a missing or corrupt checkpoint.
+    to config.toml; ``dataset`` as in :func:`start_run`. Raises ``ValueError`` for a finished
+    run, a config.toml that was edited or data that changed, and ``fcnn.ModelFileError`` for
+    a missing or corrupt checkpoint.
     """
     out = Path(out)
     if not out.is_dir():
         raise ValueError(f"no run folder {out}; pass the folder a run was written to")
     with lock.hold(out):  # one process per run folder (fcnn.runs.lock)
-        return _resume(out, progress, epochs, lr, figures, callbacks)
+        return _resume(out, progress, epochs, lr, figures, callbacks, dataset)
 
 
 def _resume(
@@ -287,6 +291,7 @@ def _resume(
     lr: float | None,
     figures: bool,
     callbacks: Sequence[Callback],
+    dataset: Dataset | None,
 ) -> RunResult:
     """:func:`resume_run` in a folder this process holds."""
     if not (out / CHECKPOINT).exists():
@@ -315,7 +320,7 @@ def _resume(
             f"{out / MODEL}; nothing to resume. To draw its figures again (if some are "
             f"missing): fcnn report {out}. To go on, {longer}"
         )
-    cfg, ds = prepare(cfg)
+    cfg, ds = prepare(cfg, dataset)
     if _data_sha256(ds) != meta["data_sha256"]:
         raise ValueError(
             f"the data of the run in {out} have changed since its checkpoint (the "
