@@ -151,3 +151,19 @@ def activation_names(activation: Any, n_hidden: int) -> list[str]:
             f"layer; got {activation!r}"
         )
     return list(activation)
+
+
+def check_feature_shape(shape: tuple[int, ...], n_features: int) -> None:
+    """``ValueError`` unless ``shape`` is ``(n_samples >= 1, n_features)``, saying the fix."""
+    if len(shape) != 2:
+        raise ValueError(
+            f"X must be 2-D (n_samples, n_features), got shape {shape}; use "
+            "X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample"
+        )
+    if shape[0] == 0:
+        raise ValueError("X is empty: it has 0 samples")
+    if shape[1] != n_features:
+        raise ValueError(
+            f"X has {shape[1]} features but the network's input layer has {n_features}; "
+            "check the data or the first entry of sizes"
+        )

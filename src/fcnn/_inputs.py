@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import memory
+from ._checks import check_feature_shape
 from ._fast import sparse
 
 Array = np.ndarray
@@ -39,18 +40,7 @@ def as_features(X: Array, n_features: int, dtype: np.dtype) -> Array:
         raise ValueError(f"X could not be read as an array: {exc}") from None
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"X must be numeric, got dtype {arr.dtype}; convert text columns first")
-    if arr.ndim != 2:
-        raise ValueError(
-            f"X must be 2-D (n_samples, n_features), got shape {arr.shape}; use "
-            "X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample"
-        )
-    if arr.shape[0] == 0:
-        raise ValueError("X is empty: it has 0 samples")
-    if arr.shape[1] != n_features:
-        raise ValueError(
-            f"X has {arr.shape[1]} features but the network's input layer has {n_features}; "
-            "check the data or the first entry of sizes"
-        )
+    check_feature_shape(arr.shape, n_features)
     given = arr
     with np.errstate(over="ignore"):  # a value too large for dtype is reported below
         arr = np.ascontiguousarray(arr, dtype=dtype)

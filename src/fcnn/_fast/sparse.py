@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_feature_shape
+
 Array = np.ndarray
 
 
@@ -37,15 +39,7 @@ def is_sparse(X: Any) -> bool:
 def as_features(X: Any, n_features: int, dtype: np.dtype) -> Any:
     """A sparse ``X`` as CSR of ``dtype`` (no copy where it is one already), with the checks
     of :func:`fcnn.validation.as_features`: 2-D, samples, ``n_features`` columns, finite."""
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-    if X.shape[0] == 0:
-        raise ValueError("X is empty: it has 0 samples")
-    if X.shape[1] != n_features:
-        raise ValueError(
-            f"X has {X.shape[1]} features but the network's input layer has {n_features}; "
-            "check the data or the first entry of sizes"
-        )
+    check_feature_shape(X.shape, n_features)
     if X.dtype.kind not in "biuf":
         raise ValueError(f"X must be numeric, got dtype {X.dtype}")
     X = X.tocsr().astype(dtype, copy=False)  # row slices for mini-batches
