@@ -15,7 +15,6 @@ import dataclasses
 import functools
 import io as _stringio
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -148,12 +147,7 @@ def _check_resume_flags(args: argparse.Namespace) -> None:
 
 
 def _default_out() -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    out, n = Path("runs") / stamp, 1
-    while out.exists():
-        n += 1
-        out = Path("runs") / f"{stamp}-{n}"
-    return out
+    return run_folder.timestamped("runs")
 
 
 def _summary(result: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import PALETTE, bar_indices, is_classifier, parameter_names, points
+from .common import PALETTE, bar_indices, identity_line, is_classifier, parameter_names, points
 from .diagram import Diagram
 from .frames import Plane, class_probabilities, grid, outputs, sample_rows
 from .slider_layout import _title, layout
@@ -197,17 +197,7 @@ class _Main:
         """The data points (or the y = x line) on top: not animated."""
         run = self.run
         if not self.classifier:
-            lo, hi = float(self.true.min()), float(self.true.max())
-            return [
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "x": [lo, hi],
-                    "y": [lo, hi],
-                    "name": "y = x",
-                    "line": {"dash": "dash", "color": "#555"},
-                }
-            ]
+            return [identity_line(self.true)]
         if self.plane is None:
             return []
         return points(run, self.plane, "x", "y", legend=True)

@@ -79,3 +79,16 @@ def points(run: Run, plane: Plane, xaxis: str, yaxis: str, legend: bool) -> list
                 }
             )
     return traces
+
+
+def identity_line(true: np.ndarray) -> dict:
+    """The dashed ``y = x`` line over the range of the true values (predicted against true)."""
+    lo, hi = float(true.min()), float(true.max())
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": [lo, hi],
+        "y": [lo, hi],
+        "name": "y = x",
+        "line": {"dash": "dash", "color": "#555"},
+    }

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import PALETTE, is_classifier, parameter_names, points
+from .common import PALETTE, identity_line, is_classifier, parameter_names, points
 from .frames import Plane, outputs
 from .source import Run
 
@@ -224,17 +224,7 @@ def regression_figure(run: Run) -> dict | None:
                         "marker": {"symbol": sym, "color": PALETTE[j % 10]},
                     }
                 )
-    lo, hi = float(true.min()), float(true.max())
-    data.append(
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": [lo, hi],
-            "y": [lo, hi],
-            "name": "y = x",
-            "line": {"dash": "dash", "color": "#555"},
-        }
-    )
+    data.append(identity_line(true))
     layout = {
         "height": 460,
         "title": {"text": "Predicted against true values (the saved model)"},

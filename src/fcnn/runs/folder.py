@@ -204,3 +204,15 @@ def model_file(path: str | Path) -> Path:
                 f"with: fcnn train --resume {path}"
             )
     return p
+
+
+def timestamped(parent: str | Path) -> Path:
+    """A new folder name under ``parent``: the UTC time, with ``-2``, ``-3``, ... when taken."""
+    from datetime import datetime, timezone
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    out, n = Path(parent) / stamp, 1
+    while out.exists():
+        n += 1
+        out = Path(parent) / f"{stamp}-{n}"
+    return out

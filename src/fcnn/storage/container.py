@@ -9,7 +9,7 @@ import json
 import os
 import reprlib
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import safetensors.numpy
@@ -31,17 +31,23 @@ def bad(path: Path, what: str, problem: str) -> ModelFileError:
     return ModelFileError(f"bad {what} file {path}: {problem}")
 
 
-def _read_bytes(path: Path, what: str) -> bytes:
-    """The whole file, refusing a missing path, a folder or more than ``MAX_FILE_BYTES``."""
+def open_file(path: Path, what: str) -> IO[bytes]:
+    """``path`` opened for reading, or ``ModelFileError`` for a missing path, a folder, a FIFO
+    or a device (refused before a byte is read), naming the ``what`` file."""
     try:
-        fd = open_regular(path)  # a FIFO or a device is refused before a byte is read
+        fd = open_regular(path)
     except FileNotFoundError as exc:
         raise ModelFileError(f"no such {what} file: {path}") from exc
     except IsADirectoryError as exc:
         raise ModelFileError(f"{path} is a folder, not a {what} file") from exc
     except ValueError as exc:
         raise ModelFileError(f"{exc}; a {what} file must be a regular file") from exc
-    with open(fd, "rb") as f:
+    return open(fd, "rb")
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    """The whole file, refusing a missing path, a folder or more than ``MAX_FILE_BYTES``."""
+    with open_file(path, what) as f:
         size = os.fstat(f.fileno()).st_size
         # at most one byte past the size it states: f.read(n) allocates n bytes at once
         data = f.read(size + 1) if size <= MAX_FILE_BYTES else b""

@@ -16,11 +16,10 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 
-from .._regular import open_regular
 from ..errors import MemoryLimitError, ModelFileError
 from ..network import Network
 from . import container, model_rules
-from .container import MODEL_FORMAT, bad, json_field
+from .container import MODEL_FORMAT, bad, json_field, open_file
 from .container import _read_metadata as read_metadata
 
 DTYPES = {
@@ -40,15 +39,7 @@ class Entry(NamedTuple):
 
 
 def _open(path: Path) -> IO[bytes]:
-    try:
-        fd = open_regular(path)  # a FIFO or a device is refused before a byte is read
-    except FileNotFoundError as exc:
-        raise ModelFileError(f"no such model file: {path}") from exc
-    except IsADirectoryError as exc:
-        raise ModelFileError(f"{path} is a folder, not a model file") from exc
-    except ValueError as exc:
-        raise ModelFileError(f"{exc}; a model file must be a regular file") from exc
-    return open(fd, "rb")
+    return open_file(path, "model")
 
 
 def _header(f: IO[bytes], path: Path) -> tuple[dict[str, Any], dict[str, str], int, int]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
+from ..runs.folder import timestamped
 from . import folder, spec
 from .backends import INSTALL_HINT, DaskBackend, SerialBackend, have_dask
 from .runner import run_sweep
@@ -134,9 +134,4 @@ def _backend(scheduler: str | None, workers: int | None) -> DaskBackend | Serial
 
 
 def _default_out() -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    out, n = Path("sweeps") / stamp, 1
-    while out.exists():
-        n += 1
-        out = Path("sweeps") / f"{stamp}-{n}"
-    return out
+    return timestamped("sweeps")
