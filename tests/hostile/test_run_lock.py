@@ -18,7 +18,9 @@ from fcnn.runs import lock
 
 pytestmark = pytest.mark.slow
 
-SLOW_RUN = ["--dataset", "spirals", "--epochs", "400", "--layers", "2,64,64,3", "--no-figures"]
+# long enough to be still running when the second command starts, however fast the machine
+# (the test kills it when done)
+SLOW_RUN = ["--dataset", "spirals", "--epochs", "100000", "--layers", "2,64,64,3", "--no-figures"]
 
 
 def _start(*argv: str) -> subprocess.Popen:
