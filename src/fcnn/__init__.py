@@ -5,8 +5,9 @@ an l-layer network on mini-batches, and seed 000's 2-2-2 tanh/softmax network wi
 MSE + cross-entropy.
 """
 
-import os
-from pathlib import Path
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 # _startup first: for the fcnn command, Ctrl-C while the rest imports is one line
 from . import _startup, activations, init, optim  # noqa: F401 - _startup: its import is its work
@@ -24,6 +25,10 @@ from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_s
 from .population import Population
 from .storage import load, save
 from .train import Trainer, fit
+
+if TYPE_CHECKING:
+    import os
+    from pathlib import Path
 
 __version__ = "0.1.0"
 
