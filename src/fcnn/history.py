@@ -23,6 +23,9 @@ class History:
     - ``accuracy``: running training accuracy over the epoch's batches, before each update.
     - ``val_loss``, ``val_accuracy``, ``val_parts``: on the validation set after the epoch.
     - ``params``: flat parameter snapshots when ``record_params=True`` (see :meth:`trajectory`).
+    - ``diagnostics``: per-epoch training-health columns (``fcnn.diagnostics``), e.g.
+      ``{"layer1_saturated": [...]}``, when trained with ``diagnostics=True``; ``checks``: the
+      initial-loss check (``initial_loss``, ``expected_initial_loss``, ``frequency_loss``).
     - ``best_epoch``: the 1-based epoch with the best monitored value; ``stopped_early``:
       early stopping ended the run; ``restored_best``: the network was handed back the best
       epoch's parameters (early stopping with ``restore_best``, fired or not).
@@ -42,6 +45,8 @@ class History:
     stopped_early: bool = False
     restored_best: bool = False
     sizes: tuple[int, ...] | None = None  # the layer widths of the network trained
+    diagnostics: dict[str, list[float]] = field(default_factory=dict)
+    checks: dict[str, float] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.epoch)
@@ -92,7 +97,11 @@ class History:
     def to_state(self) -> tuple[dict[str, Array], dict[str, Any]]:
         """Split into arrays (for a tensor file) and JSON-able metadata."""
         arrays = {f"history.{k}": np.asarray(getattr(self, k), np.float64) for k in _LISTS}
-        for prefix, d in (("parts", self.parts), ("val_parts", self.val_parts)):
+        for prefix, d in (
+            ("parts", self.parts),
+            ("val_parts", self.val_parts),
+            ("diagnostics", self.diagnostics),
+        ):
             for k, v in d.items():
                 arrays[f"history.{prefix}.{k}"] = np.asarray(v, np.float64)
         if self.params:
@@ -104,12 +113,14 @@ class History:
             "sizes": None if self.sizes is None else list(self.sizes),
             "parts": list(self.parts),
             "val_parts": list(self.val_parts),
+            "diagnostics": list(self.diagnostics),
+            "checks": dict(self.checks),
         }
         return arrays, meta
 
     @classmethod
     def from_state(cls, arrays: dict[str, Array], meta: dict[str, Any]) -> History:
-        """Inverse of :meth:`to_state`."""
+        """Inverse of :meth:`to_state`; a state from before diagnostics loads without them."""
         h = cls(
             best_epoch=meta["best_epoch"],
             stopped_early=meta["stopped_early"],
@@ -121,6 +132,9 @@ class History:
         h.epoch = [int(e) for e in h.epoch]
         h.parts = {k: arrays[f"history.parts.{k}"].tolist() for k in meta["parts"]}
         h.val_parts = {k: arrays[f"history.val_parts.{k}"].tolist() for k in meta["val_parts"]}
+        names = meta.get("diagnostics", [])
+        h.diagnostics = {k: arrays[f"history.diagnostics.{k}"].tolist() for k in names}
+        h.checks = {k: float(v) for k, v in meta.get("checks", {}).items()}
         if "history.params" in arrays:
             h.params = list(arrays["history.params"])
         return h

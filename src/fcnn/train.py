@@ -20,6 +20,7 @@ from ._fast import step as fast_step
 from ._fast.batch import Batch
 from .callbacks import Callback, as_callback
 from .data.training import Data, split
+from .diagnostics import Diagnostics
 from .errors import DivergenceError
 from .history import History
 from .network import Network
@@ -63,6 +64,7 @@ class Trainer:
         record_params: bool = False,
         progress: bool = False,
         seed: int | None = None,
+        diagnostics: bool = False,
     ) -> None:
         check_training_options(epochs, l2, clip, val_split, patience, batch_size, min_delta)
         self.net, self.epochs = net, int(epochs)
@@ -104,6 +106,8 @@ class Trainer:
         self.early_stopping, self.patience = bool(early_stopping), int(patience)
         self.min_delta, self.restore_best = float(min_delta), bool(restore_best)
         self.callbacks = [as_callback(c) for c in callbacks]
+        if diagnostics and not any(isinstance(c, Diagnostics) for c in self.callbacks):
+            self.callbacks.append(Diagnostics())
         # the one choice of the step function; a callback that reads the gradient buffer
         # (needs_gradient) gets a step that leaves ∇J there
         self._plan = fast_step.choose(
@@ -130,6 +134,7 @@ class Trainer:
         self._stop = False
         self._batches: dict[int, Batch] = {}
         self._whole: Batch | None = None  # the full batch, gathered once
+        self.batch: Batch | None = None  # the batch of the latest update
         # what a DivergenceError advises, in the caller's terms ({lr}: the rate then)
         self.divergence_fix = (
             "Lower the learning rate (now {lr:g}), standardise the inputs, or set clip= to "
@@ -226,7 +231,7 @@ class Trainer:
         return ws
 
     def _update(self) -> None:
-        ws = self._whole or self._batch()
+        ws = self.batch = self._whole or self._batch()  # the batch, for callbacks
         rate = self.schedule.lr(self.epoch, self.step)
         parts = self._step(ws, rate)  # forward, loss, backward (fcnn._fast.step.choose)
         loss = parts[0] if len(parts) == 1 else sum(parts)
