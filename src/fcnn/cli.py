@@ -279,6 +279,12 @@ def _train_parser(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not draw the PNG figures, which take most of a short run's time (default: drawn)",
     )
+    g.add_argument(
+        "--no-diagnostics",
+        action="store_true",
+        help="do not record the training-health diagnostics (diagnostics.csv, diagnostics.png "
+        "and their verdicts; docs/seeing-inside.md) (default: recorded)",
+    )
     p.set_defaults(run=commands.train)
 
 

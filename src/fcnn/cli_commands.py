@@ -23,10 +23,12 @@ import numpy as np
 from . import config, metrics, run_data, run_folder, runs
 from .atomic import atomic_write_text
 from .datasets import Dataset, fit_standardize, load_features, standardize
+from .diagnostics import Diagnostics
 from .gradcheck import gradcheck as check_gradients
 from .io import load
 from .network import Network
 from .run_folder import CHECKPOINT, MODEL
+from .verdicts import verdicts
 
 #: exit codes: success, a failure at run time, a usage or input error, interrupted (docs/cli.md)
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
@@ -60,8 +62,9 @@ def train(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else _default_out()
         start = functools.partial(runs.start_run, cfg, out, force=args.force)
     before = _stamp(out / CHECKPOINT)
+    callbacks = [] if args.no_diagnostics else [Diagnostics()]
     try:
-        result = start(progress=progress, figures=figures)
+        result = start(progress=progress, figures=figures, callbacks=callbacks)
     except KeyboardInterrupt:  # outside the training loop: setting up, or writing the outputs
         after = _stamp(out / CHECKPOINT)
         # a resume hint only for a checkpoint this command wrote, or is resuming
@@ -69,6 +72,9 @@ def train(args: argparse.Namespace) -> int:
             raise
         return _interrupted(out)
     print(_summary(result))
+    if not result.interrupted:
+        for message in verdicts(result.history, result.net):
+            print(f"warning: {message}")
     return _interrupted(out) if result.interrupted else OK
 
 

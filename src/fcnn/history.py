@@ -65,6 +65,15 @@ class History:
         cols["lr"] = list(self.lr)
         return {k: v for k, v in cols.items() if len(v) == len(self.epoch) and v}
 
+    def diagnostic_columns(self) -> dict[str, list[float]]:
+        """``epoch``, then the :attr:`diagnostics` columns, each one value per epoch (NaN for
+        epochs trained without diagnostics: a resume that turned them off)."""
+        n = len(self.epoch)
+        cols: dict[str, list[float]] = {"epoch": list(self.epoch)} if self.diagnostics else {}
+        for name, values in self.diagnostics.items():
+            cols[name] = list(values[:n]) + [float("nan")] * (n - len(values))
+        return cols
+
     def trajectory(self, net: Any) -> tuple[list[Array], list[Array]]:
         """Weight and bias trajectories from the recorded snapshots.
 

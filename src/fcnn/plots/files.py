@@ -13,8 +13,10 @@ from ..atomic import atomic_path
 from ..history import History
 from ..network import Network
 from ._base import Array, _is_classifier
+from .animation import boundary_gif
 from .classification import decision_boundary, scatter
 from .curves import accuracy_curve, loss_curve
+from .diagnostics import diagnostics_panel
 from .parameters import parameter_trajectories
 
 
@@ -44,8 +46,9 @@ def save_all(
 
     ``loss.png`` always; ``accuracy.png`` when the history has accuracies (a classifier);
     ``parameters.png`` when parameters were recorded; ``data.png`` and ``decision_boundary.png``
-    for a classifier with 2 inputs. ``X: (n_samples, n_0)`` in raw units; ``classes`` defaults
-    to ``net.classes``.
+    for a classifier with 2 inputs, and ``boundary.gif`` when it also recorded its parameters;
+    ``diagnostics.png`` when the history has diagnostics. ``X: (n_samples, n_0)`` in raw
+    units; ``classes`` defaults to ``net.classes``.
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -57,5 +60,9 @@ def save_all(
         ("accuracy.png", bool(history.accuracy), lambda: accuracy_curve(history)),
         ("parameters.png", bool(history.params), lambda: parameter_trajectories(history, net)),
         ("decision_boundary.png", plane, lambda: decision_boundary(net, X, y, classes)),
+        ("diagnostics.png", bool(history.diagnostics), lambda: diagnostics_panel(history)),
     ]
-    return [save(draw(), run_dir / name, dpi) for name, wanted, draw in jobs if wanted]
+    paths = [save(draw(), run_dir / name, dpi) for name, wanted, draw in jobs if wanted]
+    if plane and history.params:
+        paths.append(boundary_gif(run_dir / "boundary.gif", history, net, X, y, classes))
+    return paths
