@@ -20,6 +20,7 @@ from . import cli_commands as commands
 from .cli_commands import FAILED, INTERRUPTED, USAGE
 from .datasets import DATASETS
 from .errors import DivergenceError, FCNNError
+from .explain.command import build_parser as _explain_parser
 from .export.command import build_parser as _export_parser
 from .run_folder import MODEL
 
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("predict", _predict_parser, "write a saved model's predictions to a CSV file"),
         ("gradcheck", _gradcheck_parser, "check backprop against finite differences"),
         ("export", _export_parser, "write a saved model as an ONNX graph"),
+        ("explain", _explain_parser, "print one step of backprop with the run's own numbers"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
         sub.set_defaults(parser=sub)
