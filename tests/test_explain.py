@@ -201,3 +201,20 @@ def test_text_and_markdown_say_the_same_numbers():
     assert "-0.2  -0.4" in text and "-0.2  -0.4" in md
     # the update: W <- W - 0.5 ∇W = (0.5 + 0.1, -0.25 + 0.2) = (0.6, -0.05)
     assert "0.6  -0.05" in text and "0.6  -0.05" in md
+
+
+def test_seed000_gradients_example_trains_with_both_and_the_seeds_learns_slower(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "g.png"
+    args = ["--loss", "mse", "--lr", "0.5", "--epochs", "100", "--out", str(out)]
+    run = subprocess.run(
+        [sys.executable, str(EXAMPLES / "seed000_gradients.py"), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    final = [float(line.split()[-1]) for line in run.stdout.splitlines() if "loss after" in line]
+    assert len(final) == 2 and final[0] < final[1]  # correct, then seed 000's
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
