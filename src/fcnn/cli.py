@@ -1,4 +1,5 @@
-"""The ``fcnn`` command: ``train``, ``evaluate``, ``predict``, ``gradcheck`` and ``export``.
+"""The ``fcnn`` command: ``train``, ``evaluate``, ``predict``, ``gradcheck``, ``export`` and
+``explain``.
 
 Argument parsing only: the parser, its help text and :func:`main`, which runs a command from
 ``fcnn.cli_commands`` and turns every error a user can cause into one line on stderr. The
@@ -35,6 +36,7 @@ examples:
   fcnn predict runs/20261123-154500 --data new.csv --out predictions.csv
   fcnn gradcheck --layers 2,8,8,3 --dataset spirals
   fcnn export runs/20261123-154500 --format onnx --out model.onnx
+  fcnn explain --config examples/seed000.toml one step of backprop, line by line
 
 exit codes: 0 success, 1 run-time failure (divergence, gradcheck FAIL), 2 usage or input
 error, 130 interrupted. Set FCNN_DEBUG=1 to see the traceback of an internal error.

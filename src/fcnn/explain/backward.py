@@ -47,8 +47,8 @@ def _output_gradient(p: Problem, a: list[Array], h: list[Array], seed000: bool) 
 def _gradient_entry(
     p: Problem, k: int, line: str, is_bias: bool, grad: Array, seed: Array | None
 ) -> Entry:
-    """Lines 3-4 / 9-10: ``∇b = g O`` or ``∇W = g h^(k-1)ᵀ``, with its finite differences."""
-    (t, x), (tp, xp) = sup(k), sup(k - 1)
+    """Lines 2-4 / 8-10: ``∇b = g O`` or ``∇W = g h^(k-1)ᵀ``, with its finite differences."""
+    (t, x), tp = sup(k), sup(k - 1)[0]
     name = "b" if is_bias else "W"
     text, tex = ("g O", "g O") if is_bias else (f"g h{tp}ᵀ", rf"g h^{{({k - 1})\top}}")
     shown = grad.reshape(-1, 1) if is_bias else grad
