@@ -14,11 +14,16 @@ quantity into ``History.diagnostics`` (a column per quantity, one row per epoch)
 - ``layer{k}_grad_norm`` (every layer, the output one too): the mean over the epoch's batches
   of each batch's ``‖[∇W^(k) | ∇b^(k)]‖``;
 - ``layer{k}_update_ratio_log10``: ``log10(‖Δθ^(k)‖ / ‖θ^(k)‖)`` per step, ``θ^(k) = [W^(k) |
-  b^(k)]`` after the step, averaged over the epoch's steps (its healthy band is around -3).
+  b^(k)]``, averaged over the epoch's steps (its healthy band is around -3). ``‖θ^(k)‖`` is
+  taken at the start of the epoch: a pass over every parameter at every step would cost as much
+  as the rest of the diagnostics together, and the norm moves little within an epoch. Under
+  plain gradient descent ``‖Δθ‖ = α ‖∇J‖`` exactly, without a copy of the parameters.
 
-The callback sets ``needs_gradient``, so the trainer picks a step that leaves ``∇J`` itself in
-the gradient buffer (``fcnn._fast.step.choose``); the readable and compiled steps compute the
-same numbers, so the diagnostics do not depend on which one ran. The first update also records
+The callback sets ``needs_gradient = "scaled"``, so the trainer picks a step that leaves ``∇J``
+in the gradient buffer, or ``α ∇J`` on plain SGD's folded step (``fcnn._fast.step.choose``):
+never the fastest plain-SGD step, which updates the parameters inside its matrix products and
+writes no gradient. The readable, compiled and folded steps compute the same numbers up to
+rounding, so the diagnostics do not depend on which one ran. The first update also records
 the initial-loss check (:func:`expected_initial_loss`) in ``History.checks``.
 
 A run resumed in the middle of an epoch records that epoch's diagnostics from the steps after
@@ -34,6 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .callbacks import Callback
+from .optim import SGD
 
 if TYPE_CHECKING:
     from .network import Network
@@ -72,7 +78,7 @@ class Diagnostics(Callback):
     """Records the training-health diagnostics of the module docstring in
     ``trainer.history.diagnostics``; ``Network.fit(..., diagnostics=True)`` adds one."""
 
-    needs_gradient = True
+    needs_gradient = "scaled"  # ∇J, or α ∇J on the folded plain-SGD step
 
     def on_train_begin(self, trainer: Trainer) -> None:
         net = trainer.net
@@ -80,31 +86,49 @@ class Diagnostics(Callback):
         for Wb in net._Wb:
             self._blocks.append(slice(start, start + Wb.size))
             start += Wb.size
-        self._prev = net.params.copy()  # the parameters before the next step
+        # plain gradient descent moves θ by exactly α ∇J, the gradient buffer as the step
+        # applied it (L2 term and clipping included): ‖Δθ‖ = α ‖∇J‖, no copy of θ needed;
+        # the folded step leaves α ∇J itself in the buffer: ‖Δθ‖ directly, ‖∇J‖ over α
+        opt = trainer.optimizer
+        plain = type(opt) is SGD and not opt.momentum
+        self._folded = trainer._plan.kind == "folded"
+        self._prev = None if plain else net.params.copy()  # θ before the next step
+        self._g = [net._grad[s] for s in self._blocks]
+        self._d = None if plain else [self._prev[s] for s in self._blocks]
         self._rules = [_rule(a) for a in net.activations]
         self._buf: dict[tuple, tuple[Array, Array]] = {}
-        self._reset()
+        self._reset(trainer)
 
-    def _reset(self) -> None:
+    def _reset(self, trainer: Trainer) -> None:
+        """Zero the epoch's sums; ``‖θ^(k)‖²`` of the parameters the epoch starts from."""
         L, H = len(self._blocks), len(self._rules)
         self._steps, self._grad, self._ratio = 0, [0.0] * L, [0.0] * L
         self._count, self._sum, self._sumsq, self._sat = [0] * H, [0.0] * H, [0.0] * H, [0] * H
         self._alive: list[Array | None] = [None] * H
+        p = trainer.net.params
+        self._norm2 = [float(np.vdot(p[s], p[s])) for s in self._blocks]
 
     def on_step_end(self, trainer: Trainer) -> None:
-        net, ws = trainer.net, trainer.batch
+        ws = trainer.batch
         if trainer.step == 1 and not trainer.history.checks:
             self._initial_check(trainer, ws.B)
-        grad, params, prev = net._grad, net.params, self._prev
-        np.subtract(params, prev, out=prev)  # Δθ of this step
-        vdot, sqrt, log10 = np.vdot, math.sqrt, math.log10
-        for i, s in enumerate(self._blocks):
-            g, d, p = grad[s], prev[s], params[s]
-            self._grad[i] += sqrt(float(vdot(g, g)))
-            dn, pn = float(vdot(d, d)), float(vdot(p, p))
+        prev, folded, vdot = self._prev, self._folded, np.vdot
+        if prev is not None:
+            np.subtract(trainer.net.params, prev, out=prev)  # Δθ of this step
+        else:
+            rate2 = trainer.schedule.lr(trainer.epoch, trainer.step - 1) ** 2
+        for i, g in enumerate(self._g):
+            gg = float(vdot(g, g))
+            if folded:
+                dn, gg = gg, (gg / rate2 if rate2 else math.nan)
+            else:
+                dn = rate2 * gg if prev is None else float(vdot(self._d[i], self._d[i]))
+            self._grad[i] += math.sqrt(gg)
+            pn = self._norm2[i]
             # a step that moved nothing counts as 10^-16 of the weights, not -inf
-            self._ratio[i] += 0.5 * log10(max(dn, 1e-32 * pn) / pn) if pn > 0 else math.nan
-        np.copyto(prev, params)
+            self._ratio[i] += 0.5 * math.log10(max(dn, 1e-32 * pn) / pn) if pn > 0 else math.nan
+        if prev is not None:
+            np.copyto(prev, trainer.net.params)
         for k, rule in enumerate(self._rules):
             self._hidden(k, rule, ws.H[k + 1][:-1])
         self._steps += 1
@@ -162,7 +186,7 @@ class Diagnostics(Callback):
             column = h.diagnostics.setdefault(name, [])
             column.extend([math.nan] * (len(h.epoch) - 1 - len(column)))  # epochs without
             column.append(float(value))
-        self._reset()
+        self._reset(trainer)
 
 
 def _rule(activation: str) -> str | None:

@@ -109,14 +109,16 @@ class Trainer:
         if diagnostics and not any(isinstance(c, Diagnostics) for c in self.callbacks):
             self.callbacks.append(Diagnostics())
         # the one choice of the step function; a callback that reads the gradient buffer
-        # (needs_gradient) gets a step that leaves ∇J there
+        # (needs_gradient) gets a step that leaves ∇J there (or α ∇J, where all such
+        # callbacks say needs_gradient = "scaled")
+        wants = {getattr(c, "needs_gradient", False) for c in self.callbacks} - {False}
         self._plan = fast_step.choose(
             net,
             self.optimizer,
             l2=self.l2,
             clip=clip,
             weighted=data.w is not None,
-            gradient=any(getattr(c, "needs_gradient", False) for c in self.callbacks),
+            gradient=True if True in wants else ("scaled" if wants else False),
         )
         self.record_params, self.progress = bool(record_params), bool(progress)
         self.rng = np.random.default_rng(shuffle_seq)

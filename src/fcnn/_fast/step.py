@@ -58,11 +58,12 @@ def choose(
 ) -> Plan:
     """The :class:`Plan` for a run; a step whose loss is not finite leaves the parameters as
     they were. ``gradient=True`` keeps a path that leaves ``∇J`` itself in the gradient buffer (for
-    observers of the gradient)."""
-    plain = type(optimizer) is SGD and not optimizer.momentum and clip is None and not gradient
-    if plain and _fused(net, l2, weighted) and blas.available(net.dtype):
+    observers of the gradient); ``gradient="scaled"`` one that leaves ``∇J`` or, on the
+    ``"folded"`` path, ``α ∇J`` (the observer divides by the rate)."""
+    plain = type(optimizer) is SGD and not optimizer.momentum and clip is None
+    if plain and not gradient and _fused(net, l2, weighted) and blas.available(net.dtype):
         return descending(net, optimizer)
-    if plain:
+    if plain and gradient is not True:
         return folded(net, optimizer, l2=l2, weighted=weighted)
     plan = readable(net, optimizer, l2=l2, clip=clip)
     return (

@@ -17,18 +17,12 @@ from typing import Any
 import numpy as np
 
 from .. import checkpoint, config, runs
-from ..callbacks import Callback
+from ..diagnostics import Diagnostics
 from ..optim import SGD
 from ..run_data import prepare
 from ..run_folder import CHECKPOINT, CONFIG
 from ..train import Trainer
 from .ledger import Problem
-
-
-class _KeepsGradient(Callback):
-    """Makes the trainer take the step a run with diagnostics took (``needs_gradient``)."""
-
-    needs_gradient = True
 
 
 @dataclass
@@ -84,7 +78,7 @@ def _replay(
     epochs = cfg["training"]["epochs"]
     if not 1 <= epoch <= epochs:
         raise ValueError(f"--epoch must be from 1 to the run's {epochs} epochs, got {epoch}")
-    trainer = runs._trainer(cfg, ds, [_KeepsGradient()] if diagnostics else [], False)
+    trainer = runs._trainer(cfg, ds, [Diagnostics()] if diagnostics else [], False)
     used = False
     start = (epoch - 1) * trainer.n_batches  # updates before epoch T
     adaptive = trainer._adapts  # its rate depends on the losses: retrain
