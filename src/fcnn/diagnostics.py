@@ -134,28 +134,39 @@ class Diagnostics(Callback):
         self._steps += 1
 
     def _hidden(self, k: int, rule: str | None, h: Array) -> None:
-        """Accumulate layer k+1's activation statistics from ``h: (n_k, B)``."""
+        """Accumulate layer k+1's activation statistics from ``h: (n_k, B)``: its row sums
+        by one matrix-vector product (a ReLU unit was active on the batch exactly where its
+        row sum is positive, since ReLU outputs are >= 0), its sum of squares by one dot."""
+        n, B = h.shape
+        bufs = self._buf.get(h.shape)
+        if bufs is None:
+            bufs = self._buf[h.shape] = (
+                np.empty(h.shape, h.dtype),
+                np.empty(h.shape, bool),
+                np.ones(B, h.dtype),
+                np.array(0.5, h.dtype),
+                {
+                    "tanh": np.array(TANH_SATURATED, h.dtype),
+                    "sigmoid": np.array(SIGMOID_SATURATED, h.dtype),
+                },
+            )
+        tmp, mask, ones, half, limits = bufs
+        rows = np.dot(h, ones)
         flat = h.reshape(-1)
-        self._count[k] += flat.size
-        self._sum[k] += float(flat.sum())
+        self._count[k] += n * B
+        self._sum[k] += float(rows.sum())
         self._sumsq[k] += float(np.vdot(flat, flat))
-        if rule is None:
-            return
-        tmp, mask = self._buf.get(h.shape) or self._buf.setdefault(
-            h.shape, (np.empty(h.shape, h.dtype), np.empty(h.shape, bool))
-        )
         if rule == "relu":
-            active = np.greater(h, 0, out=mask).any(axis=1)
             alive = self._alive[k]
-            self._alive[k] = active if alive is None else np.logical_or(alive, active, out=alive)
-            return
-        if rule == "tanh":
-            np.abs(h, out=tmp)
-            limit = TANH_SATURATED
-        else:  # sigmoid: |σ - 0.5| > 0.48
-            np.abs(np.subtract(h, 0.5, out=tmp), out=tmp)
-            limit = SIGMOID_SATURATED
-        self._sat[k] += int(np.count_nonzero(np.greater(tmp, limit, out=mask)))
+            self._alive[k] = (
+                rows > 0 if alive is None else np.logical_or(alive, rows > 0, out=alive)
+            )
+        elif rule is not None:
+            if rule == "tanh":
+                np.abs(h, out=tmp)
+            else:  # sigmoid: |σ - 0.5| > 0.48
+                np.abs(np.subtract(h, half, out=tmp), out=tmp)
+            self._sat[k] += int(np.count_nonzero(np.greater(tmp, limits[rule], out=mask)))
 
     def _initial_check(self, trainer: Trainer, B: int) -> None:
         expected = expected_initial_loss(trainer.net, trainer.data.labels)
