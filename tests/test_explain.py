@@ -218,3 +218,18 @@ def test_seed000_gradients_example_trains_with_both_and_the_seeds_learns_slower(
     final = [float(line.split()[-1]) for line in run.stdout.splitlines() if "loss after" in line]
     assert len(final) == 2 and final[0] < final[1]  # correct, then seed 000's
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_explain_a_split_standardised_adam_run_says_so_and_checks_out(capsys, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        '[data]\ndataset = "moons"\nval_split = 0.25\nstandardize = true\n'
+        '[network]\nlayers = [2, 3, 2]\nactivation = "sigmoid"\n'
+        '[training]\nepochs = 3\nbatch_size = 40\noptimizer = "adam"\nlr = 0.01\n'
+    )
+    code, out, _ = explain(capsys, "--config", cfg, "--epoch", "2")
+    assert code == 0
+    assert "(standardised)" in out and "this run's optimiser (adam) updates differently" in out
+    assert "batch 1 of the epoch: 40 of the 150 training rows" in out
+    errors = re.findall(r"backprop vs finite differences: max relative error (\S+)", out)
+    assert len(errors) == 5 and all(float(e) < 1e-6 for e in errors)
