@@ -46,7 +46,7 @@ def trainer(X: np.ndarray, y: np.ndarray, mode: str) -> fcnn.Trainer:
         diagnostics=mode == "on",
         callbacks=[_Path()] if mode == "path" else [],
     )
-    tr._step, tr._apply = tr._plan.step, tr._plan.update  # what Trainer.run sets up
+    tr._bind()  # what Trainer.run sets up
     for cb in tr.callbacks:
         cb.on_train_begin(tr)
     tr._begin_epoch()

@@ -390,6 +390,12 @@ def test_composite_loss_parts_are_recorded_and_sum_to_the_loss():
         "val_mse",
         "val_ce",
         "val_accuracy",
+        "loss_per_sample",
+        "mse_per_sample",
+        "ce_per_sample",
+        "val_loss_per_sample",
+        "val_mse_per_sample",
+        "val_ce_per_sample",
         "lr",
     ]
     assert all(len(v) == 3 for v in cols.values())
@@ -405,7 +411,7 @@ def test_l2_penalty_is_recorded_as_a_part():
 
 def test_single_loss_history_has_no_part_columns():
     h = fcnn.Network([2, 4, 2], seed=0).fit(*MOONS, epochs=2)
-    assert list(h.columns()) == ["epoch", "loss", "accuracy", "lr"]
+    assert list(h.columns()) == ["epoch", "loss", "accuracy", "loss_per_sample", "lr"]
 
 
 def test_progress_bar_goes_to_stderr(capsys):
@@ -659,3 +665,60 @@ def test_seeds_numpy_takes_and_huge_integers_and_0d_arrays_are_accepted():
     assert net.seed == 10**30
     h = net.fit(X, y, epochs=np.array(2), lr=np.array(0.1), l2=np.array(0.01))
     assert len(h) == 2
+
+
+# ------------------------------------------------------------------ per-sample means
+def test_with_the_sum_reduction_the_per_sample_means_divide_the_sums_by_the_samples():
+    """history.loss is the objective as configured (the mean of per-batch sums); the
+    per-sample columns are Σ_k J_k / n, for training (over the epoch's updates) and
+    validation alike, so the two can be compared."""
+    net = fcnn.Network([2, 4, 2], loss="mse+ce", reduction="sum", seed=0)
+    h = net.fit(*MOONS, epochs=2, batch_size=32, validation_data=VAL)
+    n, n_val = len(MOONS[0]), len(VAL[0])
+    sizes = np.array([32, 32, 32, 4])
+    for e in range(2):
+        steps = np.array(h.step_loss[4 * e : 4 * e + 4])  # per-batch sums
+        assert h.loss[e] == pytest.approx(float(steps @ sizes) / n, rel=1e-12)
+        assert h.loss_per_sample[e] == pytest.approx(steps.sum() / n, rel=1e-12)
+        parts = h.parts_per_sample
+        assert parts["mse"][e] + parts["ce"][e] == pytest.approx(h.loss_per_sample[e])
+        assert h.val_loss_per_sample[e] == pytest.approx(h.val_loss[e] / n_val, rel=1e-12)
+    probe = net.copy()
+    assert h.val_loss_per_sample[-1] == pytest.approx(probe.loss(*VAL) / n_val, rel=1e-12)
+
+
+def test_with_the_mean_reduction_the_per_sample_means_are_the_losses():
+    net = fcnn.Network([2, 4, 2], seed=0)
+    h = net.fit(*MOONS, epochs=2, batch_size=30, l2=0.01, validation_data=VAL)
+    assert h.loss_per_sample == h.loss and h.val_loss_per_sample == h.val_loss
+    assert h.parts_per_sample == h.parts
+
+
+def test_the_l2_penalty_counts_once_in_the_per_sample_loss():
+    net = fcnn.Network([2, 4, 2], reduction="sum", seed=0)
+    h = net.fit(*MOONS, epochs=1, l2=0.5)  # full batch: one update, before it
+    start = fcnn.Network([2, 4, 2], reduction="sum", seed=0)
+    data_mean = start.loss(*MOONS) / len(MOONS[0])
+    assert h.parts_per_sample["l2"][0] == pytest.approx(start.l2_penalty(0.5), rel=1e-12)
+    assert h.loss_per_sample[0] == pytest.approx(data_mean + start.l2_penalty(0.5), rel=1e-12)
+
+
+# ------------------------------------------------------------------- the fit signature
+def test_network_fit_shows_every_training_option_in_its_signature():
+    """help(net.fit) and IDEs see each option with its default; Trainer takes the same ones."""
+    import inspect
+
+    params = inspect.signature(fcnn.Network.fit).parameters
+    keywords = [n for n, p in params.items() if p.kind is p.KEYWORD_ONLY]
+    assert keywords[:3] == ["epochs", "lr", "batch_size"] and len(keywords) >= 22
+    assert params["epochs"].default == 200 and params["optimizer"].default == "gd"
+    assert all(params[n].annotation is not inspect.Parameter.empty for n in keywords)
+    for name in keywords:
+        assert f"``{name}``" in fcnn.Network.fit.__doc__, name
+
+
+def test_an_unknown_training_option_is_a_type_error_naming_it():
+    with pytest.raises(TypeError, match="unknown training option.*epoch_count"):
+        fcnn.Trainer(fcnn.Network([2, 2], seed=0), *MOONS, epoch_count=3)
+    with pytest.raises(TypeError):
+        fcnn.Network([2, 2], seed=0).fit(*MOONS, epoch_count=3)

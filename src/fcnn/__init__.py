@@ -5,18 +5,35 @@ an l-layer network on mini-batches, and seed 000's 2-2-2 tanh/softmax network wi
 MSE + cross-entropy.
 """
 
-from . import activations, datasets, init, io, optim
+import os
+from pathlib import Path
+
+from . import activations, init, optim
+from ._aliases import old_module as __getattr__  # noqa: F401 - old paths: fcnn.io, fcnn.config
 from .activations import register_activation
+from .callbacks import Callback
+from .data import datasets
 from .errors import DivergenceError, FCNNError, ModelFileError
 from .export import export_onnx
 from .gradcheck import GradcheckReport, gradcheck
 from .history import History
-from .io import load, save
 from .network import Network
 from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_schedule
-from .train import Callback, Trainer, fit
+from .storage import load, save
+from .train import Trainer, fit
 
 __version__ = "0.1.0"
+
+
+def report(run_folder: str | os.PathLike[str], *, features: tuple[int, int] | None = None) -> Path:
+    """(Re)build ``run_folder/report.html``, the run's self-contained page, from the folder's
+    files; returns its path. ``features=(i, j)`` shows data of more than two features on those
+    two columns instead of a PCA projection. plotly is imported here, not at ``import fcnn``
+    (``fcnn.reporting``)."""
+    from .reporting import build
+
+    return build(run_folder, features=features)
+
 
 __all__ = [
     "SGD",
@@ -44,5 +61,6 @@ __all__ = [
     "load",
     "optim",
     "register_activation",
+    "report",
     "save",
 ]

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import check_number
 from .network import Network, _views, weights_and_biases
-from .validation import check_number
 
 Array = np.ndarray
 

@@ -1,15 +1,17 @@
 """Output functions and losses: values, and gradients w.r.t. the output pre-activation.
 
-Layout is seed 002's outputs x samples, one sample per column: ``Z: (l, B)`` holds the output
-pre-activations ``a^(l)`` (seed 002, Alg. 1 line 10) of a batch of B samples, ``P = o(Z): (l, B)``
-the outputs ``ŷ`` and ``Y: (l, B)`` the targets (the transposes of the API's ``(B, l)`` arrays).
+Layout is seed 002's outputs x samples, one sample per column: ``Z: (n_l, B)`` holds the output
+pre-activations ``a^(l)`` (seed 002, Alg. 1 line 10) of a batch of B samples, ``P = o(Z): (n_l, B)``
+the outputs ``ŷ`` and ``Y: (n_l, B)`` the targets (the transposes of the API's ``(B, n_l)``
+arrays). ``l`` is the depth and ``n_l`` the number of outputs, seed 000's ``N`` (``docs/math.md``
+§1.3); in the code below the local ``l`` is ``n_l``.
 Per-sample losses J_k are summed over the batch here; the caller applies the reduction
 (``mean`` multiplies by 1/B, ``sum`` by 1; seed 002 eq. 3i).
 
 .. math::
 
     J^{ce}_k = -\\sum_i y_{ik} \\ln \\hat y_{ik}, \\qquad
-    J^{mse}_k = \\frac{1}{2l} \\sum_i (\\hat y_{ik} - y_{ik})^2, \\qquad
+    J^{mse}_k = \\frac{1}{2 n_l} \\sum_i (\\hat y_{ik} - y_{ik})^2, \\qquad
     J^{mse+ce}_k = J^{mse}_k + J^{ce}_k
 
 (seed 000 eq. 5-7, seed 002 eq. 13). With a softmax output the cross-entropy is computed from
@@ -59,9 +61,9 @@ def check(loss: str, output: str) -> None:
 
 @dataclass
 class Buffers:
-    """Scratch space for one batch size: ``t: (l, B)``, ``m`` and ``s: (B,)``, and two vectors
-    of ones, ``ones_out: (l,)`` and ``ones_batch: (B,)``: a dot product with one of them sums
-    the columns of an ``(l, B)`` array, or a ``(B,)`` vector, in one BLAS call."""
+    """Scratch space for one batch size: ``t: (n_l, B)``, ``m`` and ``s: (B,)``, and two vectors
+    of ones, ``ones_out: (n_l,)`` and ``ones_batch: (B,)``: a dot product with one of them sums
+    the columns of an ``(n_l, B)`` array, or a ``(B,)`` vector, in one BLAS call."""
 
     t: Array
     m: Array
@@ -71,7 +73,7 @@ class Buffers:
 
     @classmethod
     def like(cls, Z: Array) -> Buffers:
-        """Fresh buffers shaped for ``Z: (l, B)``."""
+        """Fresh buffers shaped for ``Z: (n_l, B)``."""
         (l, B), dt = Z.shape, Z.dtype
         return cls(
             np.empty_like(Z), np.empty(B, dt), np.empty(B, dt), np.ones(l, dt), np.ones(B, dt)
@@ -129,7 +131,7 @@ def output_forward(output: str, Z: Array, P: Array, buf: Buffers) -> None:
     """Write ``P = o(Z)``. For softmax, ``Z`` is shifted in place by its column max, and
     ``buf.s`` keeps the column sums of ``exp(Z - max)`` for the loss (log-sum-exp).
 
-    Shapes: ``Z, P: (l, B)``.
+    Shapes: ``Z, P: (n_l, B)``.
     """
     if output == "softmax":
         softmax(Z, P, buf)
@@ -195,7 +197,7 @@ def value_and_delta(
     Call after :func:`output_forward`. The parts follow ``PARTS[loss]`` (``("mse", "ce")``
     for the composite). With ``dZ=None`` only the values are computed. Optional sample
     weights ``w: (B,)`` make the sum ``Σ_k w_k J_k``.
-    Shapes: ``Z, P, Y, dZ: (l, B)``, one sample per column.
+    Shapes: ``Z, P, Y, dZ: (n_l, B)``, one sample per column.
     """
     l = Z.shape[0]
     mse = ce = 0.0

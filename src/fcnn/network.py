@@ -24,8 +24,9 @@ import numpy as np
 
 from . import activations, losses
 from . import init as initializers
+from ._checks import check_dtype, check_number, check_sizes
 from ._fast.workspace import Workspace
-from .validation import as_features, as_targets, check_number
+from ._inputs import as_features, as_targets
 
 if TYPE_CHECKING:
     from .callbacks import Callback
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from .train import Trainer
 
 Array = np.ndarray
-DTYPES = ("float32", "float64")
 REDUCTIONS = ("mean", "sum")
 
 
@@ -64,7 +64,7 @@ class Network:
         seed: int | None = None,
         dtype: str | type | np.dtype = "float64",
     ) -> None:
-        self.sizes = _check_sizes(sizes)
+        self.sizes = check_sizes(sizes)
         n_hidden = len(self.sizes) - 2
         names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
         if len(names) != n_hidden:
@@ -84,7 +84,7 @@ class Network:
         if reduction not in REDUCTIONS:
             raise ValueError(f"unknown reduction {reduction!r}; choose 'mean' or 'sum'")
         self.reduction = reduction
-        self.dtype = _check_dtype(dtype)
+        self.dtype = check_dtype(dtype)
         if seed is not None:
             check_number("seed", seed, 0, integer=True, what="an int >= 0 or None")
         self.seed = None if seed is None else int(seed)
@@ -281,7 +281,7 @@ class Network:
           ``"adaptive"`` or an ``fcnn.optim.Schedule``; ``schedule_options`` a dict for it
         - ``l2``: penalty (l2/2) Σ||W||² on weights; ``clip``: max global gradient norm
         - ``shuffle``; ``seed`` (default ``net.seed``) for shuffling and ``val_split``
-        - ``validation_data=(X_val, y_val)`` or ``val_split`` (fraction held out)
+        - ``validation_data`` ``(X_val, y_val)``, or ``val_split`` (fraction held out)
         - ``early_stopping``, ``patience``, ``min_delta``, ``monitor`` (``val_loss`` when there
           is validation data, else ``loss``; the accuracies only where there is one),
           ``restore_best``: with early stopping, the network ends on the best epoch's
@@ -388,31 +388,6 @@ class Network:
             self._grad += self._scratch
             parts += (penalty,)
         return parts
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    """``dtype`` as a NumPy float32 or float64 dtype, or ``ValueError``."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or str(dt) not in DTYPES:
-        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
-    return dt
-
-
-def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
-    try:
-        out = tuple(int(n) for n in sizes)
-        ok = len(out) >= 2 and all(n >= 1 and n == m for n, m in zip(out, sizes, strict=True))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"sizes must list at least two positive integer layer widths, input first "
-            f"(e.g. [2, 2, 2]); got {sizes!r}"
-        )
-    return out
 
 
 def weights_and_biases(blocks: Sequence[Array]) -> tuple[list[Array], list[Array]]:

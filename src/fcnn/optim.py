@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_number, in_range
+from ._checks import check_number, in_range
 
 Array = np.ndarray
 

@@ -4,8 +4,9 @@ This module is for reading and for testing: it is the textbook form of what ``Ne
 computes with preallocated buffers and the bias trick. ``tests/test_reference.py`` proves the
 two agree. Nothing here is optimised.
 
-Notation (seed 002): ``h^(0) = X: (f, b)``, ``W^(k): (n_k, n_{k-1})``, ``b^(k): (n_k, 1)``,
-``a^(k) = W^(k) h^(k-1) + b^(k)``, ``h^(k) = f(a^(k))``; targets ``Y: (l, b)`` column by column.
+Notation (seed 002): ``h^(0) = X: (n_0, b)``, ``W^(k): (n_k, n_{k-1})``, ``b^(k): (n_k, 1)``,
+``a^(k) = W^(k) h^(k-1) + b^(k)``, ``h^(k) = f(a^(k))``; targets ``Y: (n_l, b)`` column by column.
+``l`` is the depth and ``n_l`` the number of outputs (``docs/math.md`` §1.3).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ Array = np.ndarray
 def forward(
     Ws: Sequence[Array], bs: Sequence[Array], X: Array, acts: Sequence[str]
 ) -> tuple[list[Array], list[Array]]:
-    """Seed 002, Algorithm 1 (lines 6-11). ``X: (f, b)``. Returns ``(a, h)`` where ``a[k]`` is
+    """Seed 002, Algorithm 1 (lines 6-11). ``X: (n_0, b)``. Returns ``(a, h)`` where ``a[k]`` is
     a^(k) for k = 1..l (``a[0]`` is None) and ``h[k]`` is h^(k) for k = 0..l-1."""
     l = len(Ws)
     h: list[Array] = [X]  # line 6: h^(0) = X
@@ -35,7 +36,7 @@ def forward(
 
 
 def output(name: str, a: Array) -> Array:
-    """The output function applied to ``a^(l): (l, b)``, column by column."""
+    """The output function applied to ``a^(l): (n_l, b)``, column by column."""
     if name == "softmax":
         e = np.exp(a - a.max(axis=0))
         return e / e.sum(axis=0)
@@ -45,8 +46,9 @@ def output(name: str, a: Array) -> Array:
 
 
 def loss_gradient(loss: str, out: str, a: Array, Y: Array) -> tuple[float, Array]:
-    """``(Σ_k J_k, ∇_{a^(l)} J)`` for targets ``Y: (l, b)``; the sum over the batch is seed
-    002 eq. 3i. Each column's gradient is built from its Jacobian explicitly."""
+    """``(Σ_k J_k, ∇_{a^(l)} J)`` for targets ``Y: (n_l, b)``; the sum over the batch is seed
+    002 eq. 3i. Each column's gradient is built from its Jacobian explicitly. Inside, the local
+    ``l`` is ``n_l``, seed 000's ``N``."""
     l, b = a.shape
     yhat = output(out, a)
     J, g = 0.0, np.zeros_like(a)
@@ -101,7 +103,7 @@ def gradients(
     loss: str,
     reduction: str = "mean",
 ) -> tuple[float, list[Array], list[Array]]:
-    """``(J, dWs, dbs)`` for ``X: (f, b)`` and ``Y: (l, b)``: Alg. 1, the loss, then Alg. 2."""
+    """``(J, dWs, dbs)`` for ``X: (n_0, b)`` and ``Y: (n_l, b)``: Alg. 1, the loss, then Alg. 2."""
     a, h = forward(Ws, bs, X, acts)
     J, g = loss_gradient(loss, out, a[-1], Y)
     scale = 1.0 / X.shape[1] if reduction == "mean" else 1.0

@@ -9,23 +9,27 @@ is stopped at any step and resumed from a checkpoint ends with bit-identical par
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from . import train_state
+from ._checks import check_seed, check_training_options
 from ._fast import step as fast_step
 from ._fast.batch import Batch
-from .callbacks import Callback, as_callback
+from ._inputs import as_pair
+from .callbacks import Callback as Callback  # fcnn.train.Callback, as before
+from .callbacks import as_callback
 from .data.training import Data, split
 from .diagnostics import Diagnostics
 from .errors import DivergenceError
 from .history import History
 from .network import Network
-from .optim import Optimizer, Schedule, get_optimizer, get_schedule
-from .validation import as_pair, check_seed, check_training_options
+from .optim import Schedule, get_optimizer, get_schedule
 
 Array = np.ndarray
 MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
@@ -36,63 +40,39 @@ class Trainer:
     trains and returns the History; callbacks see the trainer, and ``state_dict`` /
     ``load_state_dict`` hold everything a resumed run needs."""
 
-    def __init__(
-        self,
-        net: Network,
-        X: Array,
-        y: Array,
-        *,
-        epochs: int = 200,
-        lr: float = 0.1,
-        batch_size: int | None = None,
-        optimizer: str | Optimizer = "gd",
-        optimizer_options: dict[str, Any] | None = None,
-        schedule: str | Schedule = "constant",
-        schedule_options: dict[str, Any] | None = None,
-        l2: float = 0.0,
-        clip: float | None = None,
-        shuffle: bool = True,
-        validation_data: tuple[Array, Array] | None = None,
-        val_split: float = 0.0,
-        early_stopping: bool = False,
-        patience: int = 10,
-        min_delta: float = 0.0,
-        monitor: str | None = None,
-        restore_best: bool = True,
-        sample_weight: Array | None = None,
-        callbacks: Sequence[Callback | Callable[[Trainer], Any]] = (),
-        record_params: bool = False,
-        progress: bool = False,
-        seed: int | None = None,
-        diagnostics: bool = False,
-    ) -> None:
-        check_training_options(epochs, l2, clip, val_split, patience, batch_size, min_delta)
-        self.net, self.epochs = net, int(epochs)
-        seed = net.seed if seed is None else check_seed("seed", seed, generators=False)
-        seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    def __init__(self, net: Network, X: Array, y: Array, **options: Any) -> None:
+        o = SimpleNamespace(**fit_options(options))
+        check_training_options(
+            o.epochs, o.l2, o.clip, o.val_split, o.patience, o.batch_size, o.min_delta
+        )
+        self.net, self.epochs = net, int(o.epochs)
+        o.seed = net.seed if o.seed is None else check_seed("seed", o.seed, generators=False)
+        seq = o.seed
+        if not isinstance(seq, np.random.SeedSequence):
+            seq = np.random.SeedSequence(seq)
         split_seq, shuffle_seq = seq.spawn(2)
-        data = Data(net, X, y, sample_weight)
-        if val_split and validation_data is not None:
+        data = Data(net, X, y, o.sample_weight)
+        if o.val_split and o.validation_data is not None:
             raise ValueError("give validation_data or val_split, not both")
-        if val_split:
-            data, val = split(data, val_split, np.random.default_rng(split_seq))
+        if o.val_split:
+            data, val = split(data, o.val_split, np.random.default_rng(split_seq))
         else:
             val = (
                 None
-                if validation_data is None
-                else Data(net, *as_pair(validation_data, "validation_data"), None)
+                if o.validation_data is None
+                else Data(net, *as_pair(o.validation_data, "validation_data"), None)
             )
         self.data, self.val = data, val
         n = len(data)
-        self.B = n if batch_size is None else min(int(batch_size), n)
+        self.B = n if o.batch_size is None else min(int(o.batch_size), n)
         self.n_batches = -(-n // self.B)
-        self.shuffle = bool(shuffle) and self.n_batches > 1  # a full batch's order is moot
-        self.optimizer = get_optimizer(optimizer, **(optimizer_options or {}))
-        self.schedule = get_schedule(schedule, lr, **(schedule_options or {}))
+        self.shuffle = bool(o.shuffle) and self.n_batches > 1  # a full batch's order is moot
+        self.optimizer = get_optimizer(o.optimizer, **(o.optimizer_options or {}))
+        self.schedule = get_schedule(o.schedule, o.lr, **(o.schedule_options or {}))
         # whether the schedule reacts to the epoch's loss (the base class's hook does nothing)
         self._adapts = type(self.schedule).on_epoch_end is not Schedule.on_epoch_end
-        self.l2, self.clip = float(l2), clip
-        self.monitor = monitor or ("val_loss" if val is not None else "loss")
+        self.l2, self.clip = float(o.l2), o.clip
+        self.monitor = o.monitor or ("val_loss" if val is not None else "loss")
         if self.monitor not in MONITORS:
             raise ValueError(f"unknown monitor {self.monitor!r}; choose one of {MONITORS}")
         if self.monitor.startswith("val_") and val is None:
@@ -103,10 +83,10 @@ class Trainer:
                 f"{net.loss_name} loss has no accuracy; monitor 'loss' or 'val_loss'"
             )
         self._maximise = self.monitor.endswith("accuracy")
-        self.early_stopping, self.patience = bool(early_stopping), int(patience)
-        self.min_delta, self.restore_best = float(min_delta), bool(restore_best)
-        self.callbacks = [as_callback(c) for c in callbacks]
-        if diagnostics and not any(isinstance(c, Diagnostics) for c in self.callbacks):
+        self.early_stopping, self.patience = bool(o.early_stopping), int(o.patience)
+        self.min_delta, self.restore_best = float(o.min_delta), bool(o.restore_best)
+        self.callbacks = [as_callback(c) for c in o.callbacks]
+        if o.diagnostics and not any(isinstance(c, Diagnostics) for c in self.callbacks):
             self.callbacks.append(Diagnostics())
         # the one choice of the step function; a callback that reads the gradient buffer
         # (needs_gradient) gets a step that leaves ∇J there (or α ∇J, where all such
@@ -116,20 +96,29 @@ class Trainer:
             net,
             self.optimizer,
             l2=self.l2,
-            clip=clip,
+            clip=o.clip,
             weighted=data.w is not None,
             gradient=True if True in wants else ("scaled" if wants else False),
         )
-        self.record_params, self.progress = bool(record_params), bool(progress)
+        self.record_params, self.progress = bool(o.record_params), bool(o.progress)
         self.rng = np.random.default_rng(shuffle_seq)
         # ---- loop state: plain arrays and numbers only (state_dict) ----
-        self.history = History(parts={p: [] for p in self._part_names()}, sizes=net.sizes)
+        names = self._part_names()
+        self.history = History(
+            parts={p: [] for p in names}, parts_per_sample={p: [] for p in names}, sizes=net.sizes
+        )
         self.epoch = self.step = self.pos = 0
         self.perm: Array | None = None
         # running sums of the epoch as Python floats (cheaper than a NumPy array per step):
         # weight, correct, loss, parts; state_dict stores them as one float64 array
         self._zero_acc = [0.0] * (3 + len(self._part_names()))
         self._acc = self._zero_acc.copy()
+        # with the sum reduction the per-sample means need sums of their own: Σ_k J_k per part
+        # (the L2 penalty weighted by batch size, as in the objective); with the mean
+        # reduction they are the objective's averages themselves
+        self._sums = net.reduction == "sum"
+        self._l2_index = len(net.parts) if self.l2 else -1
+        self._acc_ps = [0.0] * len(self._part_names())
         self.best_value, self.best_params, self.wait = math.inf, None, 0
         self._last_params: Array | None = None  # the last epoch's, when the best were restored
         self.done = False
@@ -147,8 +136,15 @@ class Trainer:
             self._val_ws.gather(val, None)
         self._snapshot = net.params.copy()
         self._zeros = np.zeros_like(net.params)  # the other operand of _finite
-        if record_params:
+        if o.record_params:
             self.history.params.append(net.params.copy())
+        self._bind()
+
+    def _bind(self) -> None:
+        """What every update calls, looked up once: the plan's step and update (a test may
+        have swapped the plan), the schedule's rate, the history's step losses."""
+        self._step, self._apply = self._plan.step, self._plan.update
+        self._lr, self._step_losses = self.schedule.lr, self.history.step_loss
 
     def _part_names(self) -> tuple[str, ...]:
         return self.net.parts + (("l2",) if self.l2 else ())
@@ -167,21 +163,11 @@ class Trainer:
 
     def _run(self) -> History:
         self._stop = False
-        self._step, self._apply = self._plan.step, self._plan.update
+        self._bind()
         if not self.done and self.pos == 0 and self.epochs <= self.epoch:
             self._last_epoch_done()  # resumed with epochs = the epochs already trained
-        # no bar at all without progress: even a disabled tqdm costs 10-40 µs a fit
-        bar = (
-            tqdm(
-                total=self.epochs,
-                initial=self.epoch,
-                unit="epoch",
-                dynamic_ncols=True,
-                leave=False,
-            )
-            if self.progress
-            else None
-        )
+        # no bar at all without progress: even a disabled tqdm costs time (docs/performance.md)
+        bar = progress_bar(self.epochs, self.epoch) if self.progress else None
         for cb in self.callbacks:
             cb.on_train_begin(self)
         try:
@@ -198,7 +184,7 @@ class Trainer:
                     self._end_epoch()
                     if bar is not None:
                         bar.update(1)
-                        bar.set_postfix(self._postfix(), refresh=False)
+                        bar.set_postfix_str(self._postfix(), refresh=False)
         finally:
             if bar is not None:
                 bar.close()
@@ -210,6 +196,8 @@ class Trainer:
         if self.shuffle:
             self.perm = self.rng.permutation(len(self.data))
         self._acc = self._zero_acc.copy()
+        if self._sums:
+            self._acc_ps = [0.0] * len(self._acc_ps)
         np.copyto(self._snapshot, self.net.params)
 
     def _batch(self) -> Batch:
@@ -234,7 +222,7 @@ class Trainer:
 
     def _update(self) -> None:
         ws = self.batch = self._whole or self._batch()  # the batch, for callbacks
-        rate = self.schedule.lr(self.epoch, self.step)
+        rate = self._lr(self.epoch, self.step)
         parts = self._step(ws, rate)  # forward, loss, backward (fcnn._fast.step.choose)
         loss = parts[0] if len(parts) == 1 else sum(parts)
         if not math.isfinite(loss):
@@ -247,7 +235,11 @@ class Trainer:
         acc[2] += loss * B
         for i, v in enumerate(parts, 3):
             acc[i] += v * B
-        self.history.step_loss.append(loss)
+        if self._sums:
+            ps = self._acc_ps
+            for i, v in enumerate(parts):
+                ps[i] += v * B if i == self._l2_index else v
+        self._step_losses.append(loss)
         if self.record_params:
             self.history.params.append(self.net.params.copy())
         self.pos += 1
@@ -278,6 +270,15 @@ class Trainer:
             values.append(total / n)
         if self.data.kind is not None:
             h.accuracy.append(acc[1] / n)
+        if self._sums:
+            per = [total / n for total in self._acc_ps]
+            h.loss_per_sample.append(sum(per))
+            for values, v in zip(h.parts_per_sample.values(), per, strict=True):
+                values.append(v)
+        else:
+            h.loss_per_sample.append(h.loss[-1])
+            for name, values in h.parts_per_sample.items():
+                values.append(h.parts[name][-1])
         h.lr.append(self.schedule.lr(self.epoch, self.step - 1))
         if self.val is not None:
             self._validate()
@@ -297,6 +298,11 @@ class Trainer:
         for name in self.net.parts:
             h.val_parts.setdefault(name, []).append(parts[name])
         h.val_loss.append(sum(parts.values()))
+        # per sample: Σ_k J_k / n for the data parts, the L2 penalty as it is
+        per = {k: v if k == "l2" else v / (ws.scale * ws.B) for k, v in parts.items()}
+        for name in self.net.parts:
+            h.val_parts_per_sample.setdefault(name, []).append(per[name])
+        h.val_loss_per_sample.append(sum(per.values()))
         if val.kind is not None:
             h.val_accuracy.append(ws.correct() / ws.B)
 
@@ -337,70 +343,52 @@ class Trainer:
         np.copyto(self.net.params, self.best_params)
         h.restored_best = True
 
-    def _postfix(self) -> dict[str, str]:
+    def _postfix(self) -> str:
+        """The bar's numbers: the losses per sample (one scale for training and validation)."""
         h = self.history
-        post = {"loss": f"{h.loss[-1]:.4g}"}
-        if h.val_loss:
-            post["val_loss"] = f"{h.val_loss[-1]:.4g}"
-        return post
+        loss, val = h.loss_per_sample or h.loss, h.val_loss_per_sample or h.val_loss
+        return f"loss {loss[-1]:.3g}" + (f" val {val[-1]:.3g}" if val else "")
 
     # ------------------------------------------------------------ checkpoint state
     def state_dict(self) -> tuple[dict[str, Array], dict[str, Any]]:
         """The whole loop state as ``(arrays, meta)``: arrays for a tensor file, JSON-able
         metadata (including the RNG's ``bit_generator.state``) beside them."""
-        arrays, hist_meta = self.history.to_state()
-        arrays["params"] = self.net.params.copy()
-        arrays["acc"] = np.array(self._acc, np.float64)
-        arrays["snapshot"] = self._snapshot.copy()
-        if self.perm is not None:
-            arrays["perm"] = self.perm.copy()
-        if self.best_params is not None:
-            arrays["best_params"] = self.best_params.copy()
-        if self._last_params is not None:
-            arrays["last_params"] = self._last_params.copy()
-        opt_meta = {}
-        for k, v in self.optimizer.state_dict().items():
-            if isinstance(v, np.ndarray):
-                arrays[f"optim.{k}"] = v
-            else:
-                opt_meta[k] = v
-        meta = {
-            "epoch": self.epoch,
-            "step": self.step,
-            "pos": self.pos,
-            "done": self.done,
-            "best_value": self.best_value,
-            "wait": self.wait,
-            "rng": self.rng.bit_generator.state,
-            "optimizer": opt_meta,
-            "schedule": self.schedule.state_dict(),
-            "history": hist_meta,
-        }
-        return arrays, meta
+        return train_state.state_dict(self)
 
     def load_state_dict(self, arrays: dict[str, Array], meta: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output into a trainer built with the same arguments."""
-        self.net.set_params(arrays["params"])
-        self._acc = [float(v) for v in arrays["acc"]]
-        np.copyto(self._snapshot, arrays["snapshot"])
-        self.perm = arrays["perm"].astype(np.int64) if "perm" in arrays else None
-        self.best_params = arrays["best_params"].copy() if "best_params" in arrays else None
-        opt = dict(meta["optimizer"])
-        opt.update({k[len("optim.") :]: v for k, v in arrays.items() if k.startswith("optim.")})
-        self.optimizer.load_state_dict(opt)
-        self.schedule.load_state_dict(meta["schedule"])
-        self.epoch, self.step, self.pos = int(meta["epoch"]), int(meta["step"]), int(meta["pos"])
-        self.done, self.wait = bool(meta["done"]), int(meta["wait"])
-        self.best_value = float(meta["best_value"])
-        self.rng.bit_generator.state = meta["rng"]
-        self.history = History.from_state(arrays, meta["history"])
-        if not self.record_params:  # a part of the run that recorded: no trajectory of a part
-            self.history.params = []
-        last = arrays.get("last_params")
-        self._last_params = None if last is None else last.copy()
-        if last is not None and not self.done:  # extended: on from the last epoch's parameters
-            self.net.set_params(last)
-            self._last_params, self.history.restored_best = None, False
+        train_state.load_state_dict(self, arrays, meta)
+
+
+def fit_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` over the defaults of :meth:`fcnn.Network.fit`'s keywords, the one list of
+    training options; ``TypeError`` naming an unknown one."""
+    unknown = sorted(set(options) - set(_FIT_DEFAULTS))
+    if unknown:
+        raise TypeError(
+            f"unknown training option(s) {', '.join(unknown)}; the options are those of "
+            f"Network.fit: {', '.join(_FIT_DEFAULTS)}"
+        )
+    return _FIT_DEFAULTS | options
+
+
+_FIT_DEFAULTS = {
+    name: p.default
+    for name, p in inspect.signature(Network.fit).parameters.items()
+    if p.kind is p.KEYWORD_ONLY
+}
+
+
+#: the progress bar: percentage, bar, epochs, time, then the losses (no rate: at 80 columns
+#: with validation, tqdm's default left the bar one character wide and cut its end off)
+BAR_FORMAT = "{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} epochs, {remaining} left{postfix}"
+
+
+def progress_bar(total: int, initial: int = 0, **kwargs: Any) -> tqdm:
+    """The training progress bar over ``total`` epochs, ``initial`` of them done: within the
+    terminal's width, down to 80 columns with the validation loss (:data:`BAR_FORMAT`)."""
+    options = {"unit": "epoch", "dynamic_ncols": True, "leave": False} | kwargs
+    return tqdm(total=total, initial=initial, bar_format=BAR_FORMAT, **options)
 
 
 def fit(net: Network, X: Array, y: Array, **options: Any) -> History:

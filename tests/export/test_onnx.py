@@ -205,12 +205,14 @@ def test_an_estimator_is_refused_with_the_way_to_export_it():
 
 
 # ------------------------------------------------------------------- optional dependency
+@pytest.mark.slow
 def test_import_fcnn_does_not_import_onnx():
     code = "import sys, fcnn, fcnn.cli; print('onnx' in sys.modules, 'skl2onnx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
 
+@pytest.mark.slow
 def test_missing_onnx_gives_the_install_command(tmp_path):
     fcnn.save(network("tanh", "softmax", "float64"), tmp_path / "m.safetensors")
     code = (

@@ -5,8 +5,7 @@ Alg. 2 lines 3-4, with ``r`` the learning rate times the delta's ``1/B``: ``docs
 §7). NumPy can only write a product into a buffer (``np.dot(g, hT, out=dWb)``) and subtract it
 afterwards, a second pass over every parameter. BLAS's GEMM computes ``C ← α A B + β C`` in
 place, so with ``α = -r, β = 1`` the update happens inside the product, on the BLAS threads,
-while ``C`` is still in their caches (``docs/performance.md``: MNIST shape, 142.6 -> 138.1 ms
-an epoch).
+while ``C`` is still in their caches (``docs/performance.md`` has the measurements).
 
 Only the BLAS that NumPy itself loaded is used, the OpenBLAS of NumPy's wheels (symbols
 ``scipy_cblas_sgemm64_``, ILP64), found with threadpoolctl: a second BLAS would bring a

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._inputs import as_features, as_targets
 from ..metrics import accuracy_kind
-from ..validation import as_features, as_targets
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -73,7 +73,12 @@ def validation_rows(n: int, fraction: float) -> int:
 def split(data: Data, fraction: float, rng: np.random.Generator) -> tuple[Data, Data]:
     """Hold out ``fraction`` of the samples (at random) as a validation set:
     ``(training, validation)``, each in the data's own order."""
-    n = len(data)
+    train, val = split_indices(len(data), fraction, rng)
+    return data.rows(train), data.rows(val)
+
+
+def split_indices(n: int, fraction: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """The sorted row indices :func:`split` gives to training and to validation."""
     n_val = validation_rows(n, fraction)
     if n_val < 1 or n_val >= n:
         raise ValueError(
@@ -81,4 +86,4 @@ def split(data: Data, fraction: float, rng: np.random.Generator) -> tuple[Data, 
             f"{n - n_val} for training; both need at least one"
         )
     order = rng.permutation(n)
-    return data.rows(np.sort(order[n_val:])), data.rows(np.sort(order[:n_val]))
+    return np.sort(order[n_val:]), np.sort(order[:n_val])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import config
+from ..runs import config
 from . import FORMATS, ledger, render
 from .source import from_config, from_run
 

@@ -1,6 +1,6 @@
 """Which step to explain: the first batch of epoch T of a run, as the run took it.
 
-The trainer of the run is rebuilt exactly as ``fcnn train`` builds it (``fcnn.runs``: the same
+The trainer of the run is rebuilt as ``fcnn train`` builds it (``build_trainer``: the same
 data, split, standardisation, seed and shuffle). The parameters at the start of epoch T are the
 run's recorded ones (``History.params`` in a run folder's checkpoint) where it has them;
 otherwise the trainer trains T - 1 epochs again, which ends on the same parameters bit for bit.
@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import checkpoint, config, runs
 from ..diagnostics import Diagnostics
 from ..optim import SGD
-from ..run_data import prepare
-from ..run_folder import CHECKPOINT, CONFIG
+from ..runs import checkpoint, config
+from ..runs.data import prepare
+from ..runs.folder import CHECKPOINT, CONFIG
+from ..runs.start import build_trainer
 from ..train import Trainer
 from .ledger import Problem
 
@@ -78,7 +79,7 @@ def _replay(
     epochs = cfg["training"]["epochs"]
     if not 1 <= epoch <= epochs:
         raise ValueError(f"--epoch must be from 1 to the run's {epochs} epochs, got {epoch}")
-    trainer = runs._trainer(cfg, ds, [Diagnostics()] if diagnostics else [], False)
+    trainer = build_trainer(cfg, ds, [Diagnostics()] if diagnostics else [], False)
     used = False
     start = (epoch - 1) * trainer.n_batches  # updates before epoch T
     adaptive = trainer._adapts  # its rate depends on the losses: retrain

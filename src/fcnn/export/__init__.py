@@ -61,7 +61,7 @@ def export_onnx(
         raise ValueError(f"opset must be an int >= 13 (Softmax on one axis), got {opset!r}")
     model = graph.export_model(net, opset)
     if path is not None:
-        from ..atomic import atomic_write_bytes
+        from ..storage.atomic import atomic_write_bytes
 
         atomic_write_bytes(path, model.SerializeToString())
     return model

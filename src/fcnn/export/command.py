@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..io import load
 from ..network import Network
-from ..run_folder import MODEL
+from ..runs.folder import MODEL, model_file
+from ..storage import load
 from . import FORMATS, export_onnx
 
 OK = 0
@@ -44,21 +44,9 @@ def build_parser(p: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run)
 
 
-def _model_path(model: str) -> Path:
-    path = Path(model)
-    if path.is_dir():
-        path = path / MODEL
-        if not path.is_file():
-            raise ValueError(
-                f"run folder {model} has no {MODEL}; if the run was interrupted, finish it "
-                f"with: fcnn train --resume {model}"
-            )
-    return path
-
-
 def run(args: argparse.Namespace) -> int:
     """``fcnn export``: write the model ``args.model`` to ``args.out`` in ``args.format``."""
-    source, out = _model_path(args.model), Path(args.out)
+    source, out = model_file(args.model), Path(args.out)
     if out.is_dir():
         raise ValueError(f"--out {out} is a folder; give a file name such as model.onnx")
     if out.exists() and out.resolve() == source.resolve():

@@ -117,3 +117,35 @@ def _need_history(history: History) -> None:
         raise ValueError(f"history must be an fcnn.History, got {type(history).__name__}")
     if not history.epoch:
         raise ValueError("history is empty; train the network first (net.fit returns a History)")
+
+
+#: above this many epochs (or iterations), curves get a log x-axis: the early dynamics show
+LOG_X_ABOVE = 2000
+
+
+def _plain_ticks(ax: Axes) -> None:
+    """Tick labels written out in full on every linear axis of ``ax``: never matplotlib's
+    offset text (``1e-6+1.10333``) beside the axis, which a reader misses or misreads."""
+    from matplotlib.ticker import ScalarFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):
+        if isinstance(axis.get_major_formatter(), ScalarFormatter):
+            formatter = ScalarFormatter(useOffset=False)
+            formatter.set_scientific(False)
+            axis.set_major_formatter(formatter)
+
+
+def _legend_outside(ax: Axes, **kwargs: Any) -> None:
+    """The legend of ``ax`` beside it, right of the axes, where it covers no data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
+
+
+def _epoch_axis(ax: Axes, last: int) -> bool:
+    """A log x-axis for curves over more than :data:`LOG_X_ABOVE` epochs; whether it is."""
+    from matplotlib.ticker import MaxNLocator
+
+    if last > LOG_X_ABOVE:
+        ax.set_xscale("log")
+        return True
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return False

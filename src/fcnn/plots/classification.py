@@ -8,13 +8,24 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from .._checks import in_range
 from ..network import Network
-from ..validation import in_range
-from ._base import Array, _axes, _class_names, _color, _is_classifier, _points, _tidy, _xy
+from ._base import (
+    MARKERS,
+    Array,
+    _axes,
+    _class_names,
+    _color,
+    _is_classifier,
+    _plain_ticks,
+    _points,
+    _tidy,
+    _xy,
+)
 
 
 def scatter(
@@ -24,19 +35,48 @@ def scatter(
     *,
     ax: Axes | None = None,
     title: str = "Data",
+    feature_names: Sequence[str] | None = None,
+    held_out: Array | None = None,
 ) -> Figure:
     """The 2-D data coloured by class (seed 000, Figure 1).
 
     ``X: (n_samples, 2)``; ``y``: labels ``(n_samples,)`` or one-hot ``(n_samples, k)``;
-    ``classes``: names for the labels 0..k-1 (legend).
+    ``classes``: names for the labels 0..k-1 (legend); ``feature_names``: the axis labels (a
+    file's column names; default x₁, x₂); ``held_out``: indices of rows held out for
+    validation, drawn hollow.
     """
     X, labels = _xy(X, y)
-    fig, ax = _axes(ax, (5.5, 4.5))
-    _points(ax, X, labels, _class_names(classes, int(labels.max(initial=0)) + 1))
-    _tidy(ax, title, "$x_1$", "$x_2$")
+    fig, ax = _axes(ax, (6.5, 4.5))
+    names = _class_names(classes, int(labels.max(initial=0)) + 1)
+    mask = np.zeros(len(X), bool)
+    if held_out is not None and len(held_out):
+        mask[np.asarray(held_out, np.int64)] = True
+    _points(ax, X[~mask], labels[~mask], names)
+    if mask.any():
+        _hollow(ax, X[mask], labels[mask])
+    _tidy(ax, title, *_axis_names(feature_names))
     ax.set_aspect("equal", adjustable="datalim")
-    _legend(ax, len(np.unique(labels)), title="class")
+    _plain_ticks(ax)
+    _legend(ax, len(ax.get_legend_handles_labels()[0]), title="class")
     return fig
+
+
+def _hollow(ax: Axes, X: Array, labels: Array) -> None:
+    """Held-out rows: each class's marker, unfilled, with one legend entry for them all."""
+    for c in np.unique(labels):
+        x1, x2 = X[labels == c].T
+        m = MARKERS[c % len(MARKERS)]
+        ax.scatter(
+            x1, x2, facecolors="none", edgecolors=_color(c), marker=m, s=26, lw=1.1, zorder=3
+        )
+    ax.scatter([], [], facecolors="none", edgecolors="0.3", marker="o", s=26, label="held out")
+
+
+def _axis_names(feature_names: Sequence[str] | None) -> tuple[str, str]:
+    """The x and y labels: the columns' names, or x₁ and x₂ (seed notation) for unnamed ones."""
+    if feature_names is None or list(feature_names) == ["x0", "x1"]:
+        return "$x_1$", "$x_2$"
+    return tuple(str(n).replace("$", r"\$") for n in feature_names)  # type: ignore[return-value]
 
 
 #: more classes than this get no legend: it would cover the data or squeeze the axes away
@@ -44,14 +84,12 @@ MAX_LEGEND = 30
 
 
 def _legend(ax: Axes, entries: int, **kwargs: Any) -> None:
-    """A legend inside the axes for a few entries, beside them in small type for up to
-    ``MAX_LEGEND``, and none beyond (the colours still tell the classes apart)."""
+    """A legend beside the axes (where it covers no data) for up to ``MAX_LEGEND`` entries,
+    and none beyond (the colours still tell the classes apart)."""
     if entries > MAX_LEGEND:
         return
-    if entries <= 12:
-        ax.legend(loc="best", framealpha=0.85, **kwargs)
-    else:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="x-small", **kwargs)
+    size = "small" if entries <= 12 else "x-small"  # beside the axes: over no data point
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=size, **kwargs)
 
 
 def decision_boundary(
@@ -63,6 +101,7 @@ def decision_boundary(
     resolution: int = 200,
     ax: Axes | None = None,
     title: str = "Decision boundary",
+    feature_names: Sequence[str] | None = None,
 ) -> Figure:
     """The predicted class over the plane, with the data on top, for a 2-input classifier.
 
@@ -107,16 +146,21 @@ def decision_boundary(
         fig.colorbar(filled, ax=ax, label=f"P({names[1]})", shrink=0.9)
         boundary = Line2D([], [], color="black", lw=1.4, label="P = 0.5")
     else:
-        Z = P.argmax(axis=1).reshape(G1.shape)
-        cmap = ListedColormap([_color(c) for c in range(k)])
-        ax.contourf(G1, G2, Z, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.3)
-        for c in range(k):  # each region's outline; shared edges coincide, so lines stay thin
-            ax.contour(G1, G2, (Z == c).astype(float), levels=[0.5], colors="black", linewidths=0.8)
+        # each class's margin P_c - max_{j != c} P_j is smooth, and > 0 exactly where c wins:
+        # its 0-contour is the boundary, interpolated between grid points as the two-class
+        # P = 0.5 line is (an argmax image would show the grid's staircase)
+        for c in range(k):
+            margin = (P[:, c] - np.delete(P, c, axis=1).max(axis=1)).reshape(G1.shape)
+            if margin.max() <= 0:
+                continue
+            ax.contourf(G1, G2, margin, levels=[0, 2], colors=[_color(c)], alpha=0.3)
+            ax.contour(G1, G2, margin, levels=[0], colors="black", linewidths=0.8)
         boundary = Line2D([], [], color="black", lw=0.8, label="boundary")
     _points(ax, X, labels, names, edge="0.15")
     ax.set_xlim(g1[0], g1[-1])
     ax.set_ylim(g2[0], g2[-1])
-    _tidy(ax, title, "$x_1$", "$x_2$", grid=False)
+    _tidy(ax, title, *_axis_names(feature_names), grid=False)
+    _plain_ticks(ax)
     handles = ax.get_legend_handles_labels()[0] + [boundary]
     _legend(ax, len(handles), handles=handles)
     return fig

@@ -7,14 +7,24 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from .._checks import in_range
 from ..history import History
 from ..network import Network
-from ..validation import in_range
-from ._base import Array, _color, _need_history, _tidy
+from ._base import (
+    LOG_X_ABOVE,
+    Array,
+    _color,
+    _legend_outside,
+    _need_history,
+    _plain_ticks,
+    _tidy,
+)
 
 _PARAM = re.compile(r"^([Wb])(\d+)(?:\[(\d+)(?:,\s*(\d+))?\])?$")
 
@@ -129,21 +139,57 @@ def _value_panels(fig: Figure | SubFigure, chosen: list, ncols: int) -> None:
     nrows = -(-n // ncols)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     steps = np.arange(len(chosen[0][2]))
-    for i, (ax, (name, tensor, values)) in enumerate(zip(axes, chosen, strict=False)):
-        lowest = i + ncols >= n  # the lowest panel of its column
-        ax.plot(steps, values, color=_color(tensor), lw=1.4 if len(steps) <= 500 else 0.8)
-        ax.tick_params(labelsize=7, labelbottom=lowest)
-        ax.xaxis.get_offset_text().set_visible(lowest)
+    lines = []
+    for ax, (_, tensor, values) in zip(axes, chosen, strict=False):
+        lw = 1.4 if len(steps) <= 500 else 0.8
+        lines.append(ax.plot(steps, values, color=_color(tensor), lw=lw)[0])
         ax.yaxis.set_major_locator(MaxNLocator(4))
-        ax.set_title(name, fontsize=9, y=None if _has_offset_text(ax.yaxis) else 1.0)
+    # where one panel barely moves (its ticks would need an offset text), every panel shows the
+    # change from its initial value, each with its scale in the label: one reading for all
+    change = any(_has_offset_text(ax.yaxis) for ax in axes[:n])
+    for i, (ax, line, (name, _, values)) in enumerate(zip(axes, lines, chosen, strict=False)):
+        lowest = i + ncols >= n  # the lowest panel of its column
+        ylabel = "value" if i % ncols == 0 else ""
+        if change:
+            name, ylabel = _as_change(line, name, values)
+        ax.tick_params(labelsize=7, labelbottom=lowest)
+        _plain_ticks(ax)
+        ax.set_title(name, fontsize=9, y=1.0)
         ax.grid(True, alpha=0.3, linewidth=0.5)
         ax.spines[["top", "right"]].set_visible(False)
         if lowest:
-            ax.set_xlabel("iteration", fontsize=8)
-        if i % ncols == 0:
-            ax.set_ylabel("value", fontsize=8)
+            ax.set_xlabel(_iteration_axis(ax, len(steps) - 1), fontsize=8)
+        else:
+            _iteration_axis(ax, len(steps) - 1)
+        if ylabel:
+            ax.set_ylabel(ylabel, fontsize=8)
     for ax in axes[n:]:
         ax.set_visible(False)
+
+
+def _iteration_axis(ax: Axes, last: int) -> str:
+    """Over more than ``LOG_X_ABOVE`` iterations, a symmetric-log x axis (linear from 0 to 1,
+    then logarithmic: iteration 0, the initial value, stays on it), so that the early moves
+    are not squashed against the y axis; the x label that says which."""
+    if last <= LOG_X_ABOVE:
+        return "iteration"
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlim(0, last)  # the margins would reach into negative iterations
+    return "iteration (log scale)"
+
+
+def _as_change(line: Line2D, name: str, values: Array) -> tuple[str, str]:
+    """Redraw ``line`` as the change from its initial value in units of a power of ten, so
+    that a weight that moves by 1e-6 reads plainly (seed 000 at lr 1e-6); the panel's new
+    title (the initial value) and y label (the scale)."""
+    change = np.asarray(values, np.float64) - float(values[0])
+    span = float(np.abs(change).max())
+    power = int(np.floor(np.log10(span))) if span > 0 else 0
+    line.set_ydata(change / 10.0**power)
+    line.axes.relim()
+    line.axes.autoscale_view()
+    scale = f" (×1e{power})" if power else ""
+    return f"{name} from {float(values[0]):.6g}".replace("-", "−"), f"change{scale}"
 
 
 def _has_offset_text(axis: Axis) -> bool:
@@ -168,7 +214,9 @@ def _norm_panels(fig: Figure | SubFigure, Ws: list[Array], bs: list[Array]) -> N
         W_norm, b_norm = np.linalg.norm(W, axis=(1, 2)), np.linalg.norm(b, axis=1)
         axW.plot(steps, W_norm, color=_color(k), lw=1.5, label=f"layer {k + 1} ({shape})")
         axb.plot(steps, b_norm, color=_color(k), lw=1.5, label=f"layer {k + 1} ({W.shape[1]})")
-    _tidy(axW, "Weights: $\\|W^{(k)}\\|_F$", "iteration", "Frobenius norm")
-    _tidy(axb, "Biases: $\\|b^{(k)}\\|_2$", "iteration", "Euclidean norm")
-    axW.legend(title="W", loc="best", framealpha=0.85, fontsize=8)
-    axb.legend(title="b", loc="best", framealpha=0.85, fontsize=8)
+    xlabel = [_iteration_axis(ax, len(steps) - 1) for ax in (axW, axb)][0]
+    _tidy(axW, "Weights: $\\|W^{(k)}\\|_F$", xlabel, "Frobenius norm")
+    _tidy(axb, "Biases: $\\|b^{(k)}\\|_2$", xlabel, "Euclidean norm")
+    for ax, name in ((axW, "W"), (axb, "b")):  # beside the panels: over no curve
+        _legend_outside(ax, title=name, fontsize=8)
+        _plain_ticks(ax)
