@@ -94,7 +94,7 @@ _HISTORIES: dict[Path, History] = {}
 def _history(run: Path, cfg, ds, net) -> History:
     """The run's history, trained again (the same config gives the same numbers)."""
     if run not in _HISTORIES:
-        from fcnn.runs.start import _trainer
+        from fcnn.runs.start import build_trainer as _trainer
 
         trainer = _trainer(cfg, ds, [], progress=False)
         _HISTORIES[run] = trainer.run()
