@@ -8,15 +8,17 @@ MSE + cross-entropy.
 import os
 from pathlib import Path
 
-from . import activations, init, optim
+# _startup first: for the fcnn command, Ctrl-C while the rest imports is one line
+from . import _startup, activations, init, optim  # noqa: F401 - _startup: its import is its work
 from ._aliases import old_module as __getattr__  # noqa: F401 - old paths: fcnn.io, fcnn.config
 from .activations import register_activation
 from .callbacks import Callback
 from .data import datasets
-from .errors import DivergenceError, FCNNError, ModelFileError
+from .errors import DivergenceError, FCNNError, MemoryLimitError, ModelFileError
 from .export import export_onnx
 from .gradcheck import GradcheckReport, gradcheck
 from .history import History
+from .memory import memory_limit
 from .network import Network
 from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_schedule
 from .storage import load, save
@@ -43,6 +45,7 @@ __all__ = [
     "FCNNError",
     "GradcheckReport",
     "History",
+    "MemoryLimitError",
     "ModelFileError",
     "Network",
     "Optimizer",
@@ -59,6 +62,7 @@ __all__ = [
     "init",
     "io",
     "load",
+    "memory_limit",
     "optim",
     "register_activation",
     "report",

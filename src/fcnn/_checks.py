@@ -130,6 +130,7 @@ def check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     try:
         out = tuple(int(n) for n in sizes)
         ok = len(out) >= 2 and all(n >= 1 and n == m for n, m in zip(out, sizes, strict=True))
+        ok = ok and not any(isinstance(m, bool | np.bool_) for m in sizes)  # True is not a width
     except (TypeError, ValueError):
         ok = False
     if not ok:
@@ -138,3 +139,15 @@ def check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
             f"(e.g. [2, 2, 2]); got {sizes!r}"
         )
     return out
+
+
+def activation_names(activation: Any, n_hidden: int) -> list[str]:
+    """One activation name per hidden layer, from one name or a sequence of names."""
+    if isinstance(activation, str):
+        return [activation] * n_hidden
+    if not (isinstance(activation, Sequence) and all(isinstance(a, str) for a in activation)):
+        raise ValueError(
+            f"activation must be a name such as 'tanh', or a list of names, one per hidden "
+            f"layer; got {activation!r}"
+        )
+    return list(activation)

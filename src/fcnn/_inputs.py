@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from . import memory
+
 Array = np.ndarray
 
 
@@ -28,7 +30,7 @@ def as_features(X: Array, n_features: int, dtype: np.dtype) -> Array:
     feature or ``X.reshape(1, -1)`` for one sample).
     """
     try:
-        arr = np.asarray(X)
+        arr = _array(X)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"X could not be read as an array: {exc}") from None
     if arr.dtype.kind not in "biuf":
@@ -62,6 +64,22 @@ def as_features(X: Array, n_features: int, dtype: np.dtype) -> Array:
     return arr
 
 
+def _array(value: Any) -> Array:
+    """``np.asarray(value)``; a pandas DataFrame or Series of nullable number types (Int64,
+    Float64, boolean: object arrays to NumPy) becomes float64, a missing value NaN."""
+    arr = np.asarray(value)
+    if arr.dtype == object and hasattr(value, "to_numpy"):
+        dtypes = getattr(value, "dtypes", None)
+        dtypes = (
+            [getattr(value, "dtype", None)]
+            if dtypes is None
+            else list(getattr(dtypes, "values", [dtypes]))
+        )
+        if all(getattr(d, "kind", "O") in "biuf" for d in dtypes):  # pandas' nullable numbers
+            arr = value.to_numpy(dtype=np.float64, na_value=np.nan)
+    return arr
+
+
 def _first_non_finite(arr: Array, rows: int = 4096) -> tuple[int, int] | None:
     """(row, column) of the first NaN/inf in ``arr: (n, f)``, or None. Checks ``rows`` rows at a
     time, so the boolean mask never costs more than ``rows * f`` bytes (not a copy of X)."""
@@ -70,15 +88,6 @@ def _first_non_finite(arr: Array, rows: int = 4096) -> tuple[int, int] | None:
         if not np.isfinite(block).all():
             r, c = np.argwhere(~np.isfinite(block))[0]
             return start + int(r), int(c)
-    return None
-
-
-def _integer_labels(y: Array) -> Array | None:
-    """``y`` as int64 when every value is integral, else None."""
-    if y.dtype.kind in "biu":
-        return y.astype(np.int64)
-    if y.dtype.kind == "f" and np.isfinite(y).all() and np.all(y == np.round(y)):
-        return y.astype(np.int64)
     return None
 
 
@@ -92,7 +101,7 @@ def as_targets(
     a target matrix ``(n_samples, n_outputs)``: one-hot, probabilities or real values.
     """
     try:
-        arr = np.asarray(y)
+        arr = _array(y)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"y could not be read as an array: {exc}") from None
     if arr.dtype.kind not in "biuf":
@@ -125,18 +134,24 @@ def as_targets(
 def _one_hot(y: Array, n_outputs: int, dtype: np.dtype) -> tuple[Array, Array]:
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError("y contains NaN or inf; remove those samples")
-    labels = _integer_labels(y)
-    if labels is None:
+    if y.dtype.kind == "f" and not np.all(y == np.round(y)):
         raise ValueError(
             f"y is 1-D with non-integer values but the network has {n_outputs} outputs; give "
             f"integer class labels 0..{n_outputs - 1}, or a target matrix (n_samples, {n_outputs})"
         )
-    bad = (labels < 0) | (labels >= n_outputs)
+    bad = (y < 0) | (y >= n_outputs)  # on the labels as given: no overflow in a cast first
     if bad.any():
+        value = y[bad][0].item()
         raise ValueError(
-            f"label {labels[bad][0]} is out of range: a network with {n_outputs} outputs takes "
+            f"label {value!r} is out of range: a network with {n_outputs} outputs takes "
             f"labels 0..{n_outputs - 1}; re-encode the labels or widen the output layer"
         )
+    labels = y.astype(np.int64)
+    memory.check(
+        len(labels) * n_outputs * np.dtype(dtype).itemsize,
+        f"one-hot targets of {len(labels)} samples x {n_outputs} classes",
+        "is the target column the right one? (--target NAME)",
+    )
     Y = np.zeros((len(labels), n_outputs), dtype)
     Y[np.arange(len(labels)), labels] = 1
     return Y, labels

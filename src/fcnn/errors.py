@@ -19,3 +19,13 @@ class DivergenceError(FCNNError, FloatingPointError):
 
 class ModelFileError(FCNNError, ValueError):
     """A model or checkpoint file is missing, truncated, corrupted, foreign or inconsistent."""
+
+
+class MemoryLimitError(FCNNError, ValueError):
+    """What a file, a header or a network asks for would not fit in the memory available to
+    the process (``fcnn.memory``); ``estimate`` and ``limit`` are in bytes."""
+
+    def __init__(self, message: str, estimate: int = 0, limit: int = 0) -> None:
+        super().__init__(message)
+        self.estimate = estimate
+        self.limit = limit

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import check_number
-from .network import Network, _views, weights_and_biases
+from ._layout import blocks, weights_and_biases
+from .network import Network
 
 Array = np.ndarray
 
@@ -91,7 +92,7 @@ def gradcheck(
         np.maximum(np.abs(analytic), np.abs(numeric)), floor
     )
     report = GradcheckReport(tolerance=tolerance)
-    rel_blocks = _views(rel, [Wb.shape for Wb in probe._Wb])
+    rel_blocks = blocks(rel, [Wb.shape for Wb in probe._Wb])
     for k, (W, b) in enumerate(zip(*weights_and_biases(rel_blocks), strict=True), start=1):
         report.errors[f"W{k}"], report.errors[f"b{k}"] = float(W.max()), float(b.max())
     return report

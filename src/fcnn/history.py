@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ._layout import blocks, weights_and_biases
+
 Array = np.ndarray
 _LISTS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "step_loss")
 # per-sample means, recorded since fcnn 0.2: a checkpoint of 0.1 lacks them
@@ -112,14 +114,7 @@ class History:
                 f"the recorded parameter vectors have {P.shape[1]} entries but {net!r} has "
                 f"{net.n_params}; pass the network these were recorded from"
             )
-        Ws, bs, start = [], [], 0
-        for W in net.weights:
-            r, c = W.shape
-            block = P[:, start : start + r * (c + 1)].reshape(len(P), r, c + 1)
-            Ws.append(block[:, :, :-1])
-            bs.append(block[:, :, -1])
-            start += r * (c + 1)
-        return Ws, bs
+        return weights_and_biases(blocks(P, [B.shape for B in net._Wb]))
 
     # ------------------------------------------------------------ checkpoint support
     def to_state(self) -> tuple[dict[str, Array], dict[str, Any]]:

@@ -17,16 +17,18 @@ in one or two NumPy calls. The readable, line-by-line version of the same math i
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import activations, losses
+from . import activations, batched, losses, memory
 from . import init as initializers
-from ._checks import check_dtype, check_number, check_sizes
+from ._checks import activation_names, check_dtype, check_number, check_sizes
 from ._fast.workspace import Workspace
 from ._inputs import as_features, as_targets
+from ._layout import block_shapes, blocks, weight_mask, weights_and_biases
 
 if TYPE_CHECKING:
     from .callbacks import Callback
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from .train import Trainer
 
 Array = np.ndarray
+_DRAW = contextvars.ContextVar("fcnn_draw_weights", default=True)
 REDUCTIONS = ("mean", "sum")
 
 
@@ -66,7 +69,7 @@ class Network:
     ) -> None:
         self.sizes = check_sizes(sizes)
         n_hidden = len(self.sizes) - 2
-        names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+        names = activation_names(activation, n_hidden)
         if len(names) != n_hidden:
             raise ValueError(
                 f"got {len(names)} activations for {n_hidden} hidden layers; give one name, "
@@ -93,24 +96,33 @@ class Network:
         self.feature_mean: Array | None = None
         self.feature_scale: Array | None = None
 
-        shapes = [(n, m + 1) for m, n in zip(self.sizes[:-1], self.sizes[1:], strict=True)]
+        shapes = block_shapes(self.sizes)
         self.n_params = sum(r * c for r, c in shapes)
+        # parameters, gradient, scratch and L2 mask: four flat buffers, checked before any
+        what = f"a network of sizes {list(self.sizes)} ({self.n_params:,} parameters)"
+        memory.check(4 * self.n_params * self.dtype.itemsize, what, "use smaller layers")
         self.params = np.zeros(self.n_params, self.dtype)
         # the training loop's gradient buffer: ∇J, or α ∇J, or untouched, depending on the step
         # that fcnn._fast.step chose; the public way to the gradient is gradients()
         self._grad = np.zeros(self.n_params, self.dtype)
         self._scratch = np.empty(self.n_params, self.dtype)
-        self._Wb = _views(self.params, shapes)
-        self._dWb = _views(self._grad, shapes)
+        self._Wb = blocks(self.params, shapes)
+        self._dWb = blocks(self._grad, shapes)
         self.weights, self.biases = weights_and_biases(self._Wb)
-        # 1 for weights, 0 for biases: the L2 penalty touches weights only
-        self.weight_mask = np.zeros(self.n_params, self.dtype)
-        for M in weights_and_biases(_views(self.weight_mask, shapes))[0]:
-            M[...] = 1
-        rng = np.random.default_rng(self.seed)
+        self._weight_mask: Array | None = None  # built when the L2 penalty first needs it
         fill = initializers.get(init)
-        for W, b in zip(self.weights, self.biases, strict=True):
-            fill(W, b, rng)
+        if _DRAW.get():  # not for a loader that overwrites every parameter (Network._blank)
+            rng = np.random.default_rng(self.seed)
+            for W, b in zip(self.weights, self.biases, strict=True):
+                fill(W, b, rng)
+
+    @property
+    def weight_mask(self) -> Array:
+        """1 for weights, 0 for biases, in the layout of :attr:`params`: the L2 penalty
+        touches weights only (built on first use: a loaded model need not pay for it)."""
+        if self._weight_mask is None:
+            self._weight_mask = weight_mask([B.shape for B in self._Wb], self.dtype)
+        return self._weight_mask
 
     # ----------------------------------------------------------------- description
     @property
@@ -154,6 +166,16 @@ class Network:
             net.set_params(params)
         return net
 
+    @classmethod
+    def _blank(cls, cfg: dict[str, Any]) -> Network:
+        """A network of ``cfg`` with zero parameters, none drawn: for a loader that fills
+        every parameter (no memory or time spent on weights it overwrites)."""
+        token = _DRAW.set(False)
+        try:
+            return cls(**cfg)
+        finally:
+            _DRAW.reset(token)
+
     def set_params(self, params: Array) -> None:
         """Copy a flat parameter vector (layout of :attr:`params`) into the network."""
         p = np.asarray(params)
@@ -194,17 +216,22 @@ class Network:
 
     def forward(self, X: Array) -> Array:
         """Outputs ``ŷ = o(a^(l))`` for ``X: (n_samples, n_0)``; returns ``(n_samples, n_l)``."""
-        ws = self._workspace_for(self._inputs(X))
-        self._forward(ws)
-        return ws.P.T.copy()  # the workspace holds one sample per column
+        return self._outputs(X, output=True)
 
     predict_proba = forward
 
     def logits(self, X: Array) -> Array:
         """Output pre-activations ``a^(l)`` (before the output function): ``(n_samples, n_l)``."""
-        ws = self._workspace_for(self._inputs(X))
-        self._forward(ws, output=False)
-        return ws.A[-1].T.copy()
+        return self._outputs(X, output=False)
+
+    def _outputs(self, X: Array, output: bool) -> Array:
+        """``ŷ`` (or ``a^(l)``) for the validated ``X``, in bounded memory whatever its length."""
+        X = self._inputs(X)
+        if len(X) > batched.rows_per_batch(self):
+            return batched.forward(self, X, output=output)
+        ws = self._workspace_for(X)
+        self._forward(ws, output=output)
+        return (ws.P if output else ws.A[-1]).T.copy()  # one sample per column inside
 
     def predict(self, X: Array) -> Array:
         """Class indices for softmax (argmax) and sigmoid (ŷ > 0.5) outputs; values for identity.
@@ -226,7 +253,10 @@ class Network:
     def loss_parts(self, X: Array, y: Array, l2: float = 0.0) -> dict[str, float]:
         """The reduced loss split into its parts, e.g. ``{"mse": .., "ce": ..}``, plus ``"l2"``
         when ``l2 > 0``."""
-        return self._loss_parts(*self._batch(X, y), check_number("l2", l2, 0))
+        X, l2 = self._inputs(X), check_number("l2", l2, 0)
+        if len(X) > batched.rows_per_batch(self):  # bounded memory, whatever len(X)
+            return batched.loss_parts(self, X, y, l2)
+        return self._loss_parts(*self._batch(X, y), l2)
 
     def gradients(self, X: Array, y: Array, l2: float = 0.0) -> tuple[list[Array], list[Array]]:
         """``(dWs, dbs)``: ∂J/∂W^(k) shaped ``(n_k, n_{k-1})`` and ∂J/∂b^(k) shaped ``(n_k,)``,
@@ -388,16 +418,3 @@ class Network:
             self._grad += self._scratch
             parts += (penalty,)
         return parts
-
-
-def weights_and_biases(blocks: Sequence[Array]) -> tuple[list[Array], list[Array]]:
-    """The ``W^(k)`` and ``b^(k)`` views of ``[W^(k) | b^(k)]`` blocks (the bias trick)."""
-    return [B[:, :-1] for B in blocks], [B[:, -1] for B in blocks]
-
-
-def _views(flat: Array, shapes: Sequence[tuple[int, int]]) -> list[Array]:
-    views, start = [], 0
-    for r, c in shapes:
-        views.append(flat[start : start + r * c].reshape(r, c))
-        start += r * c
-    return views

@@ -13,7 +13,10 @@ internal error); 2 a usage or input error; 130 interrupted (a checkpoint was sav
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+from typing import Any
 
 from ..errors import DivergenceError, FCNNError
 from .commands import FAILED, INTERRUPTED, USAGE
@@ -24,6 +27,31 @@ __all__ = ["build_parser", "main"]
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``fcnn`` command with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    previous = _terminate_as_interrupt()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before a command runs: building the parser, say
+        print("fcnn: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt() -> Any:
+    """SIGTERM stops a command as Ctrl-C does (one line and, for a run, the resume command),
+    also outside the training loop, whose own handler (SignalStop) comes and goes inside it;
+    the previous handler, or None where signals cannot be set (not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(argv)

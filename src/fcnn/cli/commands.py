@@ -185,6 +185,7 @@ def evaluate(args: argparse.Namespace) -> int:
         labels = _class_names(net)
         evaluation.warn_classes(labels, [ds.classes[i] for i in np.unique(ds.y)])
         pred = np.asarray(net.predict(X)).astype(np.int64)
+        pred = np.zeros_like(pred) if len(labels) == 1 else pred  # fitted on one class
         counts = metrics.confusion_matrix(y, pred, len(labels))
         hits = int(np.trace(counts))
         print(f"samples   {len(y)}" + (f" ({args.split} rows)" if rows is not None else ""))
@@ -229,6 +230,7 @@ def predict(args: argparse.Namespace) -> int:
     if _is_classifier(net):
         labels = _class_names(net)
         P = np.column_stack([1 - P[:, 0], P[:, 0]]) if net.n_outputs == 1 else P
+        P = np.ones((len(P), 1)) if len(labels) == 1 else P  # fitted on one class: it is all
         writer.writerow(["prediction", *(f"p_{c}" for c in labels)])
         for row in P:
             writer.writerow([labels[int(row.argmax())], *map(repr, row.tolist())])

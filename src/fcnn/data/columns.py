@@ -1,11 +1,13 @@
 """What every data file becomes: a ``Dataset``, and the column rules the file formats share
 (which column is the target, which are features, and how labels become class indices)."""
 
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .._regular import not_regular
 from .preprocessing import encode_labels
 
 
@@ -37,9 +39,20 @@ def _existing(path: str | Path) -> Path:
             f"{path} is a folder, not a data file; give the path of a .csv, .tsv, .txt, .npy "
             "or .npz file"
         )
+    if kind := not_regular(path):  # a FIFO or a device: refused, never read
+        raise ValueError(
+            f"{path} is {kind}, not a regular file; save the data to a file and give its path"
+        )
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
     return path
+
+
+def _listed(names: list[str], most: int = 20) -> str:
+    """``a, b, c``: the first ``most`` names, each cut to 40 characters (a message stays
+    readable for a 25,000-column file)."""
+    shown = [n if len(n) <= 40 else n[:37] + "..." for n in names[:most]]
+    return ", ".join(shown) + (f", ... ({len(names) - most} more)" if len(names) > most else "")
 
 
 def _names(width: int) -> list[str]:
@@ -64,7 +77,8 @@ def _target_index(target: str | int | None, names: list[str], path: Path) -> int
             "the end); pass one of these, or a column name"
         )
     raise ValueError(
-        f"{path} has no target column {target!r}; the columns are {', '.join(names)}: "
+        f"{path} has no target column {reprlib.repr(target)}; the columns are "
+        f"{_listed(names)}: "
         "pass one of these names, or a column index, as target"
     )
 
@@ -80,9 +94,9 @@ def _feature_columns(
     drop = width - 1 if target is None else _target_index(target, names, path)
     if width - 1 != n_features and target is not None:
         raise ValueError(
-            f"{path} has {width} columns; without the target column {names[drop]!r} that "
-            f"leaves {width - 1} features, but the model takes {n_features}: drop --target if "
-            "the file holds only features"
+            f"{path} has {width} columns; without the target column "
+            f"{reprlib.repr(names[drop])} that leaves {width - 1} features, but the model "
+            f"takes {n_features}: drop --target if the file holds only features"
         )
     if width - 1 != n_features:
         raise _width_error(path, width, n_features)
@@ -105,9 +119,13 @@ def _target(labels: np.ndarray, where: str) -> tuple[np.ndarray, list | None]:
             raise ValueError(f"{where} holds NaN or infinite values; fill or drop those rows")
         if (labels != np.round(labels)).any():
             return labels.astype(np.float64), None
-        labels = labels.astype(np.int64)
+        if (np.abs(labels) <= 2**53).all():  # whole numbers that int64 holds exactly
+            labels = labels.astype(np.int64)
+        # else: whole floats past 2^53 (1e20) stay the floats they are, as class labels
     elif kind == "S":
         labels = labels.astype(str)
+    elif kind == "O" and all(type(v) is int for v in labels.tolist()):
+        pass  # integers past int64's range, exactly (CSV labels)
     elif kind not in "biuU":
         raise ValueError(f"{where} has dtype {labels.dtype}; labels must be numbers or strings")
     return encode_labels(labels)

@@ -3,10 +3,13 @@ every bad cell named by its row and column. The standard library's ``csv`` modul
 rows; :mod:`fcnn.data.columns` picks the target."""
 
 import csv
+import re
+import reprlib
 from pathlib import Path
 
 import numpy as np
 
+from .. import memory
 from .columns import Dataset, _existing, _names, _target, _target_index
 
 # cells that mark a missing value, as pandas.read_csv reads them by default (its na_values),
@@ -15,6 +18,8 @@ MISSING = (
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 )  # fmt: skip
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def load_csv(
@@ -56,7 +61,7 @@ def load_csv(
     feature_cells = [row[:t] + row[t + 1 :] for row in rows]
     X = _csv_features(feature_cells, lines, feature_names, path)
     target_cells = np.array([row[t] for row in rows])
-    y, classes = _csv_target(target_cells, lines, f"{path}: target column {names[t]!r}")
+    y, classes = _csv_target(target_cells, lines, f"{path}: target column {reprlib.repr(names[t])}")
     return Dataset(X, y, classes, feature_names, names[t])
 
 
@@ -84,6 +89,8 @@ def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[
             f"{path} is not UTF-8 text, so not a CSV file fcnn reads (byte {exc.start}: "
             f"{exc.reason}); save it as a UTF-8 CSV, or save the arrays with numpy.savez as .npz"
         ) from None
+    # wide files are data: no cell can be longer than the text (csv's default is 131,072)
+    csv.field_size_limit(max(csv.field_size_limit(), min(len(text) + 1, 2**31 - 1)))
     if delimiter is None:
         sample = "\n".join(text.splitlines()[:50])
         delimiter = _even_split(sample)
@@ -92,6 +99,7 @@ def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t ").delimiter
         except csv.Error:  # no consistent separator, as in space-aligned columns
             delimiter = "," if "," in sample else " "
+    _check_parse_memory(text, delimiter, path)
     lines = (line.strip() if delimiter == " " else line for line in text.splitlines())
     reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
     numbers, rows = [], []
@@ -110,6 +118,21 @@ def _read_rows(path: Path, delimiter: str | None) -> tuple[list[int], list[list[
                 "every row needs the same number of columns"
             )
     return numbers, rows
+
+
+#: bytes a parsed cell costs: a str object, its slot in the row's list, its float64
+CELL_BYTES = 80
+
+
+def _check_parse_memory(text: str, delimiter: str, path: Path) -> None:
+    """Refuse a file whose cells, once parsed into Python strings, would not fit: counted
+    from the separators and line breaks (``fcnn.memory``)."""
+    cells = text.count(delimiter) + text.count("\n") + 1
+    memory.check(
+        cells * CELL_BYTES + 2 * len(text),
+        f"{path} ({len(text)} characters, up to {cells} cells)",
+        "split the file, or save the arrays with numpy.savez as .npz (read without copies)",
+    )
 
 
 def _header(
@@ -160,10 +183,12 @@ def _csv_features(
     if len(bad):
         i, j = bad[0]
         cell = cells[i][j]
-        problem = "a missing value" if cell in MISSING or cell.lower() == "nan" else repr(cell)
+        problem = (
+            "a missing value" if cell in MISSING or cell.lower() == "nan" else reprlib.repr(cell)
+        )
         raise ValueError(
-            f"{path}, row {lines[i]}, column {names[j]!r}: {problem}; feature columns must "
-            "hold finite numbers (fill or drop the row, or drop the column)"
+            f"{path}, row {lines[i]}, column {reprlib.repr(names[j])}: {problem}; feature "
+            "columns must hold finite numbers (fill or drop the row, or drop the column)"
         )
     return X
 
@@ -173,13 +198,23 @@ def _csv_target(cells: np.ndarray, lines: list[int], where: str) -> tuple[np.nda
     missing = np.flatnonzero(np.isin(cells, MISSING))
     if missing.size:  # as pandas reads them: not a class named "NA"
         cell = str(cells[missing[0]])
-        problem = "no label" if cell == "" else f"{cell!r} marks a missing label"
+        problem = "no label" if cell == "" else f"{reprlib.repr(cell)} marks a missing label"
         raise ValueError(
             f"{where}, row {lines[missing[0]]}: {problem}; every row needs one (drop the row, "
             "or give it its label)"
         )
+    return _target(_label_values(cells), where)
+
+
+def _label_values(cells: np.ndarray) -> np.ndarray:
+    """Target cells as what they are: integers exactly (int64, or Python ints past its
+    range), else floats where every cell is a number, else the text."""
+    if all(_INTEGER.fullmatch(c) for c in cells.tolist()):
+        values = [int(c) for c in cells.tolist()]
+        if all(-(2**63) <= v < 2**63 for v in values):
+            return np.array(values, dtype=np.int64)
+        return np.array(values, dtype=object)  # any size: np.unique sorts Python ints
     try:
-        labels = cells.astype(np.float64)
+        return cells.astype(np.float64)
     except ValueError:  # text labels
-        labels = cells
-    return _target(labels, where)
+        return cells

@@ -8,7 +8,9 @@ name the file, the row and the column at fault.
 """
 
 import zipfile
+import zlib
 from pathlib import Path
+from tokenize import TokenError
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from .columns import (
     _width_error,
 )
 from .delimited import MISSING, _csv_features, _header, _read_rows, load_csv
+from .npy_headers import check_npy, check_npz
 from .preprocessing import finite_features
 
 __all__ = ["MISSING", "Dataset", "load_csv", "load_features", "load_file", "load_npy", "load_npz"]
@@ -153,17 +156,27 @@ def _suffix(path: Path) -> str:
 
 def _np_load(path: Path) -> np.ndarray | dict[str, np.ndarray]:
     """The array of an .npy file, or the arrays of an .npz archive by key; never unpickles."""
+    if path.suffix.lower() == ".npy":  # the header's claims, before NumPy allocates them
+        check_npy(path)
+    else:
+        check_npz(path)
     try:
         loaded = np.load(path, allow_pickle=False)
         if isinstance(loaded, np.ndarray):
             return loaded
         with loaded:
             return {key: loaded[key] for key in loaded.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        raise ValueError(
-            f"cannot read {path} as a NumPy file ({err}); fcnn reads plain arrays only and never "
-            "unpickles (allow_pickle=False): save numbers or strings with numpy.save/numpy.savez"
-        ) from err
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        raise _np_error(path, err) from err
+    except (NotImplementedError, RuntimeError, TokenError) as err:  # zip method, encryption
+        raise _np_error(path, err) from err
+
+
+def _np_error(path: Path, err: BaseException) -> ValueError:
+    return ValueError(
+        f"cannot read {path} as a NumPy file ({err}); fcnn reads plain arrays only and never "
+        "unpickles (allow_pickle=False): save numbers or strings with numpy.save/numpy.savez"
+    )
 
 
 def _np_table(path: Path, min_width: int, expected: str) -> np.ndarray:

@@ -26,6 +26,7 @@ import tomli_w
 
 from .. import activations, init, losses, optim
 from .._checks import DTYPES
+from .._regular import not_regular
 from ..data.datasets import DATASETS, check_options
 from ..network import REDUCTIONS
 
@@ -103,6 +104,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{path} is a folder, not a config file; give the path of a TOML file")
+    if kind := not_regular(path):  # a FIFO or a device: refused, never read
+        raise ValueError(f"{path} is {kind}, not a regular file; save the config to a file")
     if not path.is_file():
         raise ValueError(f"no such config file: {path}")
     try:

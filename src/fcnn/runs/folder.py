@@ -29,6 +29,7 @@ from ..history import History
 from ..network import Network
 from ..storage.atomic import atomic_write_text
 from . import config
+from .lock import LOCK
 
 CONFIG, CHECKPOINT = "config.toml", "checkpoint.safetensors"
 PREVIOUS = (
@@ -54,7 +55,7 @@ def claim(out: Path, force: bool) -> None:
     """Refuse a file, or a non-empty folder without ``force``; nothing is touched here."""
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{out} is a file, not a run folder; choose another --out")
-    if out.is_dir() and not force and any(out.iterdir()):
+    if out.is_dir() and not force and any(p.name != LOCK for p in out.iterdir()):
         hint = f", or continue it: fcnn train --resume {out}" if (out / CHECKPOINT).exists() else ""
         raise FileExistsError(
             f"run folder {out} is not empty; choose another --out, or pass --force to "

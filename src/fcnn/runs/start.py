@@ -25,7 +25,7 @@ from ..errors import DivergenceError, ModelFileError
 from ..history import History
 from ..network import Network
 from ..train import Trainer
-from . import checkpoint, config, folder, measures
+from . import checkpoint, config, folder, lock, measures
 from .checkpoint import Checkpointer, SignalStop
 from .data import prepare, standardisation
 from .folder import CHECKPOINT, CONFIG, MODEL
@@ -243,13 +243,16 @@ def start_run(
     ``fcnn.DivergenceError`` naming the last finite checkpoint.
     """
     out = Path(out)
-    folder.claim(out, force)
-    cfg, ds = prepare(cfg)
-    # built before any file is touched, so that every check on the data comes first
-    trainer = build_trainer(cfg, ds, list(callbacks), progress)
-    folder.create(out)
-    files = [folder.write_config(out, cfg)]
-    return _train(out, cfg, ds, trainer, None, figures=figures, files=files)
+    if not out.is_dir():
+        folder.claim(out, force)  # a file: refused before anything is made
+    with lock.hold(out, create=True):  # one process per run folder (fcnn.runs.lock)
+        folder.claim(out, force)
+        cfg, ds = prepare(cfg)
+        # built before any file is touched, so that every check on the data comes first
+        trainer = build_trainer(cfg, ds, list(callbacks), progress)
+        folder.create(out)
+        files = [folder.write_config(out, cfg)]
+        return _train(out, cfg, ds, trainer, None, figures=figures, files=files)
 
 
 def resume_run(
@@ -273,6 +276,19 @@ def resume_run(
     out = Path(out)
     if not out.is_dir():
         raise ValueError(f"no run folder {out}; pass the folder a run was written to")
+    with lock.hold(out):  # one process per run folder (fcnn.runs.lock)
+        return _resume(out, progress, epochs, lr, figures, callbacks)
+
+
+def _resume(
+    out: Path,
+    progress: bool,
+    epochs: int | None,
+    lr: float | None,
+    figures: bool,
+    callbacks: Sequence[Callback],
+) -> RunResult:
+    """:func:`resume_run` in a folder this process holds."""
     if not (out / CHECKPOINT).exists():
         again = (
             f"start it again with fcnn train --config {out / CONFIG} --out {out} --force"
@@ -296,7 +312,8 @@ def resume_run(
             early, longer = "", f"train longer with --epochs N (N > {n_epochs}), or start a new run"
         raise ValueError(
             f"the run in {out} is already finished: {n} epochs{early}, model in "
-            f"{out / MODEL}; nothing to resume. To go on, {longer}"
+            f"{out / MODEL}; nothing to resume. To draw its figures again (if some are "
+            f"missing): fcnn report {out}. To go on, {longer}"
         )
     cfg, ds = prepare(cfg)
     if _data_sha256(ds) != meta["data_sha256"]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import safetensors.numpy
 
+from .._regular import open_regular
 from ..errors import ModelFileError
 from .atomic import atomic_write_bytes
 
@@ -33,22 +34,30 @@ def bad(path: Path, what: str, problem: str) -> ModelFileError:
 def _read_bytes(path: Path, what: str) -> bytes:
     """The whole file, refusing a missing path, a folder or more than ``MAX_FILE_BYTES``."""
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            data = f.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
+        fd = open_regular(path)  # a FIFO or a device is refused before a byte is read
     except FileNotFoundError as exc:
         raise ModelFileError(f"no such {what} file: {path}") from exc
     except IsADirectoryError as exc:
         raise ModelFileError(f"{path} is a folder, not a {what} file") from exc
+    except ValueError as exc:
+        raise ModelFileError(f"{exc}; a {what} file must be a regular file") from exc
+    with open(fd, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        # at most one byte past the size it states: f.read(n) allocates n bytes at once
+        data = f.read(size + 1) if size <= MAX_FILE_BYTES else b""
     if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
         raise bad(path, what, f"over the {MAX_FILE_BYTES}-byte limit; refusing to read it")
     return data
 
 
-def _read_metadata(data: bytes, path: Path, what: str, fmt: str) -> dict[str, str]:
-    """Check the 8-byte header length and the header JSON by hand; return ``__metadata__``."""
-    if len(data) < 8:
-        raise bad(path, what, f"too short to be a safetensors file ({len(data)} bytes)")
+def _read_metadata(
+    data: bytes, path: Path, what: str, fmt: str, size: int | None = None
+) -> dict[str, str]:
+    """Check the 8-byte header length and the header JSON by hand; return ``__metadata__``.
+    ``data``: the file, or its first bytes (at least the header) and ``size`` the file's."""
+    size = len(data) if size is None else size
+    if size < 8:
+        raise bad(path, what, f"too short to be a safetensors file ({size} bytes)")
     if data[8:9] != b"{":  # a safetensors header is a JSON object: it starts with "{"
         raise ModelFileError(
             f"not an fcnn {what} file: {path} is not a safetensors file (no safetensors "
@@ -57,8 +66,8 @@ def _read_metadata(data: bytes, path: Path, what: str, fmt: str) -> dict[str, st
     n = int.from_bytes(data[:8], "little")
     if n > MAX_HEADER_BYTES:
         raise bad(path, what, f"header too large ({n} bytes, limit {MAX_HEADER_BYTES})")
-    if 8 + n > len(data):
-        raise bad(path, what, f"truncated: header needs {n} bytes, {len(data) - 8} follow")
+    if 8 + n > size:
+        raise bad(path, what, f"truncated: header needs {n} bytes, {size - 8} follow")
     try:
         header = json.loads(data[8 : 8 + n].decode("utf-8"))
     except (ValueError, RecursionError) as exc:
