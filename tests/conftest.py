@@ -65,7 +65,14 @@ def numpy_softmax(Z):
     return E / E.sum(axis=1, keepdims=True)
 
 
-NUMPY_OUTPUTS = {"softmax": numpy_softmax, "sigmoid": _sigmoid, "identity": lambda a: a}
+NUMPY_OUTPUTS = {
+    "softmax": numpy_softmax,
+    "sigmoid": _sigmoid,
+    "identity": lambda a: a,
+    "exp": np.exp,
+}
+# the exponential output (Poisson regression), outside fcnn.reference's seed pairs
+EXP_PAIRS = (("exp", "poisson"), ("exp", "mse"))
 
 
 def numpy_forward(net: fcnn.Network, X) -> tuple[list[np.ndarray], np.ndarray]:
@@ -94,6 +101,8 @@ def random_targets(rng: np.random.Generator, output: str, B: int, n_out: int) ->
         return rng.dirichlet(np.ones(n_out), B)
     if output == "sigmoid":
         return rng.uniform(0.0, 1.0, (B, n_out))
+    if output == "exp":  # counts
+        return rng.poisson(1.5, (B, n_out)).astype(np.float64)
     return rng.normal(0.0, 1.0, (B, n_out))
 
 

@@ -12,6 +12,7 @@ import pytest
 from conftest import (
     ACTIVATIONS,
     DEPTHS,
+    EXP_PAIRS,
     KINKED,
     PAIRS,
     REDUCTIONS,
@@ -82,6 +83,28 @@ def test_gradients_with_l2_penalty_match_finite_differences(
 ):
     sizes = data.draw(layer_sizes(depth, output), label="sizes")
     net, X, y = random_problem(seed, sizes, "tanh", output, loss, reduction, B)
+    report = _check(net, X, y, l2=l2)
+    assert report.max_error < TOL, str(report)
+
+
+@pytest.mark.usefixtures("custom_activation")
+@pytest.mark.parametrize(("output", "loss"), EXP_PAIRS)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@settings(max_examples=4, deadline=None)
+@given(
+    data=st.data(),
+    seed=seeds,
+    B=batch_sizes,
+    depth=st.integers(1, 3),
+    l2=st.sampled_from([0.0, 0.1]),
+    reduction=st.sampled_from(REDUCTIONS),
+)
+def test_exponential_output_gradients_match_finite_differences(
+    activation, output, loss, data, seed, B, depth, l2, reduction
+):
+    sizes = data.draw(layer_sizes(depth, output), label="sizes")
+    net, X, y = random_problem(seed, sizes, activation, output, loss, reduction, B)
+    net.set_params(net.params * 0.5)  # ŷ = exp(z): keep z moderate, as trained nets have it
     report = _check(net, X, y, l2=l2)
     assert report.max_error < TOL, str(report)
 

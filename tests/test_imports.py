@@ -76,8 +76,15 @@ def test_the_math_core_imports_no_subpackage_above_it():
     """network, losses, activations, optim and init need only NumPy and each other."""
     edges = _edges(_modules())
     core = {"fcnn.network", "fcnn.losses", "fcnn.activations", "fcnn.optim", "fcnn.init"}
+    # fcnn._fast.sparse: the first layer's products for a scipy.sparse batch (scipy imported
+    # only when X is one)
     allowed = core | {"fcnn._checks", "fcnn._inputs", "fcnn._fast.workspace", "fcnn.errors"}
-    allowed |= {"fcnn._layout", "fcnn.memory", "fcnn.batched"}  # layout, memory bounds
+    allowed |= {
+        "fcnn._layout",
+        "fcnn.memory",
+        "fcnn.batched",
+        "fcnn._fast.sparse",
+    }  # layout, memory bounds
     for a, b in edges:
         if a in core:
             assert b in allowed, f"{a} imports {b}"

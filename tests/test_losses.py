@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import fcnn
+from fcnn import losses
 
 
 def logit_net(n: int, output: str, loss: str, reduction: str = "mean") -> fcnn.Network:
@@ -205,6 +206,53 @@ def test_mean_reduction_is_the_sum_divided_by_the_batch_size(output, loss, data,
     g_sum, g_mean = net.gradients(X, y), mean.gradients(X, y)
     for d_sum, d_mean in zip(g_sum[0] + g_sum[1], g_mean[0] + g_mean[1], strict=True):
         np.testing.assert_allclose(d_mean, d_sum / B, rtol=1e-12, atol=1e-15)
+
+
+def test_poisson_loss_is_half_the_poisson_deviance_of_the_exponential_output():
+    # J_k = Σ_i (y ln(y/ŷ) - y + ŷ), ŷ = exp(z), y ln y = 0 at y = 0; mean over 2 samples
+    Z = np.array([[0.3, -1.2], [2.0, 0.0]])
+    Y = np.array([[1.0, 0.0], [7.0, 2.0]])
+    P = np.exp(Z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylogy = np.where(Y > 0, Y * np.log(Y / P), 0.0)
+    by_hand = np.sum(ylogy - Y + P) / 2
+    net = logit_net(2, "exp", "poisson")
+    assert net.loss(Z, Y) == pytest.approx(by_hand, rel=1e-12)
+    assert net.loss(Z, P) == pytest.approx(0.0, abs=1e-12)  # a perfect fit has no deviance
+
+
+def test_poisson_loss_equals_scikit_learns_half_poisson_deviance():
+    sklearn_base = pytest.importorskip("sklearn.neural_network._base")
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(20, 3))
+    Y = rng.poisson(2.0, (20, 3)).astype(float)
+    w = rng.uniform(0.5, 2.0, 20)
+    want = sklearn_base.poisson_loss(Y, np.exp(Z), sample_weight=w)
+    net = logit_net(3, "exp", "poisson")  # sklearn: Σ_k w_k J_k / Σ_k w_k
+    parts = net._loss_parts(*net._batch(Z, Y), 0.0, w / w.mean())
+    assert parts["poisson"] == pytest.approx(want, rel=1e-12)
+
+
+def test_poisson_gradient_is_prediction_minus_target():
+    Z = np.array([[0.3, -1.2], [2.0, 0.0]])
+    Y = np.array([[1.0, 0.0], [7.0, 2.0]])
+    dZ = np.empty((2, 2))
+    losses.value_and_delta(
+        "poisson", "exp", Z.T.copy(), np.exp(Z).T, Y.T, dZ, 1.0, losses.Buffers.like(Z.T)
+    )
+    np.testing.assert_allclose(dZ, (np.exp(Z) - Y).T, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("output", "loss", "y", "match"),
+    [
+        ("identity", "poisson", [[1.0]], "needs the exponential output"),
+        ("exp", "poisson", [[-1.0]], "needs targets y >= 0"),
+    ],
+)
+def test_poisson_refuses_other_outputs_and_negative_targets(output, loss, y, match):
+    with pytest.raises(ValueError, match=match):
+        logit_net(1, output, loss).loss(np.zeros((1, 1)), np.array(y))
 
 
 def test_sum_reduction_adds_the_per_sample_losses():

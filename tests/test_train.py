@@ -440,6 +440,7 @@ RESUME_CASES = {
     "sgd-shuffle": ({"optimizer": "sgd", "batch_size": 8, "shuffle": True}, 10),
     "adam": ({"optimizer": "adam", "lr": 0.01, "batch_size": 16}, 5),
     "momentum": ({"optimizer": "momentum", "batch_size": 8, "record_params": True}, 11),
+    "lbfgs": ({"optimizer": "lbfgs", "l2": 1e-3, "record_params": True}, 5),
     "val-early-stopping": (
         {
             "epochs": 20,  # early stopping ends the run at epoch 8

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import memory
+from ._fast import sparse
 
 Array = np.ndarray
 
@@ -27,8 +28,11 @@ def as_features(X: Array, n_features: int, dtype: np.dtype) -> Array:
 
     Refuses non-numeric data, wrong dimensions, a wrong feature count, empty data and NaN/inf.
     A 1-D ``X`` is refused rather than guessed (reshape it with ``X.reshape(-1, 1)`` for one
-    feature or ``X.reshape(1, -1)`` for one sample).
+    feature or ``X.reshape(1, -1)`` for one sample). A ``scipy.sparse`` ``X`` comes back as CSR
+    of ``dtype`` (``fcnn._fast.sparse.as_features``), never densified.
     """
+    if sparse.is_sparse(X):
+        return sparse.as_features(X, n_features, dtype)
     try:
         arr = _array(X)
     except (TypeError, ValueError) as exc:
@@ -159,6 +163,13 @@ def _one_hot(y: Array, n_outputs: int, dtype: np.dtype) -> tuple[Array, Array]:
 
 def _check_probabilities(Y: Array, output: str) -> None:
     if output == "identity":
+        return
+    if output == "exp":  # the Poisson loss: counts or rates
+        if Y.min() < 0:
+            raise ValueError(
+                "loss='poisson' needs targets y >= 0 (counts or rates); use loss='mse' for "
+                "targets that can be negative"
+            )
         return
     if Y.min() < 0 or Y.max() > 1:
         raise ValueError(

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._fast.workspace import Workspace
 from ._inputs import as_targets
 
 if TYPE_CHECKING:
@@ -35,12 +34,10 @@ def _spans(n: int, step: int):
 def forward(net: Network, X: np.ndarray, output: bool = True) -> np.ndarray:
     """``net.forward(X)`` (or the logits with ``output=False``): ``(n_samples, n_l)``, one
     batch of :func:`rows_per_batch` rows at a time. ``X`` is validated features."""
-    out = np.empty((len(X), net.n_outputs), net.dtype)
-    ws = None
-    for i, j in _spans(len(X), rows_per_batch(net)):
-        if ws is None or ws.B != j - i:
-            ws = Workspace(net, j - i)
-        ws.X[...] = X[i:j]
+    n = X.shape[0]
+    out = np.empty((n, net.n_outputs), net.dtype)
+    for i, j in _spans(n, rows_per_batch(net)):
+        ws = net._workspace_for(X[i:j])  # dense rows copied in, sparse ones kept sparse
         net._forward(ws, output=output)
         out[i:j] = (ws.P if output else ws.A[-1]).T
     return out
@@ -49,15 +46,13 @@ def forward(net: Network, X: np.ndarray, output: bool = True) -> np.ndarray:
 def loss_parts(net: Network, X: np.ndarray, y: np.ndarray, l2: float) -> dict[str, float]:
     """``net.loss_parts(X, y, l2)`` one batch at a time: each batch's parts weighted by its
     share of the samples (``reduction="mean"``) or summed (``"sum"``)."""
-    Y, _ = as_targets(y, len(X), net.n_outputs, net.output, net.loss_name, net.dtype)
+    n = X.shape[0]
+    Y, _ = as_targets(y, n, net.n_outputs, net.output, net.loss_name, net.dtype)
     totals: dict[str, float] = {}
-    ws = None
-    for i, j in _spans(len(X), rows_per_batch(net)):
-        if ws is None or ws.B != j - i:
-            ws = Workspace(net, j - i)
-        ws.X[...] = X[i:j]
+    for i, j in _spans(n, rows_per_batch(net)):
+        ws = net._workspace_for(X[i:j])
         parts = net._loss_parts(ws, np.ascontiguousarray(Y[i:j].T))
-        weight = (j - i) / len(X) if net.reduction == "mean" else 1.0
+        weight = (j - i) / n if net.reduction == "mean" else 1.0
         for name, value in parts.items():
             totals[name] = totals.get(name, 0.0) + value * weight
     if l2:

@@ -12,12 +12,16 @@ Per-sample losses J_k are summed over the batch here; the caller applies the red
 
     J^{ce}_k = -\\sum_i y_{ik} \\ln \\hat y_{ik}, \\qquad
     J^{mse}_k = \\frac{1}{2 n_l} \\sum_i (\\hat y_{ik} - y_{ik})^2, \\qquad
-    J^{mse+ce}_k = J^{mse}_k + J^{ce}_k
+    J^{mse+ce}_k = J^{mse}_k + J^{ce}_k, \\qquad
+    J^{poisson}_k = \\sum_i \\left( y_{ik} \\ln \\frac{y_{ik}}{\\hat y_{ik}} - y_{ik}
+        + \\hat y_{ik} \\right)
 
-(seed 000 eq. 5-7, seed 002 eq. 13). With a softmax output the cross-entropy is computed from
-the logits by log-sum-exp and its gradient is the fused ``ŷ - y`` (seed 000 eq. 11, seed 002
-eq. 14). The MSE gradient goes through the *full* softmax Jacobian ``diag(s) - s sᵀ``; seed 000
-differentiates softmax elementwise, which is wrong (``docs/math.md``, "Departures").
+(seed 000 eq. 5-7, seed 002 eq. 13; the last, half the Poisson deviance with the exponential
+output ``ŷ = exp(z)``, is scikit-learn's ``loss='poisson'``). With a softmax output the
+cross-entropy is computed from the logits by log-sum-exp and its gradient is the fused
+``ŷ - y`` (seed 000 eq. 11, seed 002 eq. 14). The MSE gradient goes through the *full* softmax
+Jacobian ``diag(s) - s sᵀ``; seed 000 differentiates softmax elementwise, which is wrong
+(``docs/math.md``, "Departures").
 
 Every function writes into caller-provided buffers so that the training loop allocates nothing;
 ``Buffers.like(Z)`` makes fresh ones for one-off calls.
@@ -34,15 +38,21 @@ from .activations import sigmoid
 
 Array = np.ndarray
 
-OUTPUTS = ("softmax", "sigmoid", "identity")
-LOSSES = ("cross_entropy", "mse", "mse+ce")
+OUTPUTS = ("softmax", "sigmoid", "identity", "exp")
+LOSSES = ("cross_entropy", "mse", "mse+ce", "poisson")
 # which output functions each loss accepts
 VALID_OUTPUTS = {
     "cross_entropy": ("softmax", "sigmoid"),
     "mse": OUTPUTS,
     "mse+ce": ("softmax", "sigmoid"),
+    "poisson": ("exp",),
 }
-PARTS = {"cross_entropy": ("ce",), "mse": ("mse",), "mse+ce": ("mse", "ce")}
+PARTS = {
+    "cross_entropy": ("ce",),
+    "mse": ("mse",),
+    "mse+ce": ("mse", "ce"),
+    "poisson": ("poisson",),
+}
 
 
 def check(loss: str, output: str) -> None:
@@ -51,6 +61,11 @@ def check(loss: str, output: str) -> None:
         raise ValueError(f"unknown output {output!r}; choose one of {', '.join(OUTPUTS)}")
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    if loss == "poisson" and output != "exp":
+        raise ValueError(
+            f"loss 'poisson' needs the exponential output (output='exp', a positive mean), "
+            f"not {output!r}"
+        )
     if output not in VALID_OUTPUTS[loss]:
         raise ValueError(
             f"loss {loss!r} needs a probability output ({' or '.join(VALID_OUTPUTS[loss])}), "
@@ -137,6 +152,8 @@ def output_forward(output: str, Z: Array, P: Array, buf: Buffers) -> None:
         softmax(Z, P, buf)
     elif output == "sigmoid":
         sigmoid(Z, out=P)
+    elif output == "exp":
+        np.exp(Z, out=P)
     else:
         np.copyto(P, Z)
 
@@ -201,6 +218,8 @@ def value_and_delta(
     """
     l = Z.shape[0]
     mse = ce = 0.0
+    if loss == "poisson":
+        return (poisson(Z, P, Y, dZ, scale, buf, w),)
     if loss != "cross_entropy":
         # r = ŷ - y;  J^mse = (1/2l) Σ r²;  g = ∂J^mse/∂ŷ = r / l   (seed 000 eq. 5)
         r = buf.t
@@ -227,6 +246,44 @@ def value_and_delta(
     return (ce,) if loss == "cross_entropy" else (mse,)
 
 
+def poisson(
+    Z: Array,
+    P: Array,
+    Y: Array,
+    dZ: Array | None,
+    scale: float | Array,
+    buf: Buffers,
+    w: Array | None = None,
+) -> float:
+    """Half the Poisson deviance of ``ŷ = exp(z)``, ``Σ_k w_k J^poisson_k`` with
+
+    .. math::
+
+        J^{poisson}_k = \\sum_i \\left( y_{ik} \\ln y_{ik} - y_{ik} z_{ik} - y_{ik}
+            + e^{z_{ik}} \\right), \\qquad
+        \\frac{∂J^{poisson}_k}{∂z_{ik}} = e^{z_{ik}} - y_{ik} = \\hat y_{ik} - y_{ik}
+
+    (``y ln y`` is 0 at ``y = 0``; it does not depend on the parameters but makes the value
+    scikit-learn's ``poisson_loss``, 0 at a perfect fit). The delta is the canonical-link
+    ``ŷ - y``, like softmax with cross-entropy (McCullagh & Nelder, *Generalized Linear
+    Models*, 2nd ed., §2.2.4). Writes ``dZ = scale · w ⊙ (ŷ - y)`` when given; ``Z, P, Y, dZ:
+    (l, B)``, ``P = exp(Z)`` from :func:`output_forward`.
+    """
+    t = buf.t
+    np.multiply(Y, np.log(Y, out=t, where=Y > 0), out=t, where=Y > 0)  # y ln y
+    t[Y <= 0] = 0.0
+    t += P
+    t -= Y
+    value = _wsum(t, w) - _wdot(Y, Z, w)  # Σ (y ln y - y + ŷ) - Σ y z
+    if dZ is not None:
+        np.subtract(P, Y, out=dZ)
+        if w is not None:
+            dZ *= w
+        if scale != 1.0:
+            dZ *= scale
+    return value
+
+
 def _through_output(output: str, g: Array, P: Array, dZ: Array, buf: Buffers) -> None:
     """Write ``dZ = (∂ŷ/∂z)ᵀ g`` column by column, for ``g = ∂J/∂ŷ``.
 
@@ -242,5 +299,7 @@ def _through_output(output: str, g: Array, P: Array, dZ: Array, buf: Buffers) ->
         np.subtract(1, P, out=dZ)
         dZ *= P
         dZ *= g
+    elif output == "exp":  # ∂ŷ/∂z = ŷ
+        np.multiply(g, P, out=dZ)
     else:
         np.copyto(dZ, g)

@@ -26,6 +26,7 @@ import numpy as np
 from . import activations, batched, losses, memory
 from . import init as initializers
 from ._checks import activation_names, check_dtype, check_number, check_sizes
+from ._fast import sparse
 from ._fast.workspace import Workspace
 from ._inputs import as_features, as_targets
 from ._layout import block_shapes, blocks, weight_mask, weights_and_biases
@@ -48,8 +49,9 @@ class Network:
     ----------
     sizes : layer widths, input first: ``[n_0, n_1, ..., n_l]`` (at least two).
     activation : hidden activation name, or one name per hidden layer (``fcnn.activations``).
-    output : ``"softmax"``, ``"sigmoid"`` or ``"identity"``, applied to ``a^(l)``.
-    loss : ``"cross_entropy"``, ``"mse"`` or ``"mse+ce"`` (seed 000 eq. 7).
+    output : ``"softmax"``, ``"sigmoid"``, ``"identity"`` or ``"exp"``, applied to ``a^(l)``.
+    loss : ``"cross_entropy"``, ``"mse"``, ``"mse+ce"`` (seed 000 eq. 7) or ``"poisson"``
+        (half the Poisson deviance; with ``output="exp"``).
     reduction : ``"mean"`` (J = (1/B) Σ_k J_k) or ``"sum"`` (seed 002 eq. 3i).
     init : ``"xavier"``, ``"he"`` or ``"normal"`` (``fcnn.init``).
     seed : seed of the ``numpy.random.Generator`` that draws the weights.
@@ -212,6 +214,11 @@ class Network:
         """
         if self.feature_mean is None or self.feature_scale is None:
             return X
+        if sparse.is_sparse(X):
+            raise ValueError(
+                "this network standardises its inputs, which would make sparse X dense; "
+                "give X.toarray(), or a network without feature_mean/feature_scale"
+            )
         return (np.asarray(X, dtype=self.dtype) - self.feature_mean) / self.feature_scale
 
     def forward(self, X: Array) -> Array:
@@ -227,7 +234,7 @@ class Network:
     def _outputs(self, X: Array, output: bool) -> Array:
         """``ŷ`` (or ``a^(l)``) for the validated ``X``, in bounded memory whatever its length."""
         X = self._inputs(X)
-        if len(X) > batched.rows_per_batch(self):
+        if X.shape[0] > batched.rows_per_batch(self):
             return batched.forward(self, X, output=output)
         ws = self._workspace_for(X)
         self._forward(ws, output=output)
@@ -254,7 +261,7 @@ class Network:
         """The reduced loss split into its parts, e.g. ``{"mse": .., "ce": ..}``, plus ``"l2"``
         when ``l2 > 0``."""
         X, l2 = self._inputs(X), check_number("l2", l2, 0)
-        if len(X) > batched.rows_per_batch(self):  # bounded memory, whatever len(X)
+        if X.shape[0] > batched.rows_per_batch(self):  # bounded memory, whatever the rows
             return batched.loss_parts(self, X, y, l2)
         return self._loss_parts(*self._batch(X, y), l2)
 
@@ -301,12 +308,15 @@ class Network:
         diagnostics: bool = False,
     ) -> History:
         """Train in place on ``X: (n_samples, n_0)`` and ``y`` and return the History.
+        ``X`` may be a ``scipy.sparse`` matrix (CSR/CSC), never densified (``fcnn._fast.sparse``).
 
         ``y`` is integer labels ``(n_samples,)`` or targets ``(n_samples, n_l)``.
 
         - ``epochs``, ``lr``; ``batch_size`` None is full-batch gradient descent
         - ``optimizer``: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``,
-          ``"rmsprop"`` or an ``fcnn.optim.Optimizer``; ``optimizer_options`` a dict for it
+          ``"rmsprop"``, ``"lbfgs"`` (full batch, one L-BFGS iteration per epoch, ``lr``
+          unused; ``fcnn.lbfgs``) or an ``fcnn.optim.Optimizer``; ``optimizer_options`` a
+          dict for it
         - ``schedule``: ``"constant"``, ``"step"``, ``"exponential"``, ``"invscaling"``,
           ``"adaptive"`` or an ``fcnn.optim.Schedule``; ``schedule_options`` a dict for it
         - ``l2``: penalty (l2/2) Σ||W||² on weights; ``clip``: max global gradient norm
@@ -340,10 +350,14 @@ class Network:
     def _batch(self, X: Array, y: Array) -> tuple[Workspace, Array]:
         """A workspace holding ``X``, and the targets transposed to ``(n_l, n_samples)``."""
         X = self._inputs(X)
-        Y, _ = as_targets(y, len(X), self.n_outputs, self.output, self.loss_name, self.dtype)
+        Y, _ = as_targets(y, X.shape[0], self.n_outputs, self.output, self.loss_name, self.dtype)
         return self._workspace_for(X), Y.T
 
     def _workspace_for(self, X: Array) -> Workspace:
+        if sparse.is_sparse(X):  # kept sparse: the first layer multiplies it as it is
+            ws = Workspace(self, X.shape[0], sparse=True)
+            ws.Xs = X
+            return ws
         ws = Workspace(self, len(X))
         ws.X[...] = X
         return ws
@@ -356,7 +370,10 @@ class Network:
         """Seed 002, Alg. 1 on the batch in ``ws.H[0]``; leaves ``ŷ`` in ``ws.P``."""
         for layer in ws.forward:
             # lines 8/10: a^(k) = W^(k) h^(k-1) + b^(k) = [W | b] [h; 1]
-            np.dot(layer.Wb, layer.h, out=layer.a)
+            if layer.h is None:  # a sparse batch: sparse x dense (fcnn._fast.sparse)
+                sparse.affine(ws.Xs, layer.Wb, out=layer.a)
+            else:
+                np.dot(layer.Wb, layer.h, out=layer.a)
             if layer.f is not None:
                 # line 9: h^(k) = f(a^(k)), written above the row of ones
                 layer.f(layer.a, out=layer.h_next)
@@ -368,7 +385,10 @@ class Network:
         """Seed 002, Alg. 2, from ``ws.G[-1] = ∂J/∂a^(l)``; fills the gradient buffer."""
         for layer in ws.backward:  # the last layer first
             # lines 3-4 / 9-10: [∇W^(k) | ∇b^(k)] = g [h^(k-1); 1]ᵀ
-            np.dot(layer.g, layer.hT, out=layer.dWb)
+            if layer.hT is None:  # a sparse batch: g X_s (fcnn._fast.sparse)
+                sparse.weight_gradient(layer.g, ws.Xs, out=layer.dWb)
+            else:
+                np.dot(layer.g, layer.hT, out=layer.dWb)
             if layer.WT is not None:  # not below the first layer: nothing needs ∂J/∂x
                 # lines 5/11: g <- W^(k)ᵀ g
                 layer.product(layer.WT, layer.g, out=layer.g_below)

@@ -186,12 +186,19 @@ OPTIMIZERS = {
     "nesterov": lambda momentum=0.9, **kw: SGD(momentum=momentum, nesterov=True, **kw),
     "adam": lambda **kw: Adam(**kw),
     "rmsprop": lambda **kw: RMSprop(**kw),
+    "lbfgs": lambda **kw: _lbfgs(**kw),
 }
+
+
+def _lbfgs(**kw: Any) -> Optimizer:
+    from .lbfgs import LBFGS  # fcnn.lbfgs builds on Optimizer
+
+    return LBFGS(**kw)
 
 
 def get_optimizer(spec: str | Optimizer, **kwargs: Any) -> Optimizer:
     """An optimiser from a name (``gd``, ``sgd``, ``momentum``, ``nesterov``, ``adam``,
-    ``rmsprop``) and its keyword arguments, or an :class:`Optimizer` object as it is."""
+    ``rmsprop``, ``lbfgs``) and its keyword arguments, or an :class:`Optimizer` object as it is."""
     if isinstance(spec, Optimizer):
         return spec
     if spec not in OPTIMIZERS:

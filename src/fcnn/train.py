@@ -21,6 +21,7 @@ from . import train_state
 from ._checks import check_seed, check_training_options
 from ._fast import step as fast_step
 from ._fast.batch import Batch
+from ._fast.sparse import is_sparse
 from ._inputs import as_pair
 from .callbacks import Callback as Callback  # fcnn.train.Callback, as before
 from .callbacks import as_callback
@@ -68,6 +69,11 @@ class Trainer:
         self.n_batches = -(-n // self.B)
         self.shuffle = bool(o.shuffle) and self.n_batches > 1  # a full batch's order is moot
         self.optimizer = get_optimizer(o.optimizer, **(o.optimizer_options or {}))
+        if self.n_batches > 1 and getattr(self.optimizer, "name", None) == "lbfgs":
+            raise ValueError(
+                f"optimizer='lbfgs' needs the full batch, got batch_size={o.batch_size} for {n} "
+                "samples: leave batch_size=None (--batch-size 0); each epoch is one iteration"
+            )
         self.schedule = get_schedule(o.schedule, o.lr, **(o.schedule_options or {}))
         # whether the schedule reacts to the epoch's loss (the base class's hook does nothing)
         self._adapts = type(self.schedule).on_epoch_end is not Schedule.on_epoch_end
@@ -99,6 +105,7 @@ class Trainer:
             clip=o.clip,
             weighted=data.w is not None,
             gradient=True if True in wants else ("scaled" if wants else False),
+            sparse=is_sparse(data.X),
         )
         self.record_params, self.progress = bool(o.record_params), bool(o.progress)
         self.rng = np.random.default_rng(shuffle_seq)

@@ -30,7 +30,9 @@ OUTPUTS = {  # name: (output, loss, n_outputs)
     "sigmoid": ("sigmoid", "cross_entropy", 1),
     "multilabel": ("sigmoid", "mse+ce", 3),
     "identity": ("identity", "mse", 2),
+    "exp": ("exp", "poisson", 2),  # Poisson regression
 }
+REGRESSION = ("identity", "exp")
 # float32 to 1e-5 (the issue's bound); float64 to a few ulps of the outputs' scale
 ATOL = {"float32": 1e-5, "float64": 1e-12}
 
@@ -68,10 +70,10 @@ def test_onnxruntime_outputs_equal_forward_and_labels_equal_predict(activation, 
     net = network(activation, kind, dtype)
     X = inputs(dtype)
     got = run_model(fcnn.export_onnx(net), X)
-    P = got["variable" if kind == "identity" else "probabilities"]
+    P = got["variable" if kind in REGRESSION else "probabilities"]
     assert P.dtype == np.dtype(dtype)
     assert_allclose(P, net.forward(X), rtol=ATOL[dtype], atol=ATOL[dtype])
-    if kind == "identity":
+    if kind in REGRESSION:
         assert list(got) == ["variable"]
     else:
         assert got["label"].dtype == np.int64

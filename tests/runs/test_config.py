@@ -106,7 +106,7 @@ def test_activation_may_be_one_name_per_hidden_layer():
         ({"network": {"output": "softmaxx"}}, "network.output = 'softmaxx' is unknown"),
         ({"network": {"loss": "hinge"}}, "network.loss = 'hinge' is unknown"),
         ({"network": {"dtype": "float16"}}, "network.dtype = 'float16' is unknown"),
-        ({"training": {"optimizer": "lbfgs"}}, "training.optimizer = 'lbfgs' is unknown"),
+        ({"training": {"optimizer": "newton"}}, "training.optimizer = 'newton' is unknown"),
         ({"data": {"dataset": "mnist"}}, "data.dataset = 'mnist' is unknown"),
         ({"network": {"layers": [2]}}, "give at least two positive integer widths"),
         ({"network": {"layers": [2, 0, 2]}}, "give at least two positive integer widths"),

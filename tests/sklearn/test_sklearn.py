@@ -10,6 +10,7 @@ files, pickling, pipelines) is checked against scikit-learn's documented behavio
 from __future__ import annotations
 
 import pickle
+import re
 import subprocess
 import sys
 import warnings
@@ -314,14 +315,18 @@ def test_warm_start_and_partial_fit_refuse_a_changed_activation_loss_or_dtype(ch
 @pytest.mark.parametrize(
     ("class_weight", "match"),
     [
-        ("foo", "class_weight must be 'balanced', a dict {class: weight} or None, got 'foo'"),
+        (
+            "foo",
+            "The 'class_weight' parameter of FCNNClassifier must be an instance of 'dict', "
+            "a str among {'balanced'} or None. Got 'foo' instead.",
+        ),
         ({0: -1.0, 1: 1.0}, r"class_weight\[0\] must be a finite number >= 0, got -1.0"),
         ({0: float("nan")}, r"class_weight\[0\] must be a finite number >= 0"),
     ],
 )
 def test_bad_class_weight_is_named_as_such(class_weight, match):
     X, y = multiclass()
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=re.escape(match) if "Got" in match else match):
         FCNNClassifier(**SMALL, class_weight=class_weight).fit(X, y)
 
 
@@ -384,12 +389,6 @@ def test_early_stopping_split_is_stratified_for_single_label_targets():
 
 
 # ----------------------------------------------------------------------- fcnn's extras
-def test_lbfgs_is_refused_with_the_alternatives_named():
-    X, y = multiclass()
-    with pytest.raises(ValueError, match="lbfgs.*'adam'.*'sgd'.*'gd'"):
-        FCNNClassifier(solver="lbfgs").fit(X, y)
-
-
 @pytest.mark.parametrize(
     "bad, match",
     [
@@ -398,7 +397,7 @@ def test_lbfgs_is_refused_with_the_alternatives_named():
         (dict(activation=["relu"], hidden_layer_sizes=(3, 3)), "one per entry"),
         (dict(hidden_layer_sizes=(3, 0)), "hidden_layer_sizes"),
         (dict(loss="hinge"), "loss"),
-        (dict(momentum=1.0), "momentum"),
+        (dict(momentum=1.5), "momentum"),
         (dict(dtype="float16"), "dtype"),
         (dict(batch_size=0), "batch_size"),
     ],

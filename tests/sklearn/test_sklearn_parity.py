@@ -213,3 +213,108 @@ def test_divergence_without_early_stopping_still_raises_with_last_finite_paramet
         with pytest.raises(fcnn.DivergenceError, match="last finite parameters"):
             reg.fit(X, y)
     assert np.isfinite(reg.network_.params).all()
+
+
+# ------------------------------------------------------------- the rest of parity (issue 17)
+def _same_params(ours, mlp):
+    return {k: v for k, v in ours.get_params().items() if k in mlp().get_params()}
+
+
+@pytest.mark.parametrize("cls, mlp", PAIRS)
+def test_every_mlp_parameter_exists_with_the_same_default(cls, mlp):
+    theirs = mlp().get_params()
+    assert _same_params(cls(), mlp) == theirs
+
+
+@pytest.mark.parametrize("cls, mlp", PAIRS)
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(solver="newton"),
+        dict(alpha=-1.0),
+        dict(max_iter=0),
+        dict(max_fun=0),
+        dict(batch_size=0),
+        dict(momentum=1.5),
+        dict(validation_fraction=1.0),
+        dict(n_iter_no_change=0),
+        dict(learning_rate="fast"),
+        dict(tol=-1.0),
+        dict(beta_1=1.0),
+        dict(shuffle="yes"),
+    ],
+    ids=lambda bad: next(iter(bad)),
+)
+def test_bad_parameters_get_scikit_learns_error_and_message(cls, mlp, bad):
+    X, y = _iris()
+    messages = []
+    for est in (cls(**bad), mlp(**bad)):
+        with pytest.raises(ValueError) as info:
+            est.fit(X, y)
+        messages.append(str(info.value).replace(type(est).__name__, "EST"))
+        assert type(info.value).__name__ == "InvalidParameterError"
+    # the solver list names fcnn's 'gd' as well; every other message is word for word
+    if "solver" not in bad:
+        assert messages[0] == messages[1]
+
+
+def test_momentum_one_is_allowed_and_takes_mlpclassifiers_steps():
+    X, y = _iris()
+    args = dict(SMALL, solver="sgd", momentum=1.0, shuffle=False, learning_rate_init=1e-3)
+    ours, theirs = _fit(FCNNClassifier(**args), X, y), _fit(MLPClassifier(**args), X, y)
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-9)
+
+
+def test_multiclass_early_stopping_splits_and_stops_as_mlpclassifier():
+    # scikit-learn stratifies the early-stopping split only for one output unit (binary);
+    # a multi-class target is split at random, with the same random_state the same rows
+    X, y = _iris()
+    args = dict(
+        hidden_layer_sizes=(8,), early_stopping=True, shuffle=False, random_state=3,
+        n_iter_no_change=3, max_iter=60, learning_rate_init=0.01,
+    )  # fmt: skip
+    ours, theirs = _fit(FCNNClassifier(**args), X, y), _fit(MLPClassifier(**args), X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("first, then", [("adam", "lbfgs"), ("sgd", "adam"), ("lbfgs", "lbfgs")])
+def test_warm_start_may_change_solver_and_goes_on_as_mlpclassifier(first, then):
+    X, y = _iris()
+    args = dict(SMALL, shuffle=False, warm_start=True, learning_rate_init=0.01)
+    ours, theirs = FCNNClassifier(solver=first, **args), MLPClassifier(solver=first, **args)
+    _fit(ours, X, y), _fit(theirs, X, y)
+    ours.set_params(solver=then), theirs.set_params(solver=then)
+    _fit(ours, X, y), _fit(theirs, X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6, atol=1e-9)
+
+
+def test_warm_start_from_lbfgs_to_a_stochastic_solver_goes_on_where_scikit_learn_fails():
+    X, y = _iris()
+    args = dict(SMALL, shuffle=False, warm_start=True)
+    ours, theirs = FCNNClassifier(solver="lbfgs", **args), MLPClassifier(solver="lbfgs", **args)
+    _fit(ours, X, y), _fit(theirs, X, y)
+    after_lbfgs = ours.loss_
+    ours.set_params(solver="sgd", learning_rate_init=1e-4)
+    theirs.set_params(solver="sgd")
+    with pytest.raises(AttributeError, match="loss_curve_"):  # sklearn keeps no curve for lbfgs
+        _fit(theirs, X, y)
+    _fit(ours, X, y)
+    assert ours.n_iter_ == 5 and ours.loss_curve_[-1] == pytest.approx(after_lbfgs, rel=1e-2)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_multilabel_and_multi_output_targets_train_as_scikit_learns(solver):
+    X, _ = _iris()
+    Y = np.column_stack([X[:, 0] > 5.8, X[:, 2] > 4, X[:, 1] > 3]).astype(int)
+    args = dict(SMALL, solver=solver, shuffle=False, learning_rate_init=0.01)
+    ours, theirs = _fit(FCNNClassifier(**args), X, Y), _fit(MLPClassifier(**args), X, Y)
+    assert ours.out_activation_ == theirs.out_activation_ == "logistic"
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6, atol=1e-9)
+    T = np.column_stack([X[:, 0] * 2, X[:, 3] - 1])
+    reg, mlp = _fit(FCNNRegressor(**args), X, T), _fit(MLPRegressor(**args), X, T)
+    assert_allclose(reg.predict(X), mlp.predict(X), rtol=1e-6, atol=1e-9)

@@ -7,4 +7,7 @@ each piece has a test proving it equal to ``fcnn.network`` (``tests/_fast/``):
 - ``step``: the one place where a run's step function is chosen (``choose``), and the compiled
   softmax/cross-entropy step;
 - ``blas``: NumPy's own BLAS, for plain gradient descent inside the weight-gradient products.
+- ``lbfgs``: the L-BFGS step driver (one iteration per full-batch update, a strong-Wolfe line
+  search) for :class:`fcnn.lbfgs.LBFGS`;
+- ``sparse``: the first layer's products for a ``scipy.sparse`` batch, never densified.
 """

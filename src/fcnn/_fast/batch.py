@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..metrics import correct
+from .sparse import is_sparse
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ class Batch(Workspace):
     for one that gathers a new mini-batch every step (see :class:`Workspace`)."""
 
     def __init__(self, net: Network, B: int, data: Data, rows: bool = False) -> None:
-        super().__init__(net, B, rows)
+        super().__init__(net, B, rows, sparse=is_sparse(data.X))
         self.Y = np.empty((net.n_outputs, B), net.dtype)
         self.labels = None if data.labels is None else np.empty(B, np.int64)
         self.w = None if data.w is None else np.empty(B, net.dtype)
@@ -58,8 +59,13 @@ class Batch(Workspace):
 
     def gather(self, data: Data, idx: Array | None) -> None:
         """Copy samples ``idx`` of the data (all when ``idx`` is None) into the batch."""
+        if self.sparse:  # the rows of the CSR matrix (all of them: no copy)
+            self.Xs = data.X if idx is None else data.X[idx]
         if idx is None:
-            self.X[...], self.Y[...] = data.X, data.YT
+            if self.sparse:
+                self.Y[...] = data.YT
+            else:
+                self.X[...], self.Y[...] = data.X, data.YT
             if self.labels is not None:
                 self.labels[...] = data.labels
             if self.w is not None:
@@ -68,10 +74,11 @@ class Batch(Workspace):
             # ndarray.take into kept buffers; idx is a slice of a permutation, so mode="clip"
             # skips the bounds-checked copy. X sits beside the column of ones, not contiguous:
             # take into contiguous rows, then copy
-            if self._rows is None:
-                self._rows = np.empty(self.X.shape, self.X.dtype)
-            data.X.take(idx, 0, self._rows, "clip")
-            np.copyto(self.X, self._rows)
+            if not self.sparse:
+                if self._rows is None:
+                    self._rows = np.empty(self.X.shape, self.X.dtype)
+                data.X.take(idx, 0, self._rows, "clip")
+                np.copyto(self.X, self._rows)
             data.YT.take(idx, 1, self.Y, "clip")
             if self.labels is not None:
                 data.labels.take(idx, 0, self.labels, "clip")

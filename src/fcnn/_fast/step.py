@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from .. import losses
+from ..lbfgs import LBFGS
 from ..optim import SGD, Optimizer
 from . import blas
 
@@ -40,7 +41,7 @@ UpdateFn = Callable[[float], None]
 class Plan(NamedTuple):
     """A run's step: ``step(ws, rate)`` returns the batch's reduced loss parts (plus the L2
     penalty last) and prepares the update, which ``update(rate)`` applies; ``kind`` names the
-    path: ``"descend"``, ``"folded"``, ``"compiled"`` or ``"readable"``."""
+    path: ``"descend"``, ``"folded"``, ``"compiled"``, ``"readable"`` or ``"lbfgs"``."""
 
     kind: str
     step: StepFn
@@ -54,21 +55,28 @@ def choose(
     l2: float,
     clip: float | None,
     weighted: bool,
-    gradient: bool = False,
+    gradient: bool | str = False,
+    sparse: bool = False,
 ) -> Plan:
     """The :class:`Plan` for a run; a step whose loss is not finite leaves the parameters as
     they were. ``gradient=True`` keeps a path that leaves ``∇J`` itself in the gradient buffer (for
     observers of the gradient); ``gradient="scaled"`` one that leaves ``∇J`` or, on the
-    ``"folded"`` path, ``α ∇J`` (the observer divides by the rate)."""
+    ``"folded"`` path, ``α ∇J`` (the observer divides by the rate). A ``sparse`` input takes
+    the readable step (the compiled ones bind the dense ``H[0]``; plain SGD still folds the
+    rate). An :class:`~fcnn.lbfgs.LBFGS` optimiser gets the L-BFGS step driver of
+    :mod:`fcnn._fast.lbfgs` (kind ``"lbfgs"``; the full batch only)."""
+    if isinstance(optimizer, LBFGS):
+        from . import lbfgs
+
+        return lbfgs.plan(net, optimizer, l2=l2, clip=clip)
     plain = type(optimizer) is SGD and not optimizer.momentum and clip is None
-    if plain and not gradient and _fused(net, l2, weighted) and blas.available(net.dtype):
+    fused = _fused(net, l2, weighted) and not sparse
+    if plain and not gradient and fused and blas.available(net.dtype):
         return descending(net, optimizer)
     if plain and gradient is not True:
-        return folded(net, optimizer, l2=l2, weighted=weighted)
+        return folded(net, optimizer, l2=l2, weighted=weighted, sparse=sparse)
     plan = readable(net, optimizer, l2=l2, clip=clip)
-    return (
-        plan._replace(kind="compiled", step=_compiled(net)) if _fused(net, l2, weighted) else plan
-    )
+    return plan._replace(kind="compiled", step=_compiled(net)) if fused else plan
 
 
 def readable(net: Network, optimizer: Optimizer, *, l2: float, clip: float | None) -> Plan:
@@ -86,7 +94,9 @@ def readable(net: Network, optimizer: Optimizer, *, l2: float, clip: float | Non
     return Plan("readable", _readable(net, l2, False), update)
 
 
-def folded(net: Network, optimizer: SGD, *, l2: float, weighted: bool) -> Plan:
+def folded(
+    net: Network, optimizer: SGD, *, l2: float, weighted: bool, sparse: bool = False
+) -> Plan:
     """Plain SGD with the rate folded into the output delta: the step leaves ``α ∇J`` in the
     gradient buffer, and the update is ``θ -= α ∇J`` in one pass."""
     params, grad = net.params, net._grad
@@ -95,7 +105,7 @@ def folded(net: Network, optimizer: SGD, *, l2: float, weighted: bool) -> Plan:
         optimizer.state["t"] += 1  # as SGD.step counts
         np.subtract(params, grad, out=params)
 
-    fused = _fused(net, l2, weighted)
+    fused = _fused(net, l2, weighted) and not sparse
     return Plan(
         "folded", _compiled(net, folded=True) if fused else _readable(net, l2, True), update
     )

@@ -55,6 +55,8 @@ class BackwardLayer:
 class Workspace:
     """Preallocated arrays for one batch size ``B``; the training loop reuses them every step.
 
+    - ``sparse=True``: ``Xs`` holds the batch as a CSR matrix and there is no ``X`` nor
+      ``H[0]`` (the first layer's products are :mod:`fcnn._fast.sparse`'s).
     - ``X: (B, n_0)`` receives a batch as the API lays it out, one sample per row. ``H[0]:
       (n_0 + 1, B)`` is x above a row of ones. With ``rows=True`` (a workspace that gathers a
       new mini-batch every step) ``H[0]`` is the transpose of a ``(B, n_0 + 1)`` array whose
@@ -66,13 +68,18 @@ class Workspace:
       delta is multiplied by (``scale``, times the learning rate where a step folds it in).
     """
 
-    def __init__(self, net: Network, B: int, rows: bool = False) -> None:
+    def __init__(self, net: Network, B: int, rows: bool = False, sparse: bool = False) -> None:
         sizes, dtype = net.sizes, net.dtype
         self.B, self.scale = B, net._scale(B)
         self.delta_scale = np.array(self.scale, dtype)
         self.rate, self.scaled = 1.0, self.scale != 1.0
         self.descent_rate: Any = None  # the compiled descent's GEMM rate (fcnn._fast.blas.Rate)
-        if rows:
+        # sparse: no H[0]; the batch stays a CSR matrix in Xs (fcnn._fast.sparse), and the
+        # first layer's h and hT are None
+        self.sparse, self.Xs = sparse, None
+        if sparse:
+            self.X, h0 = None, None
+        elif rows:
             inputs = np.ones((B, sizes[0] + 1), dtype)
             self.X, h0 = inputs[:, :-1], inputs.T
         else:
@@ -97,7 +104,9 @@ class Workspace:
             for k in range(L)
         ]
         self.backward = [
-            BackwardLayer(self.G[k], self.H[k].T, dWb[k], *self._below(net, k))
+            BackwardLayer(
+                self.G[k], None if k == 0 and sparse else self.H[k].T, dWb[k], *self._below(net, k)
+            )
             for k in range(L - 1, -1, -1)
         ]
 

@@ -96,14 +96,14 @@ TABLE: dict[str, Flag] = {
         "identity, softplus",
     ),
     "--output": Flag(
-        "network.output", "network", "NAME", str, "output function: softmax, sigmoid, identity"
+        "network.output", "network", "NAME", str, "output function: softmax, sigmoid, identity, exp"
     ),
     "--loss": Flag(
         "network.loss",
         "network",
         "NAME",
         str,
-        "cross_entropy, mse, or mse+ce (seed 000's sum of the two)",
+        "cross_entropy, mse, mse+ce (seed 000's sum of the two), or poisson (with --output exp)",
     ),
     "--reduction": Flag(
         "network.reduction",
@@ -125,7 +125,7 @@ TABLE: dict[str, Flag] = {
         "training",
         "NAME",
         str,
-        "gd, sgd, momentum, nesterov, adam, rmsprop",
+        "gd, sgd, momentum, nesterov, adam, rmsprop, lbfgs (full batch: --batch-size 0)",
     ),
     "--lr": Flag("training.lr", "training", "RATE", float, "learning rate"),
     "--schedule": Flag(

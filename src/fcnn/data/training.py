@@ -29,10 +29,10 @@ class Data:
     def __init__(self, net: Network, X: Array, y: Array, w: Array | None) -> None:
         self.X = as_features(X, net.n_inputs, net.dtype)
         Y, self.labels = as_targets(
-            y, len(self.X), net.n_outputs, net.output, net.loss_name, net.dtype
+            y, self.X.shape[0], net.n_outputs, net.output, net.loss_name, net.dtype
         )
         self.YT = np.ascontiguousarray(Y.T)
-        self.w = None if w is None else _weights(w, len(self.X), net.dtype)
+        self.w = None if w is None else _weights(w, self.X.shape[0], net.dtype)
         self.kind = accuracy_kind(net.output, net.n_outputs, self.labels)
 
     @property
@@ -41,7 +41,7 @@ class Data:
         return self.YT.T
 
     def __len__(self) -> int:
-        return len(self.X)
+        return self.X.shape[0]  # a sparse X has no len()
 
     def rows(self, idx: Array) -> Data:
         """The samples ``idx`` as a new :class:`Data` (copies)."""

@@ -134,6 +134,8 @@ def forward(g: GraphBuilder, net: Network, x: str) -> str:
         return g.op("Softmax", [h], axis=1)
     if net.output == "sigmoid":
         return _sigmoid(g, h)
+    if net.output == "exp":  # Poisson regression's log link
+        return g.op("Exp", [h])
     return h
 
 
@@ -157,7 +159,7 @@ def labels(g: GraphBuilder, net: Network, P: str, classes: Sequence[Any] | None)
     softmax: ``classes[argmax P]``, ``(n_samples,)``. One sigmoid unit: ``classes[P > 0.5]``,
     ``(n_samples,)``. Several sigmoid units (multi-label): the 0/1 indicator matrix, int64.
     """
-    if net.output == "identity":
+    if net.output in ("identity", "exp"):
         return None
     if net.output == "softmax":
         index = g.op("ArgMax", [P], axis=1, keepdims=0)

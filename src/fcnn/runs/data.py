@@ -36,7 +36,7 @@ def _load(cfg: dict[str, Any]) -> Dataset:
 def _output_widths(output: str, ds: Dataset) -> tuple[int, ...]:
     """The output-layer widths the targets allow; ``"auto"`` takes the first."""
     if ds.classes is None:
-        if output != "identity":
+        if output not in ("identity", "exp"):
             raise ValueError(
                 f"a {output} output needs class labels, but the target {ds.target_name!r} "
                 "holds real-valued numbers; for regression set output = 'identity' and "

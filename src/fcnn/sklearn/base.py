@@ -19,7 +19,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .. import storage as fcnn_io
 from ..history import History
 from ..network import Network
+from .lbfgs import fit_lbfgs
 from .params import (
+    STOCHASTIC_SOLVERS,
     TO_SKLEARN_OUTPUT,
     assign_layers,
     check_params,
@@ -85,7 +87,9 @@ class _FCNNBase(BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=False)
 
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> _FCNNBase:
-        """``BaseMultilayerPerceptron._fit`` for the stochastic solvers, on an fcnn Trainer."""
+        """``BaseMultilayerPerceptron._fit`` on an fcnn network: a Trainer for the stochastic
+        solvers, scipy's L-BFGS-B for lbfgs."""
+        self._validate_params()  # scikit-learn's checks and messages (_parameter_constraints)
         check_params(self.get_params(), self._losses)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -93,7 +97,7 @@ class _FCNNBase(BaseEstimator):
         acts = hidden_activations(self.activation, len(hidden))
         first = not hasattr(self, "network_") or not (self.warm_start or incremental)
         X, y, Y = self._validate_xy(X, y, incremental, reset=first)
-        w = check_sample_weight(sample_weight, len(X))
+        w = check_sample_weight(sample_weight, X.shape[0])
         if (cw := self._class_weight(y, incremental)) is not None:
             w = cw if w is None else w * cw
         # random_state=None draws fresh entropy instead of using the global np.random
@@ -118,6 +122,9 @@ class _FCNNBase(BaseEstimator):
         elif not self.early_stopping and self.best_loss_ is None:
             self.best_loss_ = np.inf
         X = self.network_.standardize(X)
+        if self.solver == "lbfgs":  # full batch; early_stopping does not apply, as in sklearn
+            self.history_ = fit_lbfgs(self, X, Y, w)
+            return self
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer, self._rate = make_optimizer(self)
         val = None
@@ -149,7 +156,14 @@ class _FCNNBase(BaseEstimator):
         in scikit-learn's MLP)."""
         dtype = self.network_.dtype if not reset else self._dtype_for_data()
         X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=self._y_numeric, dtype=dtype, reset=reset
+            self,
+            X,
+            y,
+            accept_sparse=("csr", "csc"),
+            multi_output=True,
+            y_numeric=self._y_numeric,
+            dtype=dtype,
+            reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -170,7 +184,7 @@ class _FCNNBase(BaseEstimator):
         self._no_improvement_count = 0
         self._best_params = net.params.copy()
         self._snapshots: list[Array] = []
-        es = self.early_stopping
+        es = self.early_stopping and self.solver != "lbfgs"
         self.validation_scores_ = [] if es else None
         self.validation_loss_curve_ = [] if es else None
         self.best_validation_score_ = -np.inf if es else None
@@ -183,6 +197,15 @@ class _FCNNBase(BaseEstimator):
 
     def _class_weight(self, y: Array, incremental: bool) -> Array | None:
         return None
+
+    def _check_solver(self) -> bool:
+        """``partial_fit`` exists for the stochastic solvers only, as in scikit-learn."""
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. {self.solver} is "
+                "not stochastic."
+            )
+        return True
 
     def _stratify(self, y: Array) -> Array | None:
         return None
@@ -201,7 +224,9 @@ class _FCNNBase(BaseEstimator):
         a float32 network); a ``dtype`` given explicitly is the outputs' dtype too."""
         check_is_fitted(self)
         dtype = self.network_.dtype
-        X = validate_data(self, X, reset=False, dtype=self._dtype_for_data())
+        X = validate_data(
+            self, X, accept_sparse=("csr", "csc"), reset=False, dtype=self._dtype_for_data()
+        )
         P = self._output(X.astype(dtype, copy=False))
         return P if self.dtype is not None else P.astype(np.result_type(X.dtype, dtype), copy=False)
 
@@ -251,7 +276,7 @@ class _FCNNBase(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True  # CSR/CSC; the first layer multiplies it as it is
         return tags
 
 

@@ -29,12 +29,13 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 
 from .._checks import check_number
 from ..network import Network
 from .base import _FCNNBase
-from .params import store_params
+from .params import parameter_constraints, store_params
 from .training import stratify_labels
 
 Array = np.ndarray
@@ -46,10 +47,11 @@ _SHARED_DOC = """
     ----------
     hidden_layer_sizes, solver, alpha, batch_size, learning_rate, learning_rate_init, power_t,
     max_iter, shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
-    early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change :
-        As in ``{mlp}``: same names, defaults and meaning. ``solver`` also takes ``'gd'``
-        (full-batch gradient descent, with sgd's momentum and learning rate); ``'lbfgs'`` is
-        refused. ``max_fun`` (lbfgs only) does not exist.
+    early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun :
+        As in ``{mlp}``: same names, defaults and meaning. ``solver='lbfgs'`` runs
+        ``scipy.optimize.minimize`` (L-BFGS-B) as scikit-learn does, ``max_iter`` counting its
+        iterations and ``max_fun`` its loss evaluations. ``solver`` also takes ``'gd'``
+        (full-batch gradient descent, with sgd's momentum and learning rate).
     activation : str or list of str, default='relu'
         ``'identity'``, ``'logistic'``, ``'tanh'``, ``'relu'``, fcnn's ``'sigmoid'``,
         ``'leaky_relu'``, ``'softplus'`` or a name registered with
@@ -71,6 +73,8 @@ _SHARED_DOC = """
         As in ``{mlp}``. ``coefs_[k]: (n_k, n_{{k+1}})`` and ``intercepts_[k]`` are views into
         ``network_``. ``n_iter_`` counts the epochs of the last call, as in scikit-learn;
         ``t_`` and ``loss_curve_`` accumulate over ``warm_start`` and ``partial_fit`` calls.
+        With ``solver='lbfgs'``, ``n_iter_`` counts its iterations and ``loss_curve_`` holds
+        the loss after each (scikit-learn keeps no curve for lbfgs).
     validation_loss_curve_ : list of float or None
         The loss (with the L2 term) on the validation set after every epoch, when
         ``early_stopping=True``; sample weights do not enter it.
@@ -97,6 +101,7 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         "mse+ce": "mse+ce",
     }
     _score_function = staticmethod(accuracy_score)
+    _parameter_constraints = parameter_constraints(_losses)
 
     def __init__(
         self,
@@ -123,6 +128,7 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         loss: str = "cross_entropy",
         class_weight: Any = None,
         record_params: bool = False,
@@ -130,6 +136,7 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
     ) -> None:
         store_params(self, locals())
 
+    @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None):
         """One epoch over ``(X, y)``. ``classes`` (all labels) is needed on the first call."""
         if not hasattr(self, "classes_"):
@@ -207,10 +214,13 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         return compute_sample_weight(self.class_weight, y)
 
     def _stratify(self, y: Array) -> Array | None:
+        # as scikit-learn: stratified where there is one output unit (binary targets)
+        if self.network_.n_outputs != 1:
+            return None
         return stratify_labels(y, self.validation_fraction)
 
     def _from_file(self, net: Network, path: Any) -> None:
-        if net.output == "identity":
+        if net.output in ("identity", "exp"):
             raise ValueError(f"{path} holds a regression network; load it with FCNNRegressor.load")
         multilabel = net.output == "sigmoid" and net.n_outputs > 1
         n_classes = net.n_outputs if net.output == "softmax" or multilabel else 2
@@ -230,12 +240,14 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
 class FCNNRegressor(RegressorMixin, _FCNNBase):
     """Multi-layer perceptron regressor trained by fcnn; a drop-in for ``MLPRegressor``.
 
-    The output is the identity, one unit per target column.
+    One output unit per target column: the identity, or with ``loss='poisson'`` the
+    exponential (a log link), as in scikit-learn.
     """
 
-    _losses = {"mse": "mse", "squared_error": "mse"}
+    _losses = {"mse": "mse", "squared_error": "mse", "poisson": "poisson"}
     _y_numeric = True
     _score_function = staticmethod(r2_score)
+    _parameter_constraints = parameter_constraints(_losses)
 
     def __init__(
         self,
@@ -262,12 +274,14 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
-        loss: str = "mse",
+        max_fun: int = 15000,
+        loss: str = "squared_error",
         record_params: bool = False,
         dtype: str | None = None,
     ) -> None:
         store_params(self, locals())
 
+    @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None):
         """One epoch over ``(X, y)``."""
         return self._fit(X, y, sample_weight, incremental=True)
@@ -280,7 +294,7 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
         return y.reshape(len(y), -1)
 
     def _output_function(self) -> str:
-        return "identity"
+        return "exp" if self._losses[self.loss] == "poisson" else "identity"
 
     def _decode(self, P: Array) -> Array:
         return P[:, 0] if P.shape[1] == 1 else P
@@ -288,16 +302,18 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
     def _delta_scale(self) -> int:
         """sklearn's output delta for the squared error is ŷ - y (``_backprop``), not divided by
         the number of outputs as the gradient of its per-output mean would be; fcnn's MSE is
-        that mean, so every sample's loss is weighted by ``n_outputs_`` to take sklearn's steps."""
-        return self.network_.n_outputs
+        that mean, so every sample's loss is weighted by ``n_outputs_`` to take sklearn's steps.
+        The Poisson loss is a sum over the outputs in both libraries."""
+        return 1 if self.network_.loss_name == "poisson" else self.network_.n_outputs
 
     def _from_file(self, net: Network, path: Any) -> None:
-        if net.output != "identity":
+        if net.output not in ("identity", "exp"):
             raise ValueError(f"{path} holds a classifier; load it with FCNNClassifier.load")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self.loss == "poisson"  # as PoissonRegressor
         return tags
 
 
@@ -313,6 +329,7 @@ FCNNClassifier.__doc__ += _SHARED_DOC.format(
 FCNNRegressor.__doc__ += _SHARED_DOC.format(
     mlp="MLPRegressor",
     loss="mse",
-    loss_doc="'mse', half the mean squared error ('squared_error' is accepted too).",
+    loss_doc="'mse', half the mean squared error ('squared_error' is accepted too), or "
+    "'poisson', half the Poisson deviance of an exponential output (needs ``y >= 0``).",
     extra="",
 )

@@ -18,7 +18,8 @@ from .. import activations
 from ..network import Network
 
 Array = np.ndarray
-SOLVERS = ("adam", "sgd", "gd")
+SOLVERS = ("lbfgs", "sgd", "adam", "gd")
+STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")  # those partial_fit takes
 RATES = ("constant", "invscaling", "adaptive")
 DTYPES = ("float64", "float32")
 # scikit-learn's hidden activation names -> fcnn's; other names are fcnn's own or registered
@@ -29,7 +30,12 @@ SKLEARN_ACTIVATIONS = {
     "relu": "relu",
 }
 TO_SKLEARN = {v: k for k, v in SKLEARN_ACTIVATIONS.items()}
-TO_SKLEARN_OUTPUT = {"softmax": "softmax", "sigmoid": "logistic", "identity": "identity"}
+TO_SKLEARN_OUTPUT = {
+    "softmax": "softmax",
+    "sigmoid": "logistic",
+    "identity": "identity",
+    "exp": "exp",
+}
 
 
 # ------------------------------------------------------------------------- parameter checks
@@ -63,16 +69,31 @@ def _choice(name: str, value: Any, options: tuple[str, ...]) -> None:
         raise _bad(name, value, "one of " + ", ".join(repr(o) for o in options))
 
 
+def parameter_constraints(losses: dict[str, str]) -> dict[str, list]:
+    """scikit-learn's ``_parameter_constraints`` of ``MLPRegressor`` (so that a bad value gets
+    the same ``InvalidParameterError`` message), with fcnn's solvers and losses; fcnn's own
+    parameters, and activations (which may be lists or registered names), are checked by
+    :func:`check_params`."""
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.utils._param_validation import StrOptions
+
+    constraints = dict(MLPRegressor._parameter_constraints)
+    constraints.update(
+        solver=[StrOptions(set(SOLVERS))],
+        loss=[StrOptions(set(losses))],
+        activation="no_validation",
+        class_weight=[dict, StrOptions({"balanced"}), None],
+        record_params=["boolean"],
+        dtype="no_validation",
+    )
+    return constraints
+
+
 def check_params(p: dict[str, Any], losses: dict[str, str]) -> None:
     """Raise ``ValueError`` for any bad constructor argument of an fcnn estimator.
 
     ``p`` is ``est.get_params()``; ``losses`` maps the accepted loss names to fcnn's.
     """
-    if p["solver"] == "lbfgs":
-        raise ValueError(
-            "solver='lbfgs' is not supported: fcnn trains by first-order updates only. Use "
-            "solver='adam' (the default), 'sgd', or 'gd' (full-batch gradient descent)"
-        )
     _choice("solver", p["solver"], SOLVERS)
     _choice("learning_rate", p["learning_rate"], RATES)
     _choice("loss", p["loss"], tuple(losses))
@@ -88,8 +109,9 @@ def check_params(p: dict[str, Any], losses: dict[str, str]) -> None:
     _number("learning_rate_init", p["learning_rate_init"], 0, open_low=True)
     _number("power_t", p["power_t"], 0)
     _number("max_iter", p["max_iter"], 1, integer=True)
+    _number("max_fun", p["max_fun"], 1, integer=True)
     _number("tol", p["tol"], 0)
-    _number("momentum", p["momentum"], 0, 1)
+    _number("momentum", p["momentum"], 0, 1, open_high=False)
     _number("validation_fraction", p["validation_fraction"], 0, 1)
     _number("beta_1", p["beta_1"], 0, 1)
     _number("beta_2", p["beta_2"], 0, 1)

@@ -85,6 +85,15 @@ class SklearnAdam(Adam):
         super()._update(params, grads, lr)
 
 
+class SklearnSGD(SGD):
+    """SGD with momentum μ = 1, which scikit-learn's ``SGDOptimizer`` accepts and
+    ``fcnn.optim.SGD`` refuses (the velocity never decays); the update is SGD's."""
+
+    def __init__(self, nesterov: bool) -> None:
+        super().__init__(0.5, nesterov)
+        self.momentum, self._slots = 1.0, ("v",)
+
+
 def make_optimizer(est: Any) -> tuple[Optimizer, SklearnRate]:
     """The optimiser and learning rate of ``est.solver``: adam ignores ``learning_rate``, as in
     scikit-learn; sgd and gd use momentum (Nesterov's when ``nesterovs_momentum``)."""
@@ -92,7 +101,8 @@ def make_optimizer(est: Any) -> tuple[Optimizer, SklearnRate]:
     if est.solver == "adam":
         return SklearnAdam(est.beta_1, est.beta_2, est.epsilon), SklearnRate(lr)
     momentum = float(est.momentum)
-    opt = SGD(momentum, nesterov=bool(est.nesterovs_momentum) and momentum > 0)
+    nesterov = bool(est.nesterovs_momentum) and momentum > 0
+    opt = SklearnSGD(nesterov) if momentum == 1 else SGD(momentum, nesterov=nesterov)
     return opt, SklearnRate(lr, est.learning_rate, est.power_t)
 
 
@@ -171,7 +181,8 @@ def run_epochs(
     """Train ``est.network_`` on ``(X, Y)`` as ``_fit_stochastic`` does (one epoch for
     ``partial_fit``); ``val`` is ``[X, y, Y, w]`` of the early-stopping set. Returns the
     trainer's History and warns ``ConvergenceWarning`` when ``max_iter`` ends a ``fit``."""
-    n, B = len(X), batch_size(est.solver, est.batch_size, n=len(X))
+    n = X.shape[0]  # a sparse X has no len()
+    B = batch_size(est.solver, est.batch_size, n=n)
     # sklearn's _backprop adds alpha/(2 Σ_batch w) ||W||² to the batch's weighted mean loss;
     # fcnn's loss is (1/B) Σ w_k J_k, so weights are scaled to mean 1 and l2 = alpha/(B w̄)
     mean_w = 1.0 if w is None else float(w.mean())
@@ -276,7 +287,7 @@ def split(
     returns the training and the validation parts of every array (None stays None)."""
     given = [a for a in arrays if a is not None]
     parts = train_test_split(*given, random_state=rs, test_size=fraction, stratify=stratify)
-    if len(parts[1]) < 2:
+    if parts[1].shape[0] < 2:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' or the size of "
             "your dataset."

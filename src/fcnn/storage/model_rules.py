@@ -76,7 +76,7 @@ def classes_problem(classes: Any, cfg: dict[str, Any]) -> str | None:
             f"NaN or inf), got {reprlib.repr(classes)}"
         )
     output, n_outputs = cfg.get("output"), cfg["sizes"][-1]
-    if output == "identity":
+    if output in ("identity", "exp"):  # regression outputs take any labels
         return None
     if len(set(classes)) < len(classes) or len(set(map(str, classes))) < len(classes):
         return f"classes holds duplicate labels: {reprlib.repr(classes)}"
