@@ -21,6 +21,7 @@ from .history import History
 from .memory import memory_limit
 from .network import Network
 from .optim import SGD, Adam, Optimizer, RMSprop, Schedule, get_optimizer, get_schedule
+from .population import Population
 from .storage import load, save
 from .train import Trainer, fit
 
@@ -49,6 +50,7 @@ __all__ = [
     "ModelFileError",
     "Network",
     "Optimizer",
+    "Population",
     "RMSprop",
     "Schedule",
     "Trainer",

@@ -19,7 +19,9 @@ from tqdm.auto import tqdm
 
 from . import train_state
 from ._checks import check_seed, check_training_options
+from ._fast import cache as ws_cache
 from ._fast import step as fast_step
+from ._fast import threads
 from ._fast.batch import Batch
 from ._fast.sparse import is_sparse
 from ._inputs import as_pair
@@ -138,9 +140,7 @@ class Trainer:
             "Lower the learning rate (now {lr:g}), standardise the inputs, or set clip= to "
             "bound the gradient norm"
         )
-        if val is not None:
-            self._val_ws = Batch(net, len(val), val)
-            self._val_ws.gather(val, None)
+        self._val_ws: Batch | None = None  # taken when a run starts (fcnn._fast.cache)
         self._snapshot = net.params.copy()
         self._zeros = np.zeros_like(net.params)  # the other operand of _finite
         if o.record_params:
@@ -164,13 +164,24 @@ class Trainer:
     def run(self) -> History:
         """Train until ``epochs`` are done, early stopping fires or a stop is requested."""
         # a loss or parameter that overflows is reported by DivergenceError, with where and
-        # what to do; NumPy's floating-point warnings on the way would only repeat it
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._run()
+        # what to do; NumPy's floating-point warnings on the way would only repeat it. BLAS
+        # threads: chosen once per run, restored after it (fcnn._fast.threads)
+        with (
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            threads.limited(self.net.sizes, self.B),
+        ):
+            try:
+                return self._run()
+            finally:  # the batches go to the network's next run (fcnn._fast.cache)
+                ws_cache.give_back(self.net, [*self._batches.values(), self._whole, self._val_ws])
+                self._batches, self._whole, self._val_ws = {}, None, None
 
     def _run(self) -> History:
         self._stop = False
         self._bind()
+        if self.val is not None and self._val_ws is None:
+            self._val_ws = ws_cache.take(self.net, len(self.val), self.val)
+            self._val_ws.gather(self.val, None)
         if not self.done and self.pos == 0 and self.epochs <= self.epoch:
             self._last_epoch_done()  # resumed with epochs = the epochs already trained
         # no bar at all without progress: even a disabled tqdm costs time (docs/performance.md)
@@ -210,7 +221,7 @@ class Trainer:
     def _batch(self) -> Batch:
         """The workspace holding the next batch."""
         if self.n_batches == 1:  # the full batch, gathered once
-            self._whole = Batch(self.net, len(self.data), self.data)
+            self._whole = ws_cache.take(self.net, len(self.data), self.data)
             self._whole.gather(self.data, None)
             return self._whole
         start = self.pos * self.B
@@ -220,7 +231,7 @@ class Trainer:
         size = len(self.data) if idx is None else len(idx)
         ws = self._batches.get(size)
         if ws is None:
-            ws = self._batches[size] = Batch(self.net, size, self.data, rows=idx is not None)
+            ws = self._batches[size] = ws_cache.take(self.net, size, self.data, idx is not None)
             if idx is None:
                 ws.gather(self.data, None)  # full batch: gathered once for the whole run
         if idx is not None:

@@ -1,0 +1,135 @@
+"""How many BLAS threads a run's products get: chosen by size once per run, never per product.
+
+A network of fcnn's usual sizes multiplies matrices far below OpenBLAS's parallel grain: a
+second thread buys 5-25% on a quiet machine and costs 2-30x when other processes hold the
+cores (the thread waits for a core at every product, issue 19). So a run whose largest
+product is small takes one thread, and only a run whose products are large enough to pay
+takes more, one per :data:`GRAIN` multiply-adds.
+
+A busy machine lowers the count too: a run takes no more threads than the cores the
+1-minute load average leaves spare (:func:`spare_cores`). An outer limit always wins: the
+count in force when the run starts (a user's ``threadpoolctl.threadpool_limits``,
+``OPENBLAS_NUM_THREADS``, a sweep worker pinned to one thread) is the most a run takes, and
+it is restored when the run ends. The count is process-wide, as threadpoolctl's is: other
+threads of the process that multiply matrices during the run get it too.
+
+The switch is one call into the OpenBLAS that NumPy loaded (the library
+``fcnn._fast.blas`` finds), about 2.6 µs; a ``threadpool_limits`` block costs ~318 µs, so
+neither is paid per product. Where that library is not found (another BLAS, no
+threadpoolctl), or with ``FCNN_THREAD_POLICY=0`` when fcnn first looks, :func:`limited`
+leaves the thread count alone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+from collections.abc import Callable, Sequence
+
+from . import blas
+
+# multiply-adds of the largest product per thread it is given: below 2 x GRAIN one thread
+# (MNIST-1D's 100 x 100 x 128 = 1.3e6 is one thread; MNIST's 256 x 785 x 128 = 2.6e7 two)
+GRAIN = 4_000_000
+_PREFIXES = ("scipy_openblas_", "openblas_")  # NumPy >= 2.0 wheels, NumPy 1.2x wheels
+
+
+@functools.cache
+def _controls() -> tuple[Callable[[], int], Callable[[int], None]] | None:
+    """``(get, set)`` of the thread count of NumPy's OpenBLAS, or None where not found."""
+    if os.environ.get("FCNN_THREAD_POLICY", "1") == "0":
+        return None
+    lib = blas._numpy_openblas()
+    if lib is None:
+        return None
+    for prefix in _PREFIXES:
+        get = getattr(lib, f"{prefix}get_num_threads64_", None)
+        put = getattr(lib, f"{prefix}set_num_threads64_", None)
+        if get is not None and put is not None:
+            get.restype, get.argtypes = ctypes.c_int, []
+            put.restype, put.argtypes = None, [ctypes.c_int]
+            return get, put
+    return None
+
+
+def available() -> bool:
+    """Whether fcnn can read and set the thread count of NumPy's BLAS here."""
+    return _controls() is not None
+
+
+def current() -> int | None:
+    """The thread count NumPy's BLAS uses now, or None where it cannot be read."""
+    controls = _controls()
+    return None if controls is None else int(controls[0]())
+
+
+def largest_product(sizes: Sequence[int], batch: int) -> int:
+    """Multiply-adds of a step's largest product, ``n_k (n_{k-1} + 1) B`` over the layers
+    (the forward ``[W | b] [h; 1]`` and the gradient ``g [h; 1]ᵀ`` have the same count)."""
+    return max(n * (m + 1) * batch for m, n in zip(sizes[:-1], sizes[1:], strict=False))
+
+
+def choose(sizes: Sequence[int], batch: int, limit: int) -> int:
+    """The thread count for a network of layer ``sizes`` on batches of ``batch`` samples,
+    at most ``limit`` (the outer limit): one per :data:`GRAIN` multiply-adds of the largest
+    product, at least one."""
+    if limit < 1:
+        raise ValueError(f"the thread limit must be at least 1, got {limit}")
+    return max(1, min(limit, largest_product(sizes, batch) // GRAIN))
+
+
+@functools.cache
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def spare_cores(load: float | None = None, cores: int | None = None) -> int:
+    """How many cores a run may use, at least 1: the process's ``cores`` less the 1-minute
+    load average ``load`` (``os.getloadavg``), plus one for the run's own thread, which the
+    load of back-to-back runs includes. On a busy machine a second BLAS thread waits for a
+    core at every product (2-14x slower on the development machine, docs/performance.md)."""
+    cores = _cores() if cores is None else cores
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # no load average here (Windows)
+            return cores
+    return max(1, min(cores, int(cores - load + 1)))
+
+
+class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
+    """Run the block with the thread count :func:`choose` picks under the count in force
+    on entry (the outer limit), and restore that count on exit. ``as`` gives the count
+    chosen, or None where the count cannot be set (nothing is changed then). A class, not a
+    generator: entering and leaving cost about 1 µs plus the two switches."""
+
+    __slots__ = ("sizes", "batch", "outer")
+
+    def __init__(self, sizes: Sequence[int], batch: int) -> None:
+        self.sizes, self.batch, self.outer = sizes, batch, None
+
+    def __enter__(self) -> int | None:
+        controls = _controls()
+        if controls is None:
+            return None
+        get, put = controls
+        outer = int(get())
+        chosen = _choice(tuple(self.sizes), self.batch, max(1, min(outer, spare_cores())))
+        if chosen != outer:
+            put(chosen)
+            self.outer = outer
+        return chosen
+
+    def __exit__(self, *exc: object) -> None:
+        if self.outer is not None:
+            _controls()[1](self.outer)
+            self.outer = None
+
+
+@functools.lru_cache(maxsize=64)
+def _choice(sizes: tuple[int, ...], batch: int, limit: int) -> int:
+    return choose(sizes, batch, limit)

@@ -1,0 +1,116 @@
+"""fcnn._fast.threads: the BLAS thread count chosen by size once per run, under any outer
+limit, and restored when the run ends."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+import fcnn
+from fcnn._fast import threads
+
+needs_control = pytest.mark.skipif(
+    not threads.available(), reason="the thread count of NumPy's OpenBLAS is not reachable here"
+)
+
+
+class _Counts(fcnn.Callback):
+    """Records the BLAS thread count NumPy's OpenBLAS has after every update."""
+
+    def __init__(self) -> None:
+        self.seen: list[int | None] = []
+
+    def on_step_end(self, trainer) -> None:
+        self.seen.append(threads.current())
+
+
+def _data(n: int, n_in: int, classes: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, n_in)), rng.integers(0, classes, n)
+
+
+def test_small_products_get_one_thread_and_large_ones_one_per_grain():
+    assert threads.choose([2, 2, 2], 4, limit=8) == 1
+    assert threads.choose([40, 100, 100, 10], 128, limit=8) == 1  # MNIST-1D shape
+    big = threads.largest_product([784, 256, 256, 10], 128)
+    assert big == 256 * 785 * 128
+    assert threads.choose([784, 256, 256, 10], 128, limit=8) == big // threads.GRAIN
+    assert threads.choose([784, 256, 256, 10], 128, limit=2) == 2
+
+
+def test_the_outer_limit_caps_the_choice_and_a_bad_limit_is_refused():
+    assert threads.choose([784, 2048, 10], 1024, limit=1) == 1
+    with pytest.raises(ValueError, match="at least 1"):
+        threads.choose([2, 2], 4, limit=0)
+
+
+def test_a_busy_machine_leaves_fewer_spare_cores_and_never_fewer_than_one():
+    assert threads.spare_cores(load=0.1, cores=8) == 8
+    assert threads.spare_cores(load=1.0, cores=2) == 2  # a run's own thread from the last run
+    assert threads.spare_cores(load=3.5, cores=4) == 1
+    assert threads.spare_cores(load=7.0, cores=2) == 1
+    assert 1 <= threads.spare_cores() <= threads._cores()
+
+
+@needs_control
+def test_a_small_network_trains_on_one_thread_and_the_count_is_restored_after_fit():
+    X, y = _data(64, 4, 3)
+    before = threads.current()
+    with threadpool_limits(2, user_api="blas"):
+        outer = threads.current()
+        counts = _Counts()
+        fcnn.Network([4, 8, 3], seed=0).fit(X, y, epochs=3, batch_size=16, callbacks=[counts])
+        assert set(counts.seen) == {1}
+        assert threads.current() == outer
+    assert threads.current() == before
+
+
+@needs_control
+def test_an_outer_threadpool_limit_of_one_wins_over_a_large_network():
+    X, y = _data(1100, 784, 10)
+    counts = _Counts()
+    with threadpool_limits(1, user_api="blas"):
+        fcnn.Network([784, 256, 10], seed=0, dtype="float32").fit(
+            X, y, epochs=1, batch_size=1024, callbacks=[counts]
+        )
+        assert threads.current() == 1
+    assert set(counts.seen) == {1}
+
+
+class _Fails(_Counts):
+    """Raises after the first update, having recorded the count in force."""
+
+    def on_step_end(self, trainer) -> None:
+        super().on_step_end(trainer)
+        raise RuntimeError("stop here")
+
+
+@needs_control
+def test_the_count_is_restored_when_fit_raises():
+    X, y = _data(32, 2, 2)
+    fails = _Fails()
+    with threadpool_limits(2, user_api="blas"):
+        with pytest.raises(RuntimeError, match="stop here"):
+            fcnn.Network([2, 4, 2], seed=0).fit(X, y, epochs=5, callbacks=[fails])
+        assert fails.seen == [1]
+        assert threads.current() == 2
+
+
+@needs_control
+def test_a_large_network_trains_the_same_on_one_thread_or_two(monkeypatch):
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # as on a quiet machine
+    if threads._cores() < 2:
+        pytest.skip("one core: a second thread is never chosen")
+    X, y = _data(600, 300, 10)
+    results = []
+    for n in (1, 2):
+        with threadpool_limits(n, user_api="blas"):
+            net, counts = fcnn.Network([300, 256, 10], seed=1), _Counts()
+            h = net.fit(X, y, epochs=2, batch_size=512, lr=0.05, callbacks=[counts])
+        assert set(counts.seen) == {n}
+        results.append((net.params.copy(), h.loss))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10)

@@ -1,0 +1,132 @@
+"""fcnn.Population: K networks trained as one computation, each member equal to its lone fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fcnn
+from fcnn.population import Population
+
+SEEDS = [3, 7, 11]
+RATES = [0.1, 0.2, 0.05]
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return fcnn.datasets.moons(120, seed=1)
+
+
+def _lone(seed: int, X, y, **options) -> tuple[fcnn.Network, fcnn.History]:
+    net = fcnn.Network([2, 5, 2], seed=seed)
+    return net, net.fit(X, y, **options)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"optimizer": "gd"},
+        {"optimizer": "sgd", "batch_size": 32},
+        {"optimizer": "momentum", "batch_size": 32, "l2": 1e-3},
+        {"optimizer": "adam", "batch_size": 50},
+        {"optimizer": "rmsprop", "batch_size": 50, "l2": [0.0, 1e-2, 1e-3]},
+    ],
+    ids=["gd", "sgd", "momentum+l2", "adam", "rmsprop+l2 per member"],
+)
+def test_each_member_equals_its_lone_fit_to_rounding(moons, options):
+    X, y = moons
+    pop = Population([2, 5, 2], seeds=SEEDS)
+    histories = pop.fit(X, y, epochs=15, lr=RATES, **options)
+    for i, seed in enumerate(SEEDS):
+        lone = dict(options, lr=RATES[i])
+        if isinstance(options.get("l2"), list):
+            lone["l2"] = options["l2"][i]
+        net, h = _lone(seed, X, y, epochs=15, **lone)
+        np.testing.assert_allclose(pop.member(i).params, net.params, rtol=0, atol=1e-12)
+        mine = histories[i]
+        np.testing.assert_allclose(mine.loss, h.loss, rtol=1e-12)
+        np.testing.assert_allclose(mine.step_loss, h.step_loss, rtol=1e-12)
+        assert mine.accuracy == h.accuracy and mine.epoch == h.epoch and mine.lr == h.lr
+        assert mine.parts.keys() == h.parts.keys()
+        for name in h.parts:
+            np.testing.assert_allclose(mine.parts[name], h.parts[name], rtol=1e-12)
+            np.testing.assert_allclose(
+                mine.parts_per_sample[name], h.parts_per_sample[name], rtol=1e-12
+            )
+
+
+def test_three_class_members_equal_their_lone_fits(moons):
+    X, y = moons
+    y = np.where(X[:, 0] > 1, 2, y)
+    pop = Population([2, 6, 3], seeds=SEEDS)
+    histories = pop.fit(X, y, epochs=12, lr=0.3, batch_size=25, optimizer="nesterov")
+    for i, seed in enumerate(SEEDS):
+        net = fcnn.Network([2, 6, 3], seed=seed)
+        h = net.fit(X, y, epochs=12, lr=0.3, batch_size=25, optimizer="nesterov")
+        np.testing.assert_allclose(pop.member(i).params, net.params, rtol=0, atol=1e-12)
+        assert histories[i].accuracy == h.accuracy
+
+
+def test_a_member_on_its_bootstrap_sample_equals_a_lone_fit_on_those_rows(moons):
+    X, y = moons
+    pop = Population([2, 5, 2], seeds=SEEDS, reduction="sum")
+    pop.fit(X, y, epochs=10, lr=0.01, batch_size=40, bootstrap=True)
+    assert len({tuple(s) for s in pop.samples}) == len(SEEDS)  # each its own sample
+    for i, seed in enumerate(SEEDS):
+        rows = pop.samples[i]
+        net = fcnn.Network([2, 5, 2], seed=seed, reduction="sum")
+        h = net.fit(X[rows], y[rows], epochs=10, lr=0.01, batch_size=40)
+        np.testing.assert_allclose(pop.member(i).params, net.params, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(pop.histories[i].loss_per_sample, h.loss_per_sample)
+
+
+def test_the_stacked_gradient_of_a_member_passes_a_finite_difference_check(moons):
+    X, y = moons
+    pop = Population([2, 4, 3, 3], seeds=[0, 1])  # three outputs: the general softmax
+    stack, K = pop.stack, pop.K
+    Xs, ls = np.broadcast_to(X, (K, *X.shape)), np.broadcast_to(y, (K, len(y)))
+    stack.load(Xs, ls)
+    stack.step(1 / len(X))
+    analytic, eps = stack.grad[1].copy(), 1e-6
+    numeric = np.empty_like(analytic)
+    for j in range(stack.params.shape[1]):
+        keep = stack.params[1, j]
+        stack.params[1, j] = keep + eps
+        up = stack.step(1 / len(X))[0][1]
+        stack.params[1, j] = keep - eps
+        down = stack.step(1 / len(X))[0][1]
+        stack.params[1, j] = keep
+        numeric[j] = (up - down) / (2 * eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+    dW, db = pop.member(1).gradients(X, y)  # seed 002 Alg. 2 on the lone network
+    lone = np.concatenate([np.column_stack([w, b]).ravel() for w, b in zip(dW, db, strict=True)])
+    np.testing.assert_allclose(analytic, lone, rtol=1e-12, atol=1e-15)
+
+
+def test_a_diverging_member_stops_with_its_last_finite_parameters_and_the_others_train(moons):
+    X, y = moons
+    pop = Population([2, 5, 2], seeds=SEEDS)
+    start = pop.params.copy()
+    histories = pop.fit(X * 1e3, y, epochs=30, lr=[0.1, 1e308, 0.1], optimizer="gd")
+    assert pop.diverged[1] is not None and pop.diverged[0] is None
+    assert np.isfinite(pop.params).all()
+    assert len(histories[1].epoch) < 30 == len(histories[0].epoch)
+    assert not np.array_equal(pop.params[0], start[0])
+
+
+def test_members_are_ordinary_networks_and_bad_options_are_refused(moons):
+    X, y = moons
+    pop = Population([2, 5, 2], seeds=SEEDS, dtype="float32")
+    member = pop.member(-1)
+    assert isinstance(member, fcnn.Network) and member.seed == SEEDS[-1]
+    assert member.dtype == np.float32
+    member.params[:] = 0  # a copy: the population is untouched
+    assert pop.params[-1].any()
+    with pytest.raises(IndexError):
+        pop.member(3)
+    with pytest.raises(ValueError, match="one per member"):
+        pop.fit(X, y, lr=[0.1, 0.2])
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        pop.fit(X, y, optimizer="lbfgs")
+    with pytest.raises(ValueError, match="at least one seed"):
+        Population([2, 5, 2], seeds=[])
