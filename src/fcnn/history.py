@@ -32,6 +32,9 @@ class History:
       between training and validation, runs and batch sizes. With ``reduction="mean"`` they
       equal ``loss`` and ``val_loss``; with ``"sum"``, ``loss`` is the mean of per-batch sums.
     - ``params``: flat parameter snapshots when ``record_params=True`` (see :meth:`trajectory`).
+    - ``diagnostics``: per-epoch training-health columns (``fcnn.diagnostics``), e.g.
+      ``{"layer1_saturated": [...]}``, when trained with ``diagnostics=True``; ``checks``: the
+      initial-loss check (``initial_loss``, ``expected_initial_loss``, ``frequency_loss``).
     - ``best_epoch``: the 1-based epoch with the best monitored value; ``stopped_early``:
       early stopping ended the run; ``restored_best``: the network was handed back the best
       epoch's parameters (early stopping with ``restore_best``, fired or not).
@@ -55,6 +58,8 @@ class History:
     stopped_early: bool = False
     restored_best: bool = False
     sizes: tuple[int, ...] | None = None  # the layer widths of the network trained
+    diagnostics: dict[str, list[float]] = field(default_factory=dict)
+    checks: dict[str, float] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.epoch)
@@ -80,6 +85,15 @@ class History:
             cols.update({f"val_{k}_per_sample": v for k, v in self.val_parts_per_sample.items()})
         cols["lr"] = list(self.lr)
         return {k: v for k, v in cols.items() if len(v) == len(self.epoch) and v}
+
+    def diagnostic_columns(self) -> dict[str, list[float]]:
+        """``epoch``, then the :attr:`diagnostics` columns, each one value per epoch (NaN for
+        epochs trained without diagnostics: a resume that turned them off)."""
+        n = len(self.epoch)
+        cols: dict[str, list[float]] = {"epoch": list(self.epoch)} if self.diagnostics else {}
+        for name, values in self.diagnostics.items():
+            cols[name] = list(values[:n]) + [float("nan")] * (n - len(values))
+        return cols
 
     def trajectory(self, net: Any) -> tuple[list[Array], list[Array]]:
         """Weight and bias trajectories from the recorded snapshots.
@@ -107,7 +121,7 @@ class History:
         """Split into arrays (for a tensor file) and JSON-able metadata."""
         lists = _LISTS + _PER_SAMPLE
         arrays = {f"history.{k}": np.asarray(getattr(self, k), np.float64) for k in lists}
-        for prefix, d in self._part_tables():
+        for prefix, d in [*self._part_tables(), ("diagnostics", self.diagnostics)]:
             for k, v in d.items():
                 arrays[f"history.{prefix}.{k}"] = np.asarray(v, np.float64)
         if self.params:
@@ -117,6 +131,8 @@ class History:
             "stopped_early": self.stopped_early,
             "restored_best": self.restored_best,
             "sizes": None if self.sizes is None else list(self.sizes),
+            "diagnostics": list(self.diagnostics),
+            "checks": dict(self.checks),
         }
         meta.update({prefix: list(d) for prefix, d in self._part_tables()})
         return arrays, meta
@@ -128,7 +144,7 @@ class History:
 
     @classmethod
     def from_state(cls, arrays: dict[str, Array], meta: dict[str, Any]) -> History:
-        """Inverse of :meth:`to_state`."""
+        """Inverse of :meth:`to_state`; a state from before diagnostics loads without them."""
         h = cls(
             best_epoch=meta["best_epoch"],
             stopped_early=meta["stopped_early"],
@@ -152,6 +168,9 @@ class History:
             h.parts_per_sample = {k: list(nan) for k in h.parts}
             h.val_loss_per_sample = list(nan) if h.val_loss else []
             h.val_parts_per_sample = {k: list(nan) for k in h.val_parts}
+        names = meta.get("diagnostics", [])  # none in a checkpoint from before diagnostics
+        h.diagnostics = {k: arrays[f"history.diagnostics.{k}"].tolist() for k in names}
+        h.checks = {k: float(v) for k, v in meta.get("checks", {}).items()}
         if "history.params" in arrays:
             h.params = list(arrays["history.params"])
         return h

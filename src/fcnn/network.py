@@ -305,6 +305,7 @@ class Network:
         record_params: bool = False,
         progress: bool = False,
         seed: int | None = None,
+        diagnostics: bool = False,
     ) -> History:
         """Train in place on ``X: (n_samples, n_0)`` and ``y`` and return the History.
         ``X`` may be a ``scipy.sparse`` matrix (CSR/CSC), never densified (``fcnn._fast.sparse``).
@@ -331,6 +332,8 @@ class Network:
         - ``callbacks``: ``fcnn.Callback`` objects or functions called after every epoch
         - ``record_params``: keep every parameter vector (``History.trajectory``)
         - ``progress``: show a progress bar with the live loss
+        - ``diagnostics``: record training-health diagnostics per epoch and layer
+          (``History.diagnostics``, ``fcnn.diagnostics``)
 
         Raises ``fcnn.DivergenceError`` when the loss or a parameter becomes NaN/inf; the
         network keeps its last finite parameters. The loop is :class:`fcnn.Trainer`.

@@ -28,6 +28,7 @@ from ._inputs import as_pair
 from .callbacks import Callback as Callback  # fcnn.train.Callback, as before
 from .callbacks import as_callback
 from .data.training import Data, split
+from .diagnostics import Diagnostics
 from .errors import DivergenceError
 from .history import History
 from .network import Network
@@ -93,15 +94,19 @@ class Trainer:
         self.early_stopping, self.patience = bool(o.early_stopping), int(o.patience)
         self.min_delta, self.restore_best = float(o.min_delta), bool(o.restore_best)
         self.callbacks = [as_callback(c) for c in o.callbacks]
+        if o.diagnostics and not any(isinstance(c, Diagnostics) for c in self.callbacks):
+            self.callbacks.append(Diagnostics())
         # the one choice of the step function; a callback that reads the gradient buffer
-        # (needs_gradient) gets a step that leaves ∇J there
+        # (needs_gradient) gets a step that leaves ∇J there (or α ∇J, where all such
+        # callbacks say needs_gradient = "scaled")
+        wants = {getattr(c, "needs_gradient", False) for c in self.callbacks} - {False}
         self._plan = fast_step.choose(
             net,
             self.optimizer,
             l2=self.l2,
             clip=o.clip,
             weighted=data.w is not None,
-            gradient=any(getattr(c, "needs_gradient", False) for c in self.callbacks),
+            gradient=True if True in wants else ("scaled" if wants else False),
             sparse=is_sparse(data.X),
         )
         self.record_params, self.progress = bool(o.record_params), bool(o.progress)
@@ -129,6 +134,7 @@ class Trainer:
         self._stop = False
         self._batches: dict[int, Batch] = {}
         self._whole: Batch | None = None  # the full batch, gathered once
+        self.batch: Batch | None = None  # the batch of the latest update
         # what a DivergenceError advises, in the caller's terms ({lr}: the rate then)
         self.divergence_fix = (
             "Lower the learning rate (now {lr:g}), standardise the inputs, or set clip= to "
@@ -233,7 +239,7 @@ class Trainer:
         return ws
 
     def _update(self) -> None:
-        ws = self._whole or self._batch()
+        ws = self.batch = self._whole or self._batch()  # the batch, for callbacks
         rate = self._lr(self.epoch, self.step)
         parts = self._step(ws, rate)  # forward, loss, backward (fcnn._fast.step.choose)
         loss = parts[0] if len(parts) == 1 else sum(parts)

@@ -78,7 +78,7 @@ def test_start_run_writes_config_checkpoint_history_figures_and_model(tmp_path):
     names = {p.name for p in out.iterdir()}
     expected = {"config.toml", "checkpoint.safetensors", "history.csv", "model.safetensors"}
     figures = {"data.png", "loss.png", "accuracy.png", "parameters.png", "decision_boundary.png"}
-    assert names == expected | figures
+    assert names == expected | figures | {"boundary.gif"}
     assert sorted(p.name for p in result.files) == sorted(names)
     assert not result.interrupted
 

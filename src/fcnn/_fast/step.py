@@ -55,24 +55,25 @@ def choose(
     l2: float,
     clip: float | None,
     weighted: bool,
-    gradient: bool = False,
+    gradient: bool | str = False,
     sparse: bool = False,
 ) -> Plan:
     """The :class:`Plan` for a run; a step whose loss is not finite leaves the parameters as
     they were. ``gradient=True`` keeps a path that leaves ``∇J`` itself in the gradient buffer (for
-    observers of the gradient). A ``sparse`` input takes the readable step (the compiled ones
-    bind the dense ``H[0]``; plain SGD still folds the rate). An :class:`~fcnn.lbfgs.LBFGS`
-    optimiser gets the L-BFGS step driver of :mod:`fcnn._fast.lbfgs` (kind ``"lbfgs"``; the
-    full batch only)."""
+    observers of the gradient); ``gradient="scaled"`` one that leaves ``∇J`` or, on the
+    ``"folded"`` path, ``α ∇J`` (the observer divides by the rate). A ``sparse`` input takes
+    the readable step (the compiled ones bind the dense ``H[0]``; plain SGD still folds the
+    rate). An :class:`~fcnn.lbfgs.LBFGS` optimiser gets the L-BFGS step driver of
+    :mod:`fcnn._fast.lbfgs` (kind ``"lbfgs"``; the full batch only)."""
     if isinstance(optimizer, LBFGS):
         from . import lbfgs
 
         return lbfgs.plan(net, optimizer, l2=l2, clip=clip)
-    plain = type(optimizer) is SGD and not optimizer.momentum and clip is None and not gradient
+    plain = type(optimizer) is SGD and not optimizer.momentum and clip is None
     fused = _fused(net, l2, weighted) and not sparse
-    if plain and fused and blas.available(net.dtype):
+    if plain and not gradient and fused and blas.available(net.dtype):
         return descending(net, optimizer)
-    if plain:
+    if plain and gradient is not True:
         return folded(net, optimizer, l2=l2, weighted=weighted, sparse=sparse)
     plan = readable(net, optimizer, l2=l2, clip=clip)
     return plan._replace(kind="compiled", step=_compiled(net)) if fused else plan

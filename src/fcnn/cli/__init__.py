@@ -1,4 +1,5 @@
-"""The ``fcnn`` command: ``train``, ``evaluate``, ``predict``, ``gradcheck`` and ``export``.
+"""The ``fcnn`` command: ``train``, ``evaluate``, ``predict``, ``gradcheck``, ``export``,
+``explain``, ``report`` and ``docs``.
 
 :func:`main` parses the arguments (:mod:`~fcnn.cli.parser`, whose config flags come from one
 table, :mod:`~fcnn.cli.flags`), runs a command of :mod:`~fcnn.cli.commands` and turns every

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import metrics, reporting, runs
 from ..data.datasets import Dataset, fit_standardize, load_features, standardize
+from ..diagnostics import Diagnostics
 from ..gradcheck import gradcheck as check_gradients
 from ..network import Network
 from ..runs import config
@@ -30,6 +31,7 @@ from ..runs import folder as run_folder
 from ..runs.folder import CHECKPOINT, MODEL
 from ..storage import load
 from ..storage.atomic import atomic_write_text
+from ..verdicts import verdicts
 from . import evaluation
 from .flags import FLAGS
 from .summary import summary_text
@@ -70,6 +72,8 @@ def train(args: argparse.Namespace) -> int:
     snapshots = None if args.no_report else reporting.EpochSnapshots()
     try:
         extra = [] if snapshots is None else [snapshots]  # the report's frames, when not recorded
+        if not args.no_diagnostics:
+            extra.append(Diagnostics())  # diagnostics.csv, diagnostics.png and the verdicts
         if figures and progress:
             extra.append(FiguresNote())  # the terminal is not silent while figures are drawn
         result = start(progress=progress, figures=figures, callbacks=extra)
@@ -82,6 +86,9 @@ def train(args: argparse.Namespace) -> int:
     if not result.interrupted:
         _write_report(result, snapshots)
     print(_summary(result))
+    if not result.interrupted:
+        for message in verdicts(result.history, result.net):
+            print(f"warning: {message}")
     return _interrupted(out) if result.interrupted else OK
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import __version__
 from ..data.datasets import DATASETS
+from ..explain.command import build_parser as _explain_parser
 from ..export.command import build_parser as _export_parser
 from ..runs.config import DEFAULTS
 from ..runs.folder import MODEL
@@ -33,6 +34,7 @@ examples:
   fcnn gradcheck --layers 2,8,8,3 --dataset spirals
   fcnn export runs/20261123-154500 --format onnx --out model.onnx
   fcnn sweep examples/sweep-seed000.toml      seed 000's learning rate over 1e-6..1, 5 seeds
+  fcnn explain --config examples/seed000.toml one step of backprop, line by line
 
 exit codes: 0 success, 1 run-time failure (divergence, gradcheck FAIL), 2 usage or input
 error, 130 interrupted. Set FCNN_DEBUG=1 to see the traceback of an internal error.
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("predict", _predict_parser, "write a saved model's predictions to a CSV file"),
         ("gradcheck", _gradcheck_parser, "check backprop against finite differences"),
         ("export", _export_parser, "write a saved model as an ONNX graph"),
+        ("explain", _explain_parser, "print one step of backprop with the run's own numbers"),
         ("report", _report_parser, "rebuild a run's report.html and its PNG figures"),
         ("docs", _docs_parser, "print the guides installed with fcnn (fcnn docs cli)"),
         ("sweep", _sweep.build_parser, _sweep.SUMMARY),
@@ -135,6 +138,12 @@ def _train_parser(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not write report.html, the run's page (default: written; fcnn report RUN "
         "writes it later)",
+    )
+    g.add_argument(
+        "--no-diagnostics",
+        action="store_true",
+        help="do not record the training-health diagnostics (diagnostics.csv, diagnostics.png "
+        "and their verdicts; docs/seeing-inside.md) (default: recorded)",
     )
     p.set_defaults(run=commands.train)
 

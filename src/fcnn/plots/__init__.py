@@ -12,13 +12,16 @@ figure is freed when it is no longer referenced. :func:`save` writes a figure at
 One module a kind of figure, each name re-exported here (``fcnn.plots.loss_curve``):
 ``curves`` (loss, accuracy), ``classification`` (the data by class, the decision boundary, a
 confusion matrix), ``parameters`` (every weight and bias per iteration), ``regression``
-(predicted against true, the fit over x) and ``files`` (``save``, ``save_all``); ``_base``
-holds what they share.
+(predicted against true, the fit over x), ``diagnostics`` (the training-health panel),
+``animation`` (``boundary.gif``) and ``files`` (``save``, ``save_all``); ``_base`` holds what
+they share.
 """
 
 from ._base import COLORS, MARKERS
+from .animation import boundary_gif
 from .classification import confusion_matrix, decision_boundary, scatter
 from .curves import accuracy_curve, loss_curve
+from .diagnostics import diagnostics_panel
 from .files import save, save_all
 from .parameters import parameter_trajectories
 from .regression import fit_curve, predicted_vs_true
@@ -27,8 +30,10 @@ __all__ = [
     "COLORS",
     "MARKERS",
     "accuracy_curve",
+    "boundary_gif",
     "confusion_matrix",
     "decision_boundary",
+    "diagnostics_panel",
     "fit_curve",
     "loss_curve",
     "parameter_trajectories",

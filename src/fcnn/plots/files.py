@@ -13,8 +13,10 @@ from ..history import History
 from ..network import Network
 from ..storage.atomic import atomic_path
 from ._base import Array, _is_classifier
+from .animation import boundary_gif
 from .classification import decision_boundary, scatter
 from .curves import accuracy_curve, loss_curve
+from .diagnostics import diagnostics_panel
 from .parameters import parameter_trajectories
 from .regression import fit_curve, predicted_vs_true
 
@@ -48,11 +50,12 @@ def save_all(
 
     ``loss.png`` always; ``accuracy.png`` when the history has accuracies (a classifier);
     ``parameters.png`` when parameters were recorded; ``data.png`` and ``decision_boundary.png``
-    for a classifier with 2 inputs; ``predictions.png`` (predicted against true) for a
-    regression, and ``fit.png`` when it has one input and one output. ``X: (n_samples, n_0)``
-    in raw units; ``classes`` defaults to ``net.classes``; ``feature_names`` and
-    ``target_name`` label the axes (a file's column names); ``held_out``: the indices of the
-    rows held out for validation, marked in the data figures.
+    for a classifier with 2 inputs, and ``boundary.gif`` when it also recorded its parameters;
+    ``predictions.png`` (predicted against true) for a regression, and ``fit.png`` when it has
+    one input and one output; ``diagnostics.png`` when the history has diagnostics.
+    ``X: (n_samples, n_0)`` in raw units; ``classes`` defaults to ``net.classes``;
+    ``feature_names`` and ``target_name`` label the axes (a file's column names);
+    ``held_out``: the indices of the rows held out for validation, marked in the data figures.
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -84,5 +87,10 @@ def save_all(
                 target_name=target_name,
             ),
         ),
+        ("diagnostics.png", bool(history.diagnostics), lambda: diagnostics_panel(history)),
     ]
-    return [save(draw(), run_dir / name, dpi) for name, wanted, draw in jobs if wanted]
+    paths = [save(draw(), run_dir / name, dpi) for name, wanted, draw in jobs if wanted]
+    if plane and history.params:
+        gif = boundary_gif(run_dir / "boundary.gif", history, net, X, y, classes)
+        paths.append(gif)
+    return paths

@@ -4,7 +4,8 @@
     checkpoint.safetensors   the training state (fcnn.runs.checkpoint): at the start, every
                              ``training.checkpoint_every`` steps, on SIGINT/SIGTERM, at the end
     history.csv              one row per epoch (History.columns)
-    *.png                    the figures (fcnn.plots.save_all)
+    diagnostics.csv          one row per epoch of training-health diagnostics (fcnn.diagnostics)
+    *.png, boundary.gif      the figures (fcnn.plots.save_all)
     model.safetensors        the trained network (fcnn.save), written last
     .fcnn-previous/          with --force, the finished run being replaced, until then
 
@@ -34,7 +35,7 @@ CONFIG, CHECKPOINT = "config.toml", "checkpoint.safetensors"
 PREVIOUS = (
     ".fcnn-previous"  # a finished run that --force replaces waits here until the new one ends
 )
-HISTORY, MODEL = "history.csv", "model.safetensors"
+HISTORY, MODEL, DIAGNOSTICS = "history.csv", "model.safetensors", "diagnostics.csv"
 FIGURES = (
     "data.png",
     "loss.png",
@@ -43,9 +44,11 @@ FIGURES = (
     "decision_boundary.png",
     "predictions.png",
     "fit.png",
+    "diagnostics.png",
+    "boundary.gif",
 )
 REPORT = "report.html"  # fcnn.reporting: written after the model, by fcnn train and fcnn report
-RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, MODEL, *FIGURES, REPORT)
+RUN_FILES = (CONFIG, CHECKPOINT, HISTORY, DIAGNOSTICS, MODEL, *FIGURES, REPORT)
 
 
 def claim(out: Path, force: bool) -> None:
@@ -122,6 +125,9 @@ def write_outputs(
     checkpoint beside a model with its parameters means every output is there."""
     atomic_write_text(out / HISTORY, _history_csv(history))
     files = [out / HISTORY]
+    if history.diagnostics:
+        atomic_write_text(out / DIAGNOSTICS, _csv(history.diagnostic_columns()))
+        files.append(out / DIAGNOSTICS)
     if figures:
         from .. import plots  # matplotlib is imported only when figures are drawn
 
@@ -184,7 +190,10 @@ def remove_stale_figures(out: Path, written: list[Path]) -> None:
 
 
 def _history_csv(history: History) -> str:
-    cols = history.columns()
+    return _csv(history.columns())
+
+
+def _csv(cols: dict[str, list]) -> str:
     text = _text.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(cols)
