@@ -34,10 +34,13 @@ def _data(n: int, n_in: int, classes: int, seed: int = 0) -> tuple[np.ndarray, n
 
 def test_small_products_get_one_thread_and_large_ones_one_per_grain():
     assert threads.choose([2, 2, 2], 4, limit=8) == 1
-    assert threads.choose([40, 100, 100, 10], 128, limit=8) == 1  # MNIST-1D shape
+    assert threads.choose([40, 100, 100, 10], 128, limit=8) == 2  # MNIST-1D shape
+    assert threads.choose([40, 100, 100, 10], 128, limit=1) == 1  # an outer limit wins
+    assert threads.choose([2, 64, 64, 3], 32, limit=8) == 1  # spirals, small batches
+    assert threads.choose([2, 2, 2], 200, limit=8) == 1  # the seed network
     big = threads.largest_product([784, 256, 256, 10], 128)
     assert big == 256 * 785 * 128
-    assert threads.choose([784, 256, 256, 10], 128, limit=8) == big // threads.GRAIN
+    assert threads.choose([784, 256, 256, 10], 128, limit=8) == min(8, big // threads.GRAIN)
     assert threads.choose([784, 256, 256, 10], 128, limit=2) == 2
 
 
@@ -52,6 +55,8 @@ def test_a_busy_machine_leaves_fewer_spare_cores_and_never_fewer_than_one():
     assert threads.spare_cores(load=1.0, cores=2) == 2  # a run's own thread from the last run
     assert threads.spare_cores(load=3.5, cores=4) == 1
     assert threads.spare_cores(load=7.0, cores=2) == 1
+    assert threads.spare_cores(load=1.3, cores=2) == 2  # quiet, right after a run
+    assert threads.spare_cores(load=2.0, cores=2) == 1  # one other busy process
     assert 1 <= threads.spare_cores() <= threads._cores()
 
 

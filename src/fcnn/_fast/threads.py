@@ -30,8 +30,10 @@ from collections.abc import Callable, Sequence
 from . import blas
 
 # multiply-adds of the largest product per thread it is given: below 2 x GRAIN one thread
-# (MNIST-1D's 100 x 100 x 128 = 1.3e6 is one thread; MNIST's 256 x 785 x 128 = 2.6e7 two)
-GRAIN = 4_000_000
+# (the seed network's 2 x 3 x 200 and a 64-unit layer on batches of 32 take one; MNIST-1D's
+# 100 x 101 x 128 = 1.3e6 two, which buy 7% on a quiet machine: docs/performance.md); on a
+# busy machine spare_cores caps it
+GRAIN = 600_000
 _PREFIXES = ("scipy_openblas_", "openblas_")  # NumPy >= 2.0 wheels, NumPy 1.2x wheels
 
 
@@ -89,8 +91,8 @@ def _cores() -> int:
 
 def spare_cores(load: float | None = None, cores: int | None = None) -> int:
     """How many cores a run may use, at least 1: the process's ``cores`` less the 1-minute
-    load average ``load`` (``os.getloadavg``), plus one for the run's own thread, which the
-    load of back-to-back runs includes. On a busy machine a second BLAS thread waits for a
+    load average ``load`` (``os.getloadavg``) beyond one process (the run's own thread, which
+    the load of back-to-back runs includes), rounded. On a busy machine a second BLAS thread waits for a
     core at every product (2-14x slower on the development machine, docs/performance.md)."""
     cores = _cores() if cores is None else cores
     if load is None:
@@ -98,7 +100,9 @@ def spare_cores(load: float | None = None, cores: int | None = None) -> int:
             load = os.getloadavg()[0]
         except (AttributeError, OSError):  # no load average here (Windows)
             return cores
-    return max(1, min(cores, int(cores - load + 1)))
+    # rounded, not floored: the average lags a minute behind and counts the process's own
+    # last run, so a quiet machine right after a run (load 1.2 on 2 cores) keeps its cores
+    return max(1, min(cores, cores - int(max(0.0, load - 1.0) + 0.5)))
 
 
 class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
