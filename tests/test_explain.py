@@ -122,6 +122,7 @@ def test_samples_out_of_range_is_a_one_line_error(capsys):
     assert code == 2 and "out of range" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_run_folder_recorded_parameters_give_the_same_step_as_retraining(capsys, tmp_path):
     out = tmp_path / "run"
     cfg = tmp_path / "c.toml"
@@ -151,6 +152,7 @@ def _mathtext(formula: str) -> None:
     mathtext.math_to_image(f"${formula}$", io.BytesIO(), format="png")
 
 
+@pytest.mark.slow
 def test_markdown_parses_and_every_formula_renders_in_mathtext(capsys):
     code, out, _ = explain(
         capsys, "--config", EXAMPLES / "seed000.toml", "--format", "md", "--seed000-gradient"
@@ -171,6 +173,7 @@ def test_markdown_parses_and_every_formula_renders_in_mathtext(capsys):
         _mathtext(formula)
 
 
+@pytest.mark.slow
 def test_latex_is_a_complete_document_whose_equations_render(capsys):
     code, out, _ = explain(capsys, "--config", EXAMPLES / "seed000.toml", "--format", "tex")
     assert code == 0
@@ -203,6 +206,7 @@ def test_text_and_markdown_say_the_same_numbers():
     assert "0.6  -0.05" in text and "0.6  -0.05" in md
 
 
+@pytest.mark.slow
 def test_seed000_gradients_example_trains_with_both_and_the_seeds_learns_slower(tmp_path):
     import subprocess
     import sys

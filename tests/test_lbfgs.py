@@ -118,6 +118,7 @@ def test_lbfgs_trains_float32_networks_in_float32():
     assert net.params.dtype == np.float32 and h.loss[-1] < 0.5 * h.loss[0]
 
 
+@pytest.mark.slow
 def test_cli_trains_with_optimizer_lbfgs_and_refuses_mini_batches(tmp_path, capsys):
     from fcnn import cli
 

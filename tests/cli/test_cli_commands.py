@@ -12,6 +12,7 @@ import re
 import sys
 
 import numpy as np
+import pytest
 from cli_helpers import (
     EXAMPLES,
     FAST,
@@ -35,6 +36,7 @@ else:  # pragma: no cover
 # ------------------------------------------------------------------------------------ train
 
 
+@pytest.mark.slow
 def test_train_with_defaults_writes_the_run_folder_and_a_summary(default_run):
     out, code, stdout = default_run
     assert code == 0
@@ -275,6 +277,7 @@ def test_gradcheck_takes_the_train_options(capsys):
     )
 
 
+@pytest.mark.slow
 def test_gradcheck_with_the_seed002_config(capsys):
     code, stdout, _ = run(capsys, "gradcheck", "--config", EXAMPLES / "seed002.toml")
     assert code == 0 and "PASS" in stdout and "W3" in stdout

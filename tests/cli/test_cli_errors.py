@@ -84,6 +84,7 @@ def test_usage_error_names_the_command_and_its_help(capsys):
     assert err == "fcnn train: error: unrecognized arguments: --bogus (see fcnn train --help)\n"
 
 
+@pytest.mark.slow
 def test_predict_refuses_a_file_with_other_features(default_run, bad_files, capsys):
     model, _, _ = default_run
     data, out = bad_files / "wide.csv", bad_files / "p.csv"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from cli_helpers import run
 
 from fcnn import Network
@@ -42,6 +43,7 @@ def test_the_bar_shows_losses_per_sample_on_one_scale():
     )
 
 
+@pytest.mark.slow
 def test_train_says_writing_figures_after_the_bar(tmp_path, capsys):
     code, _, err = run(capsys, "train", "--out", tmp_path / "r", "--epochs", 3, "--progress")
     assert code == 0

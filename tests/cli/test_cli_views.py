@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from cli_helpers import read_csv, run, write_csv
 
 
+@pytest.mark.slow
 def test_resume_without_figures_removes_the_earlier_views_and_says_so(tmp_path, capsys):
     out = tmp_path / "run"
     assert run(capsys, "train", "--out", out, "--epochs", 5, "--no-progress")[0] == 0

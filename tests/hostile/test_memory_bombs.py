@@ -52,6 +52,7 @@ def test_an_npz_header_claiming_1e12_rows_is_a_memory_limit_error(tmp_path):
     assert info.value.estimate >= 24 * 10**12 and info.value.limit > 0
 
 
+@pytest.mark.slow
 def test_a_deflated_npz_expanding_to_1e8_rows_is_refused_before_inflating(tmp_path):
     path = tmp_path / "zip_bomb.npz"
     rows = 10**8
@@ -70,6 +71,7 @@ def test_a_deflated_npz_expanding_to_1e8_rows_is_refused_before_inflating(tmp_pa
     assert _rss_kib() - before < 100_000
 
 
+@pytest.mark.slow
 def test_a_csv_with_1e5_distinct_labels_is_refused_counting_the_one_hot_targets(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100_000, 2))
@@ -118,6 +120,7 @@ def test_the_limit_comes_from_the_argument_then_the_environment(monkeypatch):
     assert memory.parse_size("1.5G") == 3 * 2**29 and memory.parse_size("512") == 512
 
 
+@pytest.mark.slow
 def test_a_csv_whose_parsed_cells_would_not_fit_is_refused_before_parsing(tmp_path):
     path = tmp_path / "cells.csv"
     path.write_text("1,2,3\n" * 200_000)  # 1.2 MB of text, 600,000 cells

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 
+import pytest
 from hostile_helpers import fcnn_cli, small_csv
 
 import fcnn
 
 
+@pytest.mark.slow
 def test_cli_predicts_and_evaluates_a_one_class_sigmoid_model(tmp_path):
     net = fcnn.Network([2, 3, 1], output="sigmoid", seed=0)
     net.params[-1] = 5.0  # the output bias: p > 0.5 for every sample

@@ -65,6 +65,7 @@ def test_config_loader_names_a_fifo_and_a_device(tmp_path):
             load_toml(link)
 
 
+@pytest.mark.slow
 def test_cli_evaluate_predict_and_train_refuse_fifos_in_one_line(tmp_path, fifo):
     data = small_csv(tmp_path / "d.csv")
     model = small_model(tmp_path / "good.safetensors")

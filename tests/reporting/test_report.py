@@ -171,6 +171,7 @@ def test_more_than_two_features_are_projected_on_principal_components_or_chosen_
         fcnn.report(out, features=(0, 4))
 
 
+@pytest.mark.slow
 def test_cli_report_redraws_lost_figures_and_takes_features(tmp_path, capsys):
     out = _four_features(tmp_path)
     assert main(["report", str(out), "--features", "1,3"]) == 0
@@ -189,6 +190,7 @@ def test_cli_train_writes_the_report_and_no_report_skips_it(tmp_path, capsys):
     assert not (tmp_path / "b" / "report.html").exists()
 
 
+@pytest.mark.slow
 def test_resume_with_no_report_removes_the_stale_page(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--epochs", "4", "--no-figures", "--no-progress", "--out", str(out)]) == 0

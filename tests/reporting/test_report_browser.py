@@ -106,6 +106,7 @@ def _shown_weights(driver) -> tuple[list[str], list[float], list[str]]:
     )
 
 
+@pytest.mark.slow
 def test_report_opens_from_file_without_javascript_errors(default_run, browser):
     _open(browser, default_run.out / "report.html")
     assert _severe(browser) == []
@@ -115,6 +116,7 @@ def test_report_opens_from_file_without_javascript_errors(default_run, browser):
     assert "Diagnostics were not recorded" in diagnostics
 
 
+@pytest.mark.slow
 def test_slider_moved_to_an_epoch_shows_that_epochs_weights_from_the_history(
     default_run, browser, tmp_path
 ):
@@ -140,6 +142,7 @@ def test_slider_moved_to_an_epoch_shows_that_epochs_weights_from_the_history(
         shutil.copy(tmp_path / "report.png", DOCS_IMG)
 
 
+@pytest.mark.slow
 def test_play_button_steps_through_the_frames(default_run, browser):
     _open(browser, default_run.out / "report.html")
     button = browser.find_elements("css selector", "#fig-slider .updatemenu-button")[0]

@@ -41,6 +41,7 @@ def _quiet_fit(est, X, y, **fit):
         return est.fit(X, y, **fit)
 
 
+@pytest.mark.slow
 def test_lbfgs_loss_curve_matches_mlpclassifier_to_1e6_over_50_iterations_on_digits(
     monkeypatch,
 ):

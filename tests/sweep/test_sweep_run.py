@@ -42,6 +42,7 @@ def resume(out: Path, backend=None, **kwargs):
     return run_sweep(spec, out, meta, backend or SerialBackend(), **kwargs)
 
 
+@pytest.mark.slow
 def test_a_sweep_writes_one_row_per_trial_and_ordinary_run_folders(write, tmp_path, capsys):
     out = tmp_path / "s"
     result = start(write(TINY), out)
@@ -71,6 +72,7 @@ def test_a_sweep_writes_one_row_per_trial_and_ordinary_run_folders(write, tmp_pa
     assert f"best trial    {best['trial']}" in (out / "summary.txt").read_text()
 
 
+@pytest.mark.slow
 def test_a_failing_trial_is_recorded_with_its_error_and_the_sweep_goes_on(write, tmp_path):
     head = TINY[: TINY.index("[sweep]")].replace(
         "[network]\n", '[network]\nactivation = "identity"\n'
@@ -100,6 +102,7 @@ metric = "accuracy"
     assert "failed        trial-0001, trial-0002, trial-0003" in result.summary
 
 
+@pytest.mark.slow
 def test_resume_reruns_nothing_that_finished(write, tmp_path):
     out = tmp_path / "s"
     start(write(TINY), out)
@@ -123,6 +126,7 @@ class _CtrlCAfterFirstCheckpoint(SerialBackend):
         yield from super().run(tasks[:1], interrupt)
 
 
+@pytest.mark.slow
 def test_a_trial_cut_short_continues_from_its_checkpoint_bit_for_bit(write, tmp_path):
     text = TINY.replace("epochs = 40", "epochs = 400\nbatch_size = 4")
     text = text.replace("checkpoint_seconds = 0.1", "checkpoint_seconds = 0.05")
