@@ -15,7 +15,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from . import train_state
 from ._checks import check_seed, check_training_options
@@ -33,6 +32,7 @@ from .errors import DivergenceError
 from .history import History
 from .network import Network
 from .optim import Schedule, get_optimizer, get_schedule
+from .progress import progress_bar
 
 Array = np.ndarray
 MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
@@ -395,18 +395,6 @@ _FIT_DEFAULTS = {
     for name, p in inspect.signature(Network.fit).parameters.items()
     if p.kind is p.KEYWORD_ONLY
 }
-
-
-#: the progress bar: percentage, bar, epochs, time, then the losses (no rate: at 80 columns
-#: with validation, tqdm's default left the bar one character wide and cut its end off)
-BAR_FORMAT = "{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} epochs, {remaining} left{postfix}"
-
-
-def progress_bar(total: int, initial: int = 0, **kwargs: Any) -> tqdm:
-    """The training progress bar over ``total`` epochs, ``initial`` of them done: within the
-    terminal's width, down to 80 columns with the validation loss (:data:`BAR_FORMAT`)."""
-    options = {"unit": "epoch", "dynamic_ncols": True, "leave": False} | kwargs
-    return tqdm(total=total, initial=initial, bar_format=BAR_FORMAT, **options)
 
 
 def fit(net: Network, X: Array, y: Array, **options: Any) -> History:

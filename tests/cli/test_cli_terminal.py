@@ -10,7 +10,8 @@ from cli_helpers import run
 
 from fcnn import Network
 from fcnn.data.datasets import spirals
-from fcnn.train import Trainer, progress_bar
+from fcnn.progress import progress_bar
+from fcnn.train import Trainer
 
 
 def test_the_progress_bar_line_fits_80_columns_with_validation_and_keeps_its_bar():

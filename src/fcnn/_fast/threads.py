@@ -92,8 +92,9 @@ def _cores() -> int:
 def spare_cores(load: float | None = None, cores: int | None = None) -> int:
     """How many cores a run may use, at least 1: the process's ``cores`` less the 1-minute
     load average ``load`` (``os.getloadavg``) beyond one process (the run's own thread, which
-    the load of back-to-back runs includes), rounded. On a busy machine a second BLAS thread waits for a
-    core at every product (2-14x slower on the development machine, docs/performance.md)."""
+    the load of back-to-back runs includes), rounded. On a busy machine a second BLAS thread
+    waits for a core at every product (2-14x slower on the development machine,
+    docs/performance.md)."""
     cores = _cores() if cores is None else cores
     if load is None:
         try:
