@@ -76,15 +76,14 @@ def train(args: argparse.Namespace) -> int:
             extra.append(Diagnostics())  # diagnostics.csv, diagnostics.png and the verdicts
         if figures and progress:
             extra.append(FiguresNote())  # the terminal is not silent while figures are drawn
-        result = start(progress=progress, figures=figures, callbacks=extra)
+        report = functools.partial(_write_report, snapshots=snapshots)  # under the folder's lock
+        result = start(progress=progress, figures=figures, callbacks=extra, finish=report)
     except KeyboardInterrupt:  # outside the training loop: setting up, or writing the outputs
         after = _stamp(out / CHECKPOINT)
         # a resume hint only for a checkpoint this command wrote, or is resuming
         if after is None or (after == before and not args.resume):
             raise
         return _interrupted(out)
-    if not result.interrupted:
-        _write_report(result, snapshots)
     print(_summary(result))
     if not result.interrupted:
         for message in verdicts(result.history, result.net):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,12 +31,20 @@ class RunFolderBusyError(FCNNError, BlockingIOError):
         self.pid = pid
 
 
-def _holder(path: Path) -> int | None:
-    try:
-        text = path.read_text().split()
-        return int(text[0]) if text else None
-    except (OSError, ValueError):
-        return None
+def _holder(path: Path, wait: float = 0.5) -> int | None:
+    """The PID the holder wrote into the lock file; it writes it just after taking the lock,
+    so an empty file is read again for up to ``wait`` seconds."""
+    end = time.monotonic() + wait
+    while True:
+        try:
+            text = path.read_text().split()
+            if text:
+                return int(text[0])
+        except (OSError, ValueError):
+            return None
+        if time.monotonic() >= end:
+            return None
+        time.sleep(0.01)
 
 
 def _acquire(path: Path) -> int:

@@ -11,7 +11,7 @@ its layers filled, and its data. The folder's files, and the order they are writ
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -231,13 +231,15 @@ def start_run(
     figures: bool = True,
     callbacks: Sequence[Callback] = (),
     dataset: Dataset | None = None,
+    finish: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
     """Train the run ``cfg`` describes (a config as ``fcnn.runs.config.resolve`` returns it;
     missing keys take their defaults) and write its folder ``out``.
 
     Refuses (``FileExistsError``) an existing non-empty ``out`` unless ``force``, which
     replaces the files of an earlier run there. ``figures=False`` skips the PNGs;
-    ``callbacks`` are extra :class:`fcnn.Callback` objects for the trainer; ``dataset``, the
+    ``callbacks`` are extra :class:`fcnn.Callback` objects for the trainer; ``finish(result)``
+    runs after a finished run's outputs, still holding the folder's lock; ``dataset``, the
     data ``load_data(cfg)`` would give, loaded elsewhere (``fcnn.sweep``). SIGINT/SIGTERM
     during training stop it after the current step with a checkpoint saved
     (``interrupted=True``). Raises ``ValueError`` for a config that does not fit its data,
@@ -254,7 +256,16 @@ def start_run(
         trainer = build_trainer(cfg, ds, list(callbacks), progress)
         folder.create(out)
         files = [folder.write_config(out, cfg)]
-        return _train(out, cfg, ds, trainer, None, figures=figures, files=files)
+        return _finished(_train(out, cfg, ds, trainer, None, figures=figures, files=files), finish)
+
+
+def _finished(result: RunResult, finish: Callable[[RunResult], None] | None) -> RunResult:
+    """``finish(result)`` for a run that reached its end, still under the run folder's lock:
+    what the caller adds to the folder (``fcnn train``'s report.html) cannot meet another
+    process's files."""
+    if finish is not None and not result.interrupted:
+        finish(result)
+    return result
 
 
 def resume_run(
@@ -266,6 +277,7 @@ def resume_run(
     figures: bool = True,
     callbacks: Sequence[Callback] = (),
     dataset: Dataset | None = None,
+    finish: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
     """Continue the run in folder ``out`` from its checkpoint.
 
@@ -281,7 +293,7 @@ def resume_run(
     if not out.is_dir():
         raise ValueError(f"no run folder {out}; pass the folder a run was written to")
     with lock.hold(out):  # one process per run folder (fcnn.runs.lock)
-        return _resume(out, progress, epochs, lr, figures, callbacks, dataset)
+        return _finished(_resume(out, progress, epochs, lr, figures, callbacks, dataset), finish)
 
 
 def _resume(
