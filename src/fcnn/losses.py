@@ -39,6 +39,8 @@ from .activations import sigmoid
 Array = np.ndarray
 
 OUTPUTS = ("softmax", "sigmoid", "identity", "exp")
+# the outputs of a regression: real values, not class probabilities
+REGRESSION_OUTPUTS = ("identity", "exp")
 LOSSES = ("cross_entropy", "mse", "mse+ce", "poisson")
 # which output functions each loss accepts
 VALID_OUTPUTS = {

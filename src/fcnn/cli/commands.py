@@ -173,7 +173,7 @@ def evaluate(args: argparse.Namespace) -> int:
     rows = evaluation.split_rows(args, len(X))  # --split: the run's held-out rows, or the rest
     if rows is not None:
         ds, X = dataclasses.replace(ds, X=ds.X[rows], y=ds.y[rows]), X[rows]
-    if _is_classifier(net):
+    if net.is_classifier:
         y = _class_indices(net, ds)
         labels = _class_names(net)
         evaluation.warn_classes(labels, [ds.classes[i] for i in np.unique(ds.y)])
@@ -220,7 +220,7 @@ def predict(args: argparse.Namespace) -> int:
     P = net.forward(X)
     text = _stringio.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    if _is_classifier(net):
+    if net.is_classifier:
         labels = _class_names(net)
         P = np.column_stack([1 - P[:, 0], P[:, 0]]) if net.n_outputs == 1 else P
         P = np.ones((len(P), 1)) if len(labels) == 1 else P  # fitted on one class: it is all
@@ -314,10 +314,6 @@ def _check_width(net: Network, X: np.ndarray, source: str) -> np.ndarray:
             f"{source} has {X.shape[1]} feature columns but the model takes {net.n_inputs}"
         )
     return X
-
-
-def _is_classifier(net: Network) -> bool:
-    return net.output == "softmax" or (net.output == "sigmoid" and net.n_outputs == 1)
 
 
 def _class_names(net: Network) -> list[str]:

@@ -27,6 +27,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from .. import losses
 from ..activations import LEAKY_SLOPE
 from ..network import Network
 
@@ -159,7 +160,7 @@ def labels(g: GraphBuilder, net: Network, P: str, classes: Sequence[Any] | None)
     softmax: ``classes[argmax P]``, ``(n_samples,)``. One sigmoid unit: ``classes[P > 0.5]``,
     ``(n_samples,)``. Several sigmoid units (multi-label): the 0/1 indicator matrix, int64.
     """
-    if net.output in ("identity", "exp"):
+    if net.output in losses.REGRESSION_OUTPUTS:
         return None
     if net.output == "softmax":
         index = g.op("ArgMax", [P], axis=1, keepdims=0)

@@ -11,7 +11,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
 from ..history import History
-from ..network import Network
 
 Array = np.ndarray
 COLORS = [tuple(c) for c in matplotlib.colormaps["tab10"].colors]
@@ -106,10 +105,6 @@ def _points(ax: Axes, X: Array, labels: Array, names: list[str], edge: str = "wh
         x1, x2 = X[labels == c].T
         m = MARKERS[c % len(MARKERS)]
         ax.scatter(x1, x2, color=_color(c), marker=m, edgecolors=edge, label=names[c], **_POINT)
-
-
-def _is_classifier(net: Network) -> bool:
-    return net.output == "softmax" or (net.output == "sigmoid" and net.n_outputs == 1)
 
 
 def _need_history(history: History) -> None:

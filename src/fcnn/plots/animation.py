@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ..atomic import atomic_path
 from ..history import History
 from ..network import Network
-from ._base import Array, _class_names, _color, _is_classifier, _need_history, _points, _xy
+from ._base import Array, _class_names, _color, _need_history, _points, _xy
 
 #: how strongly the class colours tint the plane (as ``decision_boundary``'s alpha)
 SHADE = 0.45
@@ -62,7 +62,7 @@ def boundary_gif(
     _need_history(history)
     if not history.params:
         raise ValueError("no parameters were recorded; train with record_params=True")
-    if net.n_inputs != 2 or not _is_classifier(net):
+    if net.n_inputs != 2 or not net.is_classifier:
         raise ValueError(f"boundary_gif draws classifiers with 2 inputs, not {net!r}")
     X, labels = _xy(X, y)
     k = 2 if net.n_outputs == 1 else net.n_outputs

@@ -20,7 +20,6 @@ from ._base import (
     _axes,
     _class_names,
     _color,
-    _is_classifier,
     _plain_ticks,
     _points,
     _tidy,
@@ -116,7 +115,7 @@ def decision_boundary(
         raise ValueError(
             f"decision_boundary draws networks with 2 inputs; this one has {net.n_inputs}"
         )
-    if not _is_classifier(net):
+    if not net.is_classifier:
         raise ValueError(
             f"decision_boundary needs a classifier (softmax output, or one sigmoid unit); this "
             f"network has output={net.output!r} with {net.n_outputs} units"

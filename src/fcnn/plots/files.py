@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from ..history import History
 from ..network import Network
 from ..storage.atomic import atomic_path
-from ._base import Array, _is_classifier
+from ._base import Array
 from .animation import boundary_gif
 from .classification import decision_boundary, scatter
 from .curves import accuracy_curve, loss_curve
@@ -60,8 +60,8 @@ def save_all(
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     classes = classes if classes is not None else net.classes
-    plane = net.n_inputs == 2 and _is_classifier(net)
-    regression = not _is_classifier(net)
+    plane = net.n_inputs == 2 and net.is_classifier
+    regression = not net.is_classifier
     names = {"feature_names": feature_names}
     targets = [target_name] if target_name and net.n_outputs == 1 else None
     jobs = [

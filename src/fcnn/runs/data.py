@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import losses
 from ..data.datasets import Dataset, fit_standardize, load_dataset, load_file, require_two_classes
 from . import config
 
@@ -36,7 +37,7 @@ def _load(cfg: dict[str, Any]) -> Dataset:
 def _output_widths(output: str, ds: Dataset) -> tuple[int, ...]:
     """The output-layer widths the targets allow; ``"auto"`` takes the first."""
     if ds.classes is None:
-        if output not in ("identity", "exp"):
+        if output not in losses.REGRESSION_OUTPUTS:
             raise ValueError(
                 f"a {output} output needs class labels, but the target {ds.target_name!r} "
                 "holds real-valued numbers; for regression set output = 'identity' and "

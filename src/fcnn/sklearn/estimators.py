@@ -32,6 +32,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 
+from .. import losses
 from .._checks import check_number
 from ..network import Network
 from .base import _FCNNBase
@@ -220,7 +221,7 @@ class FCNNClassifier(ClassifierMixin, _FCNNBase):
         return stratify_labels(y, self.validation_fraction)
 
     def _from_file(self, net: Network, path: Any) -> None:
-        if net.output in ("identity", "exp"):
+        if net.output in losses.REGRESSION_OUTPUTS:
             raise ValueError(f"{path} holds a regression network; load it with FCNNRegressor.load")
         multilabel = net.output == "sigmoid" and net.n_outputs > 1
         n_classes = net.n_outputs if net.output == "softmax" or multilabel else 2
@@ -307,7 +308,7 @@ class FCNNRegressor(RegressorMixin, _FCNNBase):
         return 1 if self.network_.loss_name == "poisson" else self.network_.n_outputs
 
     def _from_file(self, net: Network, path: Any) -> None:
-        if net.output not in ("identity", "exp"):
+        if net.output not in losses.REGRESSION_OUTPUTS:
             raise ValueError(f"{path} holds a classifier; load it with FCNNClassifier.load")
 
     def __sklearn_tags__(self):

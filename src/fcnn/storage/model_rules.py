@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import losses
+
 NET_DTYPES = ("float32", "float64")
 STATS = ("feature_mean", "feature_scale")
 REQUIRED = ("sizes", "activation", "output", "loss", "dtype")
@@ -76,7 +78,7 @@ def classes_problem(classes: Any, cfg: dict[str, Any]) -> str | None:
             f"NaN or inf), got {reprlib.repr(classes)}"
         )
     output, n_outputs = cfg.get("output"), cfg["sizes"][-1]
-    if output in ("identity", "exp"):  # regression outputs take any labels
+    if output in losses.REGRESSION_OUTPUTS:  # regression outputs take any labels
         return None
     if len(set(classes)) < len(classes) or len(set(map(str, classes))) < len(classes):
         return f"classes holds duplicate labels: {reprlib.repr(classes)}"
