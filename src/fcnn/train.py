@@ -152,6 +152,11 @@ class Trainer:
         have swapped the plan), the schedule's rate, the history's step losses."""
         self._step, self._apply = self._plan.step, self._plan.update
         self._lr, self._step_losses = self.schedule.lr, self.history.step_loss
+        # a constant schedule's rate, read once: Schedule.lr is lr0 whatever the step
+        self._fixed_lr = self.schedule.lr0 if type(self.schedule) is Schedule else None
+        self._one_part = len(self._zero_acc) == 4
+        h = self.history
+        self._part_lists = list(zip(h.parts.values(), h.parts_per_sample.values(), strict=True))
 
     def _part_names(self) -> tuple[str, ...]:
         return self.net.parts + (("l2",) if self.l2 else ())
@@ -240,7 +245,9 @@ class Trainer:
 
     def _update(self) -> None:
         ws = self.batch = self._whole or self._batch()  # the batch, for callbacks
-        rate = self._lr(self.epoch, self.step)
+        rate = self._fixed_lr
+        if rate is None:
+            rate = self._lr(self.epoch, self.step)
         parts = self._step(ws, rate)  # forward, loss, backward (fcnn._fast.step.choose)
         loss = parts[0] if len(parts) == 1 else sum(parts)
         if not math.isfinite(loss):
@@ -250,9 +257,13 @@ class Trainer:
         acc, B = self._acc, ws.B
         acc[0] += B
         acc[1] += correct
-        acc[2] += loss * B
-        for i, v in enumerate(parts, 3):
-            acc[i] += v * B
+        loss_B = loss * B
+        acc[2] += loss_B
+        if self._one_part:  # the loss is the part
+            acc[3] += loss_B
+        else:
+            for i, v in enumerate(parts, 3):
+                acc[i] += v * B
         if self._sums:
             ps = self._acc_ps
             for i, v in enumerate(parts):
@@ -283,21 +294,25 @@ class Trainer:
         if not self._finite(self.net.params):
             self._diverged(math.nan)
         h.epoch.append(self.epoch + 1)
-        h.loss.append(acc[2] / n)
-        for values, total in zip(h.parts.values(), acc[3:], strict=True):
-            values.append(total / n)
+        loss = acc[2] / n
+        h.loss.append(loss)
         if self.data.kind is not None:
             h.accuracy.append(acc[1] / n)
         if self._sums:
+            for values, total in zip(h.parts.values(), acc[3:], strict=True):
+                values.append(total / n)
             per = [total / n for total in self._acc_ps]
             h.loss_per_sample.append(sum(per))
             for values, v in zip(h.parts_per_sample.values(), per, strict=True):
                 values.append(v)
-        else:
-            h.loss_per_sample.append(h.loss[-1])
-            for name, values in h.parts_per_sample.items():
-                values.append(h.parts[name][-1])
-        h.lr.append(self.schedule.lr(self.epoch, self.step - 1))
+        else:  # the mean reduction: the per-sample means are the epoch's means
+            h.loss_per_sample.append(loss)
+            for (values, per_sample), total in zip(self._part_lists, acc[3:], strict=True):
+                v = total / n
+                values.append(v)
+                per_sample.append(v)
+        rate = self._fixed_lr
+        h.lr.append(self.schedule.lr(self.epoch, self.step - 1) if rate is None else rate)
         if self.val is not None:
             self._validate()
         if self._adapts:
