@@ -167,3 +167,21 @@ def check_feature_shape(shape: tuple[int, ...], n_features: int) -> None:
             f"X has {shape[1]} features but the network's input layer has {n_features}; "
             "check the data or the first entry of sizes"
         )
+
+
+#: what early stopping and the best epoch can follow
+MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
+
+
+def check_monitor(monitor: str, net: Any, validation: bool, accuracy: bool) -> None:
+    """ValueError unless ``monitor`` is one of :data:`MONITORS` that the run records: a
+    ``val_`` one needs ``validation``, an accuracy one a network with ``accuracy``."""
+    if monitor not in MONITORS:
+        raise ValueError(f"unknown monitor {monitor!r}; choose one of {MONITORS}")
+    if monitor.startswith("val_") and not validation:
+        raise ValueError(f"monitor={monitor!r} needs validation_data or val_split")
+    if monitor.endswith("accuracy") and not accuracy:
+        raise ValueError(
+            f"monitor={monitor!r}, but a network with a {net.output} output and "
+            f"{net.loss_name} loss has no accuracy; monitor 'loss' or 'val_loss'"
+        )

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from . import train_state
-from ._checks import check_seed, check_training_options
+from . import _checks, train_state
+from ._checks import check_monitor, check_seed, check_training_options
 from ._fast import cache as ws_cache
 from ._fast import step as fast_step
 from ._fast import threads
@@ -32,10 +32,10 @@ from .errors import DivergenceError
 from .history import History
 from .network import Network
 from .optim import Schedule, get_optimizer, get_schedule
-from .progress import progress_bar
+from .progress import postfix, progress_bar
 
 Array = np.ndarray
-MONITORS = ("loss", "val_loss", "accuracy", "val_accuracy")
+MONITORS = _checks.MONITORS
 
 
 class Trainer:
@@ -81,15 +81,7 @@ class Trainer:
         self._adapts = type(self.schedule).on_epoch_end is not Schedule.on_epoch_end
         self.l2, self.clip = float(o.l2), o.clip
         self.monitor = o.monitor or ("val_loss" if val is not None else "loss")
-        if self.monitor not in MONITORS:
-            raise ValueError(f"unknown monitor {self.monitor!r}; choose one of {MONITORS}")
-        if self.monitor.startswith("val_") and val is None:
-            raise ValueError(f"monitor={self.monitor!r} needs validation_data or val_split")
-        if self.monitor.endswith("accuracy") and data.kind is None:
-            raise ValueError(
-                f"monitor={self.monitor!r}, but a network with a {net.output} output and "
-                f"{net.loss_name} loss has no accuracy; monitor 'loss' or 'val_loss'"
-            )
+        check_monitor(self.monitor, net, val is not None, data.kind is not None)
         self._maximise = self.monitor.endswith("accuracy")
         self.early_stopping, self.patience = bool(o.early_stopping), int(o.patience)
         self.min_delta, self.restore_best = float(o.min_delta), bool(o.restore_best)
@@ -207,7 +199,7 @@ class Trainer:
                     self._end_epoch()
                     if bar is not None:
                         bar.update(1)
-                        bar.set_postfix_str(self._postfix(), refresh=False)
+                        bar.set_postfix_str(postfix(self.history), refresh=False)
         finally:
             if bar is not None:
                 bar.close()
@@ -341,9 +333,7 @@ class Trainer:
 
     def _finite(self, params: Array) -> bool:
         """Whether every parameter is finite, in one BLAS call: ``Σ 0·θ_i`` is 0 when every
-        ``θ_i`` is finite, however large, and NaN when one is NaN or infinite (``0·∞`` is NaN).
-        ``isfinite`` into a mask and ``count_nonzero`` took two calls, ``np.isfinite(θ).all()``
-        three times as long."""
+        ``θ_i`` is finite, however large, and NaN when one is not (docs/performance.md)."""
         return math.isfinite(np.vdot(self._zeros, params))
 
     def _early_stopping(self) -> None:
@@ -375,12 +365,6 @@ class Trainer:
         self._last_params = self.net.params.copy()
         np.copyto(self.net.params, self.best_params)
         h.restored_best = True
-
-    def _postfix(self) -> str:
-        """The bar's numbers: the losses per sample (one scale for training and validation)."""
-        h = self.history
-        loss, val = h.loss_per_sample or h.loss, h.val_loss_per_sample or h.val_loss
-        return f"loss {loss[-1]:.3g}" + (f" val {val[-1]:.3g}" if val else "")
 
     # ------------------------------------------------------------ checkpoint state
     def state_dict(self) -> tuple[dict[str, Array], dict[str, Any]]:

@@ -10,7 +10,7 @@ from cli_helpers import run
 
 from fcnn import Network
 from fcnn.data.datasets import spirals
-from fcnn.progress import progress_bar
+from fcnn.progress import postfix, progress_bar
 from fcnn.train import Trainer
 
 
@@ -19,8 +19,8 @@ def test_the_progress_bar_line_fits_80_columns_with_validation_and_keeps_its_bar
     net = Network([2, 8, 3], reduction="sum", seed=0)
     trainer = Trainer(net, X, y, epochs=3, lr=1e-4, val_split=0.2)
     trainer.run()
-    postfix = trainer._postfix()
-    assert "val" in postfix
+    shown = postfix(trainer.history)
+    assert "val" in shown
     for total in (300, 100_000):
         out = io.StringIO()
         bar = progress_bar(total, 0, file=out, ncols=80)
@@ -39,7 +39,7 @@ def test_the_bar_shows_losses_per_sample_on_one_scale():
     net = Network([2, 8, 3], reduction="sum", seed=0)
     trainer = Trainer(net, X, y, epochs=2, lr=1e-4, val_split=0.2, batch_size=16)
     h = trainer.run()
-    assert trainer._postfix() == (
+    assert postfix(trainer.history) == (
         f"loss {h.loss_per_sample[-1]:.3g} val {h.val_loss_per_sample[-1]:.3g}"
     )
 
