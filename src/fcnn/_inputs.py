@@ -146,9 +146,10 @@ def _one_hot(y: Array, n_outputs: int, dtype: np.dtype) -> tuple[Array, Array]:
         f"one-hot targets of {len(labels)} samples x {n_outputs} classes",
         "is the target column the right one? (--target NAME)",
     )
-    Y = np.zeros((len(labels), n_outputs), dtype)
-    Y[np.arange(len(labels)), labels] = 1
-    return Y, labels
+    # built transposed, (n_outputs, n) row-major, the layout the workspaces take (Data.YT):
+    # one comparison, no scatter and no transposing copy later
+    YT = np.equal(np.arange(n_outputs)[:, None], labels[None, :]).astype(dtype)
+    return YT.T, labels
 
 
 def _check_probabilities(Y: Array, output: str) -> None:
