@@ -142,13 +142,18 @@ def check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
 
 
 def activation_names(activation: Any, n_hidden: int) -> list[str]:
-    """One activation name per hidden layer, from one name or a sequence of names."""
+    """One activation name per hidden layer, from one name or a sequence of ``n_hidden``."""
     if isinstance(activation, str):
         return [activation] * n_hidden
     if not (isinstance(activation, Sequence) and all(isinstance(a, str) for a in activation)):
         raise ValueError(
             f"activation must be a name such as 'tanh', or a list of names, one per hidden "
             f"layer; got {activation!r}"
+        )
+    if len(activation) != n_hidden:
+        raise ValueError(
+            f"got {len(activation)} activations for {n_hidden} hidden layers; give one name, "
+            "or one per hidden layer"
         )
     return list(activation)
 

@@ -24,6 +24,18 @@ def as_pair(value: Any, name: str) -> tuple[Any, Any]:
     return value[0], value[1]
 
 
+def as_params(params: Array, n_params: int) -> Array:
+    """``params`` as an array of ``n_params`` finite real numbers (a network's flat layout)."""
+    p = np.asarray(params)
+    if p.dtype.kind not in "biuf":
+        raise ValueError(f"params must be real numbers, got dtype {p.dtype}")
+    if p.shape != (n_params,):
+        raise ValueError(f"params must have shape ({n_params},), got {p.shape}")
+    if not np.all(np.isfinite(p)):
+        raise ValueError("params contain NaN or inf")
+    return p
+
+
 def as_features(X: Array, n_features: int, dtype: np.dtype) -> Array:
     """Return ``X`` as a C-contiguous ``(n_samples, n_features)`` array of ``dtype``.
 

@@ -1,8 +1,9 @@
 """Forward passes and losses in batches of rows, so that memory stays bounded whatever the
 number of samples: a workspace holds every layer's activations for its batch, ``B x Σ n_k``
 numbers, which for a wide layer and many samples would not fit (200 samples through a
-5,000,000-unit layer: 8 GB at once). :class:`fcnn.Network` uses these for inputs larger than
-one batch; ``fcnn evaluate`` and ``fcnn predict`` go through them."""
+5,000,000-unit layer: 8 GB at once). ``Network.forward`` always goes through :func:`forward`
+(one batch for a small input), ``Network.loss_parts`` through :func:`loss_parts` for inputs
+larger than one batch; so do ``fcnn evaluate`` and ``fcnn predict``."""
 
 from __future__ import annotations
 

@@ -57,8 +57,9 @@ PARTS = {
 }
 
 
-def check(loss: str, output: str) -> None:
-    """Raise ``ValueError`` unless ``loss`` and ``output`` name a valid pair."""
+def check(loss: str, output: str, n_outputs: int | None = None) -> None:
+    """Raise ``ValueError`` unless ``loss`` and ``output`` name a valid pair (for ``n_outputs``
+    output units, when given)."""
     if output not in OUTPUTS:
         raise ValueError(f"unknown output {output!r}; choose one of {', '.join(OUTPUTS)}")
     if loss not in LOSSES:
@@ -73,6 +74,11 @@ def check(loss: str, output: str) -> None:
             f"loss {loss!r} needs a probability output ({' or '.join(VALID_OUTPUTS[loss])}), "
             f"not {output!r}: cross-entropy of an identity output is undefined. "
             "Use output='softmax' for classes, or loss='mse' for regression"
+        )
+    if output == "softmax" and n_outputs is not None and n_outputs < 2:
+        raise ValueError(
+            "a softmax output needs at least 2 units (softmax of one unit is always 1); "
+            "use output='sigmoid' for a single-output classifier"
         )
 
 
@@ -220,9 +226,7 @@ def value_and_delta(
     """
     l = Z.shape[0]
     mse = ce = 0.0
-    if loss == "poisson":
-        return (poisson(Z, P, Y, dZ, scale, buf, w),)
-    if loss != "cross_entropy":
+    if loss in ("mse", "mse+ce"):
         # r = ŷ - y;  J^mse = (1/2l) Σ r²;  g = ∂J^mse/∂ŷ = r / l   (seed 000 eq. 5)
         r = buf.t
         np.subtract(P, Y, out=r)
@@ -231,9 +235,10 @@ def value_and_delta(
             r *= 1.0 / l
             _through_output(output, r, P, dZ, buf)
     if loss != "mse":
-        ce = _cross_entropy(output, Z, Y, buf, w)
+        ce = poisson(Z, P, Y, buf, w) if loss == "poisson" else _cross_entropy(output, Z, Y, buf, w)
         if dZ is not None:
-            # ∂J^ce/∂z = ŷ - y  (seed 000 eq. 11, seed 002 eq. 14)
+            # ∂J/∂z = ŷ - y for both canonical links: cross-entropy (seed 000 eq. 11, seed 002
+            # eq. 14) and the Poisson deviance of ŷ = exp(z)
             if loss == "mse+ce":
                 dZ += P
                 dZ -= Y
@@ -245,18 +250,10 @@ def value_and_delta(
         dZ *= scale
     if loss == "mse+ce":
         return (mse, ce)
-    return (ce,) if loss == "cross_entropy" else (mse,)
+    return (mse,) if loss == "mse" else (ce,)
 
 
-def poisson(
-    Z: Array,
-    P: Array,
-    Y: Array,
-    dZ: Array | None,
-    scale: float | Array,
-    buf: Buffers,
-    w: Array | None = None,
-) -> float:
+def poisson(Z: Array, P: Array, Y: Array, buf: Buffers, w: Array | None = None) -> float:
     """Half the Poisson deviance of ``ŷ = exp(z)``, ``Σ_k w_k J^poisson_k`` with
 
     .. math::
@@ -268,22 +265,15 @@ def poisson(
     (``y ln y`` is 0 at ``y = 0``; it does not depend on the parameters but makes the value
     scikit-learn's ``poisson_loss``, 0 at a perfect fit). The delta is the canonical-link
     ``ŷ - y``, like softmax with cross-entropy (McCullagh & Nelder, *Generalized Linear
-    Models*, 2nd ed., §2.2.4). Writes ``dZ = scale · w ⊙ (ŷ - y)`` when given; ``Z, P, Y, dZ:
-    (l, B)``, ``P = exp(Z)`` from :func:`output_forward`.
+    Models*, 2nd ed., §2.2.4); :func:`value_and_delta` writes it. ``Z, P, Y: (l, B)``,
+    ``P = exp(Z)`` from :func:`output_forward`.
     """
     t = buf.t
     np.multiply(Y, np.log(Y, out=t, where=Y > 0), out=t, where=Y > 0)  # y ln y
     t[Y <= 0] = 0.0
     t += P
     t -= Y
-    value = _wsum(t, w) - _wdot(Y, Z, w)  # Σ (y ln y - y + ŷ) - Σ y z
-    if dZ is not None:
-        np.subtract(P, Y, out=dZ)
-        if w is not None:
-            dZ *= w
-        if scale != 1.0:
-            dZ *= scale
-    return value
+    return _wsum(t, w) - _wdot(Y, Z, w)  # Σ (y ln y - y + ŷ) - Σ y z
 
 
 def _through_output(output: str, g: Array, P: Array, dZ: Array, buf: Buffers) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from . import init as initializers
 from ._checks import activation_names, check_dtype, check_number, check_sizes
 from ._fast import sparse
 from ._fast.workspace import Workspace
-from ._inputs import as_features, as_targets
+from ._inputs import as_features, as_params, as_targets
 from ._layout import block_shapes, blocks, weight_mask, weights_and_biases
 
 if TYPE_CHECKING:
@@ -70,29 +71,17 @@ class Network:
         dtype: str | type | np.dtype = "float64",
     ) -> None:
         self.sizes = check_sizes(sizes)
-        n_hidden = len(self.sizes) - 2
-        names = activation_names(activation, n_hidden)
-        if len(names) != n_hidden:
-            raise ValueError(
-                f"got {len(names)} activations for {n_hidden} hidden layers; give one name, "
-                "or one per hidden layer"
-            )
+        names = activation_names(activation, len(self.sizes) - 2)
         self._acts = [activations.get(a) for a in names]
         self.activations = tuple(names)
-        losses.check(loss, output)
-        if output == "softmax" and self.sizes[-1] < 2:
-            raise ValueError(
-                "a softmax output needs at least 2 units (softmax of one unit is always 1); "
-                "use output='sigmoid' for a single-output classifier"
-            )
+        losses.check(loss, output, self.sizes[-1])
         self.output, self.loss_name = output, loss
         if reduction not in REDUCTIONS:
             raise ValueError(f"unknown reduction {reduction!r}; choose 'mean' or 'sum'")
         self.reduction = reduction
         self.dtype = check_dtype(dtype)
-        if seed is not None:
-            check_number("seed", seed, 0, integer=True, what="an int >= 0 or None")
-        self.seed = None if seed is None else int(seed)
+        what = "an int >= 0 or None"
+        self.seed = None if seed is None else check_number("seed", seed, 0, integer=True, what=what)
         self.init = init
         self.classes: list[Any] | None = None
         self.feature_mean: Array | None = None
@@ -111,20 +100,16 @@ class Network:
         self._Wb = blocks(self.params, shapes)
         self._dWb = blocks(self._grad, shapes)
         self.weights, self.biases = weights_and_biases(self._Wb)
-        self._weight_mask: Array | None = None  # built when the L2 penalty first needs it
         fill = initializers.get(init)
         if _DRAW.get():  # not for a loader that overwrites every parameter (Network._blank)
             rng = np.random.default_rng(self.seed)
             for W, b in zip(self.weights, self.biases, strict=True):
                 fill(W, b, rng)
 
-    @property
+    @cached_property
     def weight_mask(self) -> Array:
-        """1 for weights, 0 for biases, in the layout of :attr:`params`: the L2 penalty
-        touches weights only (built on first use: a loaded model need not pay for it)."""
-        if self._weight_mask is None:
-            self._weight_mask = weight_mask([B.shape for B in self._Wb], self.dtype)
-        return self._weight_mask
+        """1 for weights, 0 for biases, in the layout of ``params``: the L2 mask, built lazily."""
+        return weight_mask([B.shape for B in self._Wb], self.dtype)
 
     # ----------------------------------------------------------------- description
     @property
@@ -170,8 +155,7 @@ class Network:
 
     @classmethod
     def _blank(cls, cfg: dict[str, Any]) -> Network:
-        """A network of ``cfg`` with zero parameters, none drawn: for a loader that fills
-        every parameter (no memory or time spent on weights it overwrites)."""
+        """A network of ``cfg`` with zero parameters, none drawn: for a loader that fills all."""
         token = _DRAW.set(False)
         try:
             return cls(**cfg)
@@ -180,22 +164,14 @@ class Network:
 
     def set_params(self, params: Array) -> None:
         """Copy a flat parameter vector (layout of :attr:`params`) into the network."""
-        p = np.asarray(params)
-        if p.dtype.kind not in "biuf":
-            raise ValueError(f"params must be real numbers, got dtype {p.dtype}")
-        if p.shape != (self.n_params,):
-            raise ValueError(f"params must have shape ({self.n_params},), got {p.shape}")
-        if not np.all(np.isfinite(p)):
-            raise ValueError("params contain NaN or inf")
-        np.copyto(self.params, p, casting="same_kind")
+        np.copyto(self.params, as_params(params, self.n_params), casting="same_kind")
 
     def copy(self) -> Network:
         """An independent copy with the same parameters and metadata."""
         net = Network.from_config(self.config(), self.params)
         net.classes = None if self.classes is None else list(self.classes)
-        for name in ("feature_mean", "feature_scale"):
-            value = getattr(self, name)
-            setattr(net, name, None if value is None else value.copy())
+        stats = (self.feature_mean, self.feature_scale)
+        net.feature_mean, net.feature_scale = (None if v is None else v.copy() for v in stats)
         return net
 
     def __repr__(self) -> str:
@@ -208,10 +184,8 @@ class Network:
 
     # ------------------------------------------------------------------- public math
     def standardize(self, X: Array) -> Array:
-        """Apply the stored standardisation statistics, ``(X - feature_mean) / feature_scale``.
-
-        Returns ``X`` unchanged when the network carries no statistics.
-        """
+        """``(X - feature_mean) / feature_scale``, the stored statistics; ``X`` itself when the
+        network carries none."""
         if self.feature_mean is None or self.feature_scale is None:
             return X
         if sparse.is_sparse(X):
@@ -222,30 +196,19 @@ class Network:
         return (np.asarray(X, dtype=self.dtype) - self.feature_mean) / self.feature_scale
 
     def forward(self, X: Array) -> Array:
-        """Outputs ``ŷ = o(a^(l))`` for ``X: (n_samples, n_0)``; returns ``(n_samples, n_l)``."""
-        return self._outputs(X, output=True)
+        """Outputs ``ŷ = o(a^(l))`` for ``X: (n_samples, n_0)``; returns ``(n_samples, n_l)``
+        (in bounded memory whatever the rows: ``fcnn.batched``)."""
+        return batched.forward(self, self._inputs(X))
 
     predict_proba = forward
 
     def logits(self, X: Array) -> Array:
         """Output pre-activations ``a^(l)`` (before the output function): ``(n_samples, n_l)``."""
-        return self._outputs(X, output=False)
-
-    def _outputs(self, X: Array, output: bool) -> Array:
-        """``ŷ`` (or ``a^(l)``) for the validated ``X``, in bounded memory whatever its length."""
-        X = self._inputs(X)
-        if X.shape[0] > batched.rows_per_batch(self):
-            return batched.forward(self, X, output=output)
-        ws = self._workspace_for(X)
-        self._forward(ws, output=output)
-        return (ws.P if output else ws.A[-1]).T.copy()  # one sample per column inside
+        return batched.forward(self, self._inputs(X), output=False)
 
     def predict(self, X: Array) -> Array:
-        """Class indices for softmax (argmax) and sigmoid (ŷ > 0.5) outputs; values for identity.
-
-        Returns ``(n_samples,)`` for softmax and for single-output networks, else
-        ``(n_samples, n_l)``.
-        """
+        """Class indices for softmax (argmax) and sigmoid (ŷ > 0.5) outputs, else values:
+        ``(n_samples,)`` for softmax and single-output networks, else ``(n_samples, n_l)``."""
         P = self.forward(X)
         if self.output == "softmax":
             return P.argmax(axis=1)
@@ -307,36 +270,32 @@ class Network:
         seed: int | None = None,
         diagnostics: bool = False,
     ) -> History:
-        """Train in place on ``X: (n_samples, n_0)`` and ``y`` and return the History.
-        ``X`` may be a ``scipy.sparse`` matrix (CSR/CSC), never densified (``fcnn._fast.sparse``).
-
-        ``y`` is integer labels ``(n_samples,)`` or targets ``(n_samples, n_l)``.
+        """Train in place on ``X: (n_samples, n_0)`` (dense, or ``scipy.sparse`` CSR/CSC, never
+        densified: ``fcnn._fast.sparse``) and ``y``, integer labels ``(n_samples,)`` or targets
+        ``(n_samples, n_l)``; return the History. The loop is :class:`fcnn.Trainer`.
 
         - ``epochs``, ``lr``; ``batch_size`` None is full-batch gradient descent
         - ``optimizer``: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``,
           ``"rmsprop"``, ``"lbfgs"`` (full batch, one L-BFGS iteration per epoch, ``lr``
-          unused; ``fcnn.lbfgs``) or an ``fcnn.optim.Optimizer``; ``optimizer_options`` a
-          dict for it
+          unused; ``fcnn.lbfgs``) or an ``fcnn.optim.Optimizer``; ``optimizer_options`` a dict
         - ``schedule``: ``"constant"``, ``"step"``, ``"exponential"``, ``"invscaling"``,
-          ``"adaptive"`` or an ``fcnn.optim.Schedule``; ``schedule_options`` a dict for it
+          ``"adaptive"`` or an ``fcnn.optim.Schedule``; ``schedule_options`` a dict
         - ``l2``: penalty (l2/2) Σ||W||² on weights; ``clip``: max global gradient norm
         - ``shuffle``; ``seed`` (default ``net.seed``) for shuffling and ``val_split``
         - ``validation_data`` ``(X_val, y_val)``, or ``val_split`` (fraction held out)
-        - ``early_stopping``, ``patience``, ``min_delta``, ``monitor`` (``val_loss`` when there
-          is validation data, else ``loss``; the accuracies only where there is one),
-          ``restore_best``: with early stopping, the network ends on the best epoch's
-          parameters, whether early stopping fired or the run reached ``epochs``
-          (``History.restored_best``)
-        - ``sample_weight``: ``(n_samples,)`` weights of the per-sample losses; a batch's loss is
-          ``scale · Σ_k w_k J_k`` with ``scale = 1/B`` (B its row count, not Σw) for ``mean``
+        - ``early_stopping``, ``patience``, ``min_delta``, ``monitor`` (default ``val_loss`` with
+          validation data, else ``loss``; or an accuracy); ``restore_best``: with early stopping,
+          end on the best epoch's parameters, fired or not (``History.restored_best``)
+        - ``sample_weight``: ``(n_samples,)`` weights of the per-sample losses; a batch's loss
+          is ``scale · Σ_k w_k J_k``, ``scale = 1/B`` (B its rows, not Σw) for ``mean``
         - ``callbacks``: ``fcnn.Callback`` objects or functions called after every epoch
         - ``record_params``: keep every parameter vector (``History.trajectory``)
-        - ``progress``: show a progress bar with the live loss
-        - ``diagnostics``: record training-health diagnostics per epoch and layer
+        - ``progress``: a progress bar with the live loss
+        - ``diagnostics``: training-health diagnostics per epoch and layer
           (``History.diagnostics``, ``fcnn.diagnostics``)
 
         Raises ``fcnn.DivergenceError`` when the loss or a parameter becomes NaN/inf; the
-        network keeps its last finite parameters. The loop is :class:`fcnn.Trainer`.
+        network keeps its last finite parameters.
         """
         from .train import Trainer
 

@@ -66,4 +66,3 @@ def build_parser(p: argparse.ArgumentParser) -> None:
         help="a guide to print, e.g. cli (the command line and config), math, reliability "
         "(default: list them and where they are installed)",
     )
-    p.set_defaults(run=show)

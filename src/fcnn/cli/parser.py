@@ -12,14 +12,14 @@ from typing import Any
 
 from .. import __version__
 from ..data.datasets import DATASETS
-from ..explain.command import build_parser as _explain_parser
-from ..export.command import build_parser as _export_parser
+from ..explain import command as _explain
+from ..export import command as _export
 from ..runs.config import DEFAULTS
 from ..runs.folder import MODEL
 from ..sweep import command as _sweep
 from . import commands
+from . import docs as _docs
 from .commands import USAGE
-from .docs import build_parser as _docs_parser
 from .flags import SWITCH, TABLE, Flag, in_group
 
 _EXAMPLES = """\
@@ -42,6 +42,50 @@ Documentation: fcnn docs lists the guides installed with fcnn; fcnn docs cli pri
 command line's (every flag, the config file, the run folder's files)."""
 
 
+#: each command's one line in ``fcnn --help``
+_SUMMARIES = {
+    "train": "train a network and write a run folder",
+    "evaluate": "print a saved model's metrics on a data set",
+    "predict": "write a saved model's predictions to a CSV file",
+    "gradcheck": "check backprop against finite differences",
+    "export": "write a saved model as an ONNX graph",
+    "explain": "print one step of backprop with the run's own numbers",
+    "report": "rebuild a run's report.html and its PNG figures",
+    "docs": "print the guides installed with fcnn (fcnn docs cli)",
+    "sweep": _sweep.SUMMARY,
+}
+
+#: the closing words of ``fcnn COMMAND --help``
+_EPILOGS = {
+    "train": (
+        "Values resolve in the order: defaults <- --config FILE <- flags; the resolved "
+        "config is written to the run folder as config.toml. Ctrl-C saves a checkpoint."
+    ),
+    "gradcheck": (
+        "Builds the network 'fcnn train' would build from the same options and compares its "
+        "backpropagated gradients with central finite differences on a batch of the data."
+    ),
+    "report": (
+        "Rebuilds RUN/report.html (one self-contained page: open it in a browser) and redraws "
+        "the run's PNG figures from the folder's files, without training again."
+    ),
+    "export": _export.EPILOG,
+    "explain": _explain.EPILOG,
+    "sweep": _sweep.EPILOG,
+}
+
+
+#: fcnn train's switches that leave a part of the run out
+_LEAVE_OUT = {
+    "--no-figures": "do not draw the PNG figures, which take most of a short run's time "
+    "(default: drawn)",
+    "--no-report": "do not write report.html, the run's page (default: written; fcnn report "
+    "RUN writes it later)",
+    "--no-diagnostics": "do not record the training-health diagnostics (diagnostics.csv, "
+    "diagnostics.png and their verdicts; docs/seeing-inside.md) (default: recorded)",
+}
+
+
 class _Parser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose usage errors are one line that points at ``--help``."""
 
@@ -62,20 +106,22 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"fcnn {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for name, build, summary in (
-        ("train", _train_parser, "train a network and write a run folder"),
-        ("evaluate", _evaluate_parser, "print a saved model's metrics on a data set"),
-        ("predict", _predict_parser, "write a saved model's predictions to a CSV file"),
-        ("gradcheck", _gradcheck_parser, "check backprop against finite differences"),
-        ("export", _export_parser, "write a saved model as an ONNX graph"),
-        ("explain", _explain_parser, "print one step of backprop with the run's own numbers"),
-        ("report", _report_parser, "rebuild a run's report.html and its PNG figures"),
-        ("docs", _docs_parser, "print the guides installed with fcnn (fcnn docs cli)"),
-        ("sweep", _sweep.build_parser, _sweep.SUMMARY),
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for name, build, run in (
+        ("train", _train_parser, commands.train),
+        ("evaluate", _evaluate_parser, commands.evaluate),
+        ("predict", _predict_parser, commands.predict),
+        ("gradcheck", _gradcheck_parser, commands.gradcheck),
+        ("export", _export.build_parser, _export.run),
+        ("explain", _explain.build_parser, _explain.run),
+        ("report", _report_parser, commands.report),
+        ("docs", _docs.build_parser, _docs.show),
+        ("sweep", _sweep.build_parser, _sweep.sweep),
     ):
-        sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
-        sub.set_defaults(parser=sub)
+        summary, epilog = _SUMMARIES[name], _EPILOGS.get(name)
+        description = summary[0].upper() + summary[1:]
+        sub = subparsers.add_parser(name, help=summary, description=description, epilog=epilog)
+        sub.set_defaults(parser=sub, run=run)
         build(sub)
     return parser
 
@@ -110,10 +156,6 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
 
 
 def _train_parser(p: argparse.ArgumentParser) -> None:
-    p.epilog = (
-        "Values resolve in the order: defaults <- --config FILE <- flags; the resolved "
-        "config is written to the run folder as config.toml. Ctrl-C saves a checkpoint."
-    )
     _add_network_options(p)
     _add_options(p.add_argument_group("training"), _table(*in_group("training")))
     g = p.add_argument_group("run")
@@ -128,24 +170,8 @@ def _train_parser(p: argparse.ArgumentParser) -> None:
         help="show the progress bar on stderr, or hide it with --no-progress (default: shown "
         "when stderr is a terminal, so that logs and pipes get no bar frames)",
     )
-    g.add_argument(
-        "--no-figures",
-        action="store_true",
-        help="do not draw the PNG figures, which take most of a short run's time (default: drawn)",
-    )
-    g.add_argument(
-        "--no-report",
-        action="store_true",
-        help="do not write report.html, the run's page (default: written; fcnn report RUN "
-        "writes it later)",
-    )
-    g.add_argument(
-        "--no-diagnostics",
-        action="store_true",
-        help="do not record the training-health diagnostics (diagnostics.csv, diagnostics.png "
-        "and their verdicts; docs/seeing-inside.md) (default: recorded)",
-    )
-    p.set_defaults(run=commands.train)
+    for flag, text in _LEAVE_OUT.items():
+        g.add_argument(flag, action="store_true", help=text)
 
 
 def _evaluate_parser(p: argparse.ArgumentParser) -> None:
@@ -167,7 +193,6 @@ def _evaluate_parser(p: argparse.ArgumentParser) -> None:
         help="rows of a run folder's own data to score: validation (those --val-split held "
         "out), training (the others) or all (default: all)",
     )
-    p.set_defaults(run=commands.evaluate)
 
 
 def _predict_parser(p: argparse.ArgumentParser) -> None:
@@ -194,14 +219,9 @@ def _predict_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force", action="store_true", help="overwrite an existing --out file (default: off)"
     )
-    p.set_defaults(run=commands.predict)
 
 
 def _gradcheck_parser(p: argparse.ArgumentParser) -> None:
-    p.epilog = (
-        "Builds the network 'fcnn train' would build from the same options and compares its "
-        "backpropagated gradients with central finite differences on a batch of the data."
-    )
     _add_network_options(p)
     g = p.add_argument_group("check")
     _add_options(g, _table("--seed", "--config", "--l2"))
@@ -217,14 +237,9 @@ def _gradcheck_parser(p: argparse.ArgumentParser) -> None:
         default=1e-6,
         help="largest relative error that passes (default: 1e-06)",
     )
-    p.set_defaults(run=commands.gradcheck)
 
 
 def _report_parser(p: argparse.ArgumentParser) -> None:
-    p.epilog = (
-        "Rebuilds RUN/report.html (one self-contained page: open it in a browser) and redraws "
-        "the run's PNG figures from the folder's files, without training again."
-    )
     p.add_argument("run_folder", metavar="RUN_FOLDER", help="a finished run's folder")
     p.add_argument(
         "--features",
@@ -232,4 +247,3 @@ def _report_parser(p: argparse.ArgumentParser) -> None:
         help="data of more than 2 features: show these two columns (0-based) instead of the "
         "first two principal components (default: PCA)",
     )
-    p.set_defaults(run=commands.report)

@@ -1,7 +1,8 @@
 """``fcnn explain RUN_FOLDER | --config FILE``: the command's parser and what it does.
 
-``fcnn.cli`` adds the subcommand with :func:`build_parser`; errors are raised as
-``ValueError``/``OSError``, which ``fcnn.cli.main`` turns into one line.
+``fcnn.cli`` adds the subcommand with :func:`build_parser` and :data:`EPILOG`, to run
+:func:`run`; errors are raised as ``ValueError``/``OSError``, which ``fcnn.cli.main`` turns
+into one line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from . import FORMATS, ledger, render
 from .source import from_config, from_run
 
 OK = 0
+
+
+#: the closing words of ``fcnn explain --help``
+EPILOG = (
+    "Prints every line of seed 002's Algorithms 1 and 2 for the first batch of an epoch: "
+    "the equation, the shapes and the matrices, a finite-difference check beside each "
+    "gradient, then the update W <- W - alpha grad W. See docs/seeing-inside.md."
+)
 
 
 def _samples(text: str) -> list[int]:
@@ -29,11 +38,6 @@ def _samples(text: str) -> list[int]:
 
 def build_parser(p: argparse.ArgumentParser) -> None:
     """The options of ``fcnn explain``."""
-    p.epilog = (
-        "Prints every line of seed 002's Algorithms 1 and 2 for the first batch of an epoch: "
-        "the equation, the shapes and the matrices, a finite-difference check beside each "
-        "gradient, then the update W <- W - alpha grad W. See docs/seeing-inside.md."
-    )
     p.add_argument("run_folder", metavar="RUN_FOLDER", nargs="?", help="a run folder")
     p.add_argument("--config", metavar="FILE", help="a config file to retrain from its seed")
     p.add_argument(
@@ -59,7 +63,6 @@ def build_parser(p: argparse.ArgumentParser) -> None:
         help="also show seed 000's gradient (eq. 9-10, the softmax derivative taken "
         "elementwise) beside the correct one and finite differences (default: off)",
     )
-    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,7 +1,8 @@
 """``fcnn export MODEL --format onnx --out model.onnx``: the command's parser and what it does.
 
-``fcnn.cli`` adds the subcommand with :func:`build_parser`; errors are raised as
-``ValueError``/``OSError``/``ImportError``, which ``fcnn.cli.main`` turns into one line.
+``fcnn.cli`` adds the subcommand with :func:`build_parser` and :data:`EPILOG`, to run
+:func:`run`; errors are raised as ``ValueError``/``OSError``/``ImportError``, which
+``fcnn.cli.main`` turns into one line.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from . import FORMATS, export_onnx
 OK = 0
 
 
+#: the closing words of ``fcnn export --help``
+EPILOG = (
+    "The ONNX graph computes what 'fcnn predict' does: the stored standardisation, the "
+    "layers, the output function and the class labels. Needs: pip install 'fcnn[onnx]'. "
+    "See docs/onnx.md."
+)
+
+
 def build_parser(p: argparse.ArgumentParser) -> None:
     """The options of ``fcnn export``."""
-    p.epilog = (
-        "The ONNX graph computes what 'fcnn predict' does: the stored standardisation, the "
-        "layers, the output function and the class labels. Needs: pip install 'fcnn[onnx]'. "
-        "See docs/onnx.md."
-    )
     p.add_argument("model", metavar="MODEL", help=f"a model file, or a run folder (its {MODEL})")
     p.add_argument(
         "--format",
@@ -41,7 +45,6 @@ def build_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force", action="store_true", help="overwrite an existing --out file (default: off)"
     )
-    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

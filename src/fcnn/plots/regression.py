@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..network import Network
@@ -31,6 +32,14 @@ def _split_mask(n: int, held_out: Array | None) -> Array:
     return mask
 
 
+def _scatter_split(ax: Axes, x: Array, y: Array, mask: Array) -> None:
+    """The points ``(x, y)``: training rows in the first colour, ``mask`` (validation) rows in
+    the second."""
+    for part, name, color in ((~mask, "training", 0), (mask, "validation", 1)):
+        if part.any():
+            ax.scatter(x[part], y[part], s=14, color=_color(color), label=name, zorder=3)
+
+
 def predicted_vs_true(
     net: Network,
     X: Array,
@@ -51,9 +60,7 @@ def predicted_vs_true(
     for j, ax in enumerate(axes[:k]):
         lo, hi = min(Y[:, j].min(), P[:, j].min()), max(Y[:, j].max(), P[:, j].max())
         ax.plot([lo, hi], [lo, hi], color="0.4", lw=1.0, ls=":", label="predicted = true")
-        for part, name, color in ((~mask, "training", 0), (mask, "validation", 1)):
-            if part.any():
-                ax.scatter(Y[part, j], P[part, j], s=14, color=_color(color), label=name, zorder=3)
+        _scatter_split(ax, Y[:, j], P[:, j], mask)
         name = target_names[j] if target_names is not None and j < len(target_names) else None
         label = name or (f"output {j + 1}" if k > 1 else "target")
         _tidy(ax, label if k > 1 else title, f"true {label}", f"predicted {label}")
@@ -88,9 +95,7 @@ def fit_curve(
     mask = _split_mask(len(X), held_out)
     fig = Figure(figsize=(7.5, 4.2), layout="constrained")
     ax = fig.add_subplot()
-    for part, name, color in ((~mask, "training", 0), (mask, "validation", 1)):
-        if part.any():
-            ax.scatter(X[part, 0], Y[part, 0], s=14, color=_color(color), label=name, zorder=3)
+    _scatter_split(ax, X[:, 0], Y[:, 0], mask)
     lo, hi = X[:, 0].min(), X[:, 0].max()
     pad = 0.05 * max(hi - lo, 1e-9)
     grid = np.linspace(lo - pad, hi + pad, 400)[:, None]

@@ -21,16 +21,17 @@ from .trials import trials
 
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
 SUMMARY = "run a sweep of runs (a grid or random search, several seeds) on Dask"
+#: the closing words of ``fcnn sweep --help``
+EPILOG = (
+    "A sweep file is a run config (fcnn train --config) plus a [sweep] table: "
+    "docs/sweeps.md. Each trial is a run folder under DIR/trials; DIR also holds "
+    "results.csv, summary.txt, metric.png and seeds.png. Ctrl-C, or a kill, loses "
+    "nothing finished: continue with --resume DIR."
+)
 
 
 def build_parser(p: argparse.ArgumentParser) -> None:
     """The flags of ``fcnn sweep``."""
-    p.epilog = (
-        "A sweep file is a run config (fcnn train --config) plus a [sweep] table: "
-        "docs/sweeps.md. Each trial is a run folder under DIR/trials; DIR also holds "
-        "results.csv, summary.txt, metric.png and seeds.png. Ctrl-C, or a kill, loses "
-        "nothing finished: continue with --resume DIR."
-    )
     p.add_argument("sweep_file", metavar="SWEEP.toml", nargs="?", help="the sweep file")
     p.add_argument("--out", metavar="DIR", help="sweep folder (default: sweeps/<UTC time>)")
     p.add_argument(
@@ -59,7 +60,6 @@ def build_parser(p: argparse.ArgumentParser) -> None:
         help="show the progress bar (default: when stderr is a terminal)",
     )
     p.add_argument("--no-figures", action="store_true", help="draw no PNG figures (default: drawn)")
-    p.set_defaults(run=sweep)
 
 
 def sweep(args: argparse.Namespace) -> int:
