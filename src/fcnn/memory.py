@@ -10,6 +10,10 @@ machine has: fcnn estimates the bytes first and raises :class:`fcnn.MemoryLimitE
 3. the memory available to the process: the smaller of ``MemAvailable`` in /proc/meminfo
    and the cgroup limit (/sys/fs/cgroup/memory.max less memory.current), else the
    machine's physical memory.
+
+Without a limit of the first two kinds, a request of at most :data:`FLOOR` (64 MiB) is not
+checked: reading the free memory costs more than building a small network, and no machine
+that runs fcnn lacks 64 MiB for long. A limit that is set applies to every request.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from .errors import MemoryLimitError
 __all__ = ["available", "check", "limit", "memory_limit", "parse_size"]
 
 ENV = "FCNN_MEMORY_LIMIT"
+#: requests up to this size are checked only against a limit that is set (see the module)
+FLOOR = 64 * 1024**2
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 _override: contextvars.ContextVar[int | None] = contextvars.ContextVar("fcnn_memory", default=None)
 
@@ -115,7 +121,10 @@ def _size(n: float) -> str:
 
 def check(nbytes: int | float, what: str, fix: str = "") -> None:
     """Raise :class:`fcnn.MemoryLimitError` when ``what`` needs ``nbytes``, more than
-    :func:`limit`; ``fix`` says how to ask for less."""
+    :func:`limit`; ``fix`` says how to ask for less. Up to :data:`FLOOR` bytes only a
+    limit that is set (``memory_limit``, ``FCNN_MEMORY_LIMIT``) is checked."""
+    if nbytes <= FLOOR and _override.get() is None and not os.environ.get(ENV):
+        return
     cap = limit()
     if nbytes > cap:
         hint = f"{fix}; or " if fix else ""

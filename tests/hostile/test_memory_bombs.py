@@ -120,6 +120,23 @@ def test_the_limit_comes_from_the_argument_then_the_environment(monkeypatch):
     assert memory.parse_size("1.5G") == 3 * 2**29 and memory.parse_size("512") == 512
 
 
+def test_small_requests_skip_reading_free_memory_but_a_set_limit_still_applies(monkeypatch):
+    def unreadable() -> int:
+        raise AssertionError("the free memory was read for a small request")
+
+    monkeypatch.delenv(memory.ENV, raising=False)
+    monkeypatch.setattr(memory, "available", unreadable)
+    fcnn.Network([2, 1000, 2])  # 4 x 5002 float64 parameters-sized arrays: under FLOOR
+    memory.check(memory.FLOOR, "a request at the floor")
+    with pytest.raises(AssertionError, match="free memory was read"):
+        memory.check(memory.FLOOR + 1, "a request above the floor")
+    with fcnn.memory_limit("1K"), pytest.raises(fcnn.MemoryLimitError, match="over the 1.0 KiB"):
+        fcnn.Network([2, 1000, 2])
+    monkeypatch.setenv(memory.ENV, "1K")
+    with pytest.raises(fcnn.MemoryLimitError, match="over the 1.0 KiB"):
+        fcnn.Network([2, 1000, 2])
+
+
 @pytest.mark.slow
 def test_a_csv_whose_parsed_cells_would_not_fit_is_refused_before_parsing(tmp_path):
     path = tmp_path / "cells.csv"
