@@ -134,7 +134,7 @@ class Trainer:
         )
         self._val_ws: Batch | None = None  # taken when a run starts (fcnn._fast.cache)
         self._snapshot = net.params.copy()
-        self._zeros = np.zeros_like(net.params)  # the other operand of _finite
+        self._zero_dot = np.zeros_like(net.params).dot  # _finite's product, bound once
         if o.record_params:
             self.history.params.append(net.params.copy())
         self._bind()
@@ -332,9 +332,9 @@ class Trainer:
             h.val_accuracy.append(ws.correct() / ws.B)
 
     def _finite(self, params: Array) -> bool:
-        """Whether every parameter is finite, in one BLAS call: ``Σ 0·θ_i`` is 0 when every
-        ``θ_i`` is finite, however large, and NaN when one is not (docs/performance.md)."""
-        return math.isfinite(np.vdot(self._zeros, params))
+        """Whether every parameter is finite: ``Σ 0·θ_i`` is 0 if so, however large, else
+        NaN; one BLAS call, within ``run``'s ``np.errstate`` (docs/performance.md)."""
+        return math.isfinite(self._zero_dot(params))
 
     def _early_stopping(self) -> None:
         h = self.history

@@ -137,11 +137,15 @@ def _compiled(net: Network, folded: bool = False, descend: bool = False) -> Step
     """The softmax/cross-entropy step of each workspace (:func:`compile_step`), built on its
     first use; with ``folded`` or ``descend`` the delta is scaled by the rate too."""
     key, by_rate = ("descend" if descend else "gradient"), folded or descend
+    last: list = [None, None]  # the latest workspace and its step: a full batch is one
 
     def step(ws: Batch, rate: float) -> tuple[float, ...]:
+        if ws is last[0]:
+            return last[1](rate)
         fn = ws.steps.get(key)
         if fn is None:
             fn = ws.steps[key] = compile_step(ws, ws.Y, descend, by_rate)
+        last[:] = ws, fn
         return fn(rate)
 
     return step
