@@ -22,6 +22,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import compiled_runs
 import numpy as np
 import peers
 import psutil
@@ -120,8 +121,9 @@ def measure(fns: dict, repeats: int) -> dict:
     return {k: cells[k] for k in fns}
 
 
-def peer_cells(fcnn_fn, torch_fn, sklearn_fn, repeats: int, bound_fn=None) -> dict:
-    """The cells of one workload; a missing library gets its note instead of a time."""
+def peer_cells(fcnn_fn, torch_fn, sklearn_fn, repeats: int, bound_fn=None, extra=None) -> dict:
+    """The cells of one workload; a missing library gets its note instead of a time.
+    ``extra``: more peers, ``{name: function or note}`` (``compiled_runs``)."""
     fns = {
         "fcnn": fcnn_fn,
         "torch": torch_fn if peers.torch is not None else "not installed",
@@ -129,7 +131,7 @@ def peer_cells(fcnn_fn, torch_fn, sklearn_fn, repeats: int, bound_fn=None) -> di
     }
     if bound_fn is not None:
         fns["bound"] = bound_fn
-    return measure(fns, repeats)
+    return measure({**fns, **(extra or {})}, repeats)
 
 
 def seed_workload(args) -> dict:
@@ -141,14 +143,16 @@ def seed_workload(args) -> dict:
         lambda: peers.torch_seed(X, y, s, threads=SEED_TORCH_THREADS),
         lambda: peers.sklearn_seed(X, y, s),
         args.repeats,
+        extra=compiled_runs.seed_peers(X, y, s, args),
     )
     goals = [("torch/fcnn", ">=", 8), ("sklearn/fcnn", ">=", 2)]
     info = {"steps": s, "torch_threads": SEED_TORCH_THREADS}
     return {"unit": "us/step", "scale": 1e6, **info, "cells": cells, "goals": goals}
 
 
-def mlp_workload(sizes, n: int, epochs: int, goals, args) -> dict:
-    """Workloads 2 and 3: ms per shuffled mini-batch SGD epoch, and the GEMM bound."""
+def mlp_workload(sizes, n: int, epochs: int, goals, args, scan: bool = False) -> dict:
+    """Workloads 2 and 3: ms per shuffled mini-batch SGD epoch, and the GEMM bound; JAX
+    runs a jitted step per batch, or with ``scan`` a ``lax.scan`` over the epoch."""
     X, y = peers.synthetic(n, sizes[0])
     cells = peer_cells(
         lambda: fcnn_mlp(X, y, sizes, epochs),
@@ -156,6 +160,7 @@ def mlp_workload(sizes, n: int, epochs: int, goals, args) -> dict:
         lambda: peers.sklearn_mlp(X, y, sizes, epochs),
         args.repeats,
         lambda: peers.fastest_gemm_bound(sizes, n),
+        extra=compiled_runs.mlp_peers(X, y, sizes, epochs, scan, args),
     )
     info = {"sizes": list(sizes), "samples": n, "batch": 128, "epochs_per_run": epochs}
     return {"unit": "ms/epoch", "scale": 1e3, **info, "cells": cells, "goals": goals}
@@ -168,7 +173,7 @@ def mnist1d_workload(args) -> dict:
 
 def mnist_workload(args) -> dict:
     goals = [("fcnn/bound", "<=", 1.25), ("torch/fcnn", ">=", 1.4), ("sklearn/fcnn", ">=", 1.4)]
-    return mlp_workload(MNIST, 20000, args.epochs_large, goals, args)
+    return mlp_workload(MNIST, 20000, args.epochs_large, goals, args, scan=True)
 
 
 # ---- memory: one epoch in a fresh process ----
@@ -177,7 +182,7 @@ def mnist_workload(args) -> dict:
 def memory_worker(who: str, n: int) -> dict:
     """Train one epoch of 784-256-256-10 on (n, 784) float32 and report RSS in bytes.
 
-    ``ru_maxrss`` is the process's peak; the data are drawn straight into float32, so nothing
+    ``peak_rss`` is the process's peak; the data are drawn straight into float32, so nothing
     before training peaks above the baseline taken after the data and network exist.
     """
     proc = psutil.Process()
@@ -186,9 +191,23 @@ def memory_worker(who: str, n: int) -> dict:
     epoch = (fcnn_trainer if who == "fcnn" else peers.torch_trainer)(X, y, MNIST)
     baseline = proc.memory_info().rss
     epoch()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_rss()
     data = X.nbytes + y.nbytes
     return {"before_data": before_data, "baseline": baseline, "peak": peak, "data": data}
+
+
+def peak_rss() -> int:
+    """This process's peak RSS in bytes: ``VmHWM`` of /proc/self/status where there is one.
+    Not ``ru_maxrss``: on Linux a process started by ``subprocess`` (vfork, then exec) starts
+    with its parent's peak in it, so a parent holding JAX, PyTorch and the other workloads'
+    data (1.3 GB) hid the worker's own peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def memory_cell(who: str, available: bool, n: int, note: str) -> dict:
@@ -264,6 +283,7 @@ def verdict(goals, values: dict) -> str:
 def finish(name: str, w: dict) -> dict:
     """Add ratios, the goal text and the verdict to a workload's raw result."""
     w["ratios"] = ratios(w["cells"])
+    w["peer_ratios"] = compiled_runs.round_ratios(name, w["cells"])
     values = {**w["ratios"], "fcnn": w["cells"]["fcnn"]["median"]}
     w["goal"] = " & ".join(f"{k} {op} {t:g}" for k, op, t in w["goals"])
     w["result"] = verdict(w["goals"], values)
@@ -380,6 +400,7 @@ def machine_info() -> dict:
         "torch": torch.__version__ if torch else "not installed",
         "torch_threads": torch.get_num_threads() if torch else None,
         "sklearn": _sklearn_version(),
+        **compiled_runs.versions(),
         "fcnn": getattr(fcnn, "__version__", "present"),
         # whether plain SGD updates inside its products on NumPy's own BLAS (fcnn/blas.py)
         "fcnn_direct_blas": {d: _direct_blas(d) for d in ("float32", "float64")},
@@ -429,6 +450,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "NumPy's OpenBLAS pick an older, slower kernel; the JSON records the kernel then used",
     )
     p.add_argument("--memory-samples", type=int, default=60000, help="rows of the memory workload")
+    compiled_runs.add_arguments(p)
     p.add_argument("--memory-worker", choices=("fcnn", "torch"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.repeats = args.repeats or (1 if args.quick else 5)
@@ -452,7 +474,8 @@ def main(argv=None) -> None:
     machine = machine_info()
     print(
         f"{machine['cpu']}, {machine['logical_cpus']} CPUs, numpy {machine['numpy']} "
-        f"({machine['numpy_blas']}), torch {machine['torch']}, sklearn {machine['sklearn']}"
+        f"({machine['numpy_blas']}), torch {machine['torch']}, sklearn {machine['sklearn']}, "
+        f"jax {machine['jax']}, numba {machine['numba']}"
     )
     print(
         f"OpenBLAS env: {machine['openblas_env']}, removed: {machine['openblas_env_removed']}; "
@@ -466,6 +489,7 @@ def main(argv=None) -> None:
         row["host"] = {"before": before, "after": host_state()}
         rows.append(row)
     print_table(rows)
+    compiled_runs.print_peer_table(rows)
     print_host_states(rows)
     settings = {"repeats": args.repeats, "quick": args.quick, "only": args.only}
     args.json.parent.mkdir(parents=True, exist_ok=True)
