@@ -7,6 +7,8 @@ below 1e-6. Finite differences are the independent source: they only evaluate ``
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from conftest import (
@@ -50,11 +52,28 @@ def _check(net, X, y, **kwargs):
     return fcnn.gradcheck(net, X, y, floor=FLOOR * size, **kwargs)
 
 
+def _grid():
+    """Every hidden activation × (output, loss) × reduction × depth. Marked ``slow`` (the full
+    run, CI, has them; ``pytest -m "not slow"`` does not): depth 4, which test_reference checks
+    against the reference in the inner loop, and depth 1 but for the first activation (a network
+    without a hidden layer has no activation, so the other six repeat that test)."""
+    for activation, (output, loss), reduction, depth in itertools.product(
+        ACTIVATIONS, PAIRS, REDUCTIONS, DEPTHS
+    ):
+        slow = depth == 4 or (depth == 1 and activation != ACTIVATIONS[0])
+        yield pytest.param(
+            activation,
+            output,
+            loss,
+            reduction,
+            depth,
+            marks=pytest.mark.slow if slow else (),
+            id=f"{activation}-{output}-{loss}-{reduction}-{depth}",
+        )
+
+
 @pytest.mark.usefixtures("custom_activation")
-@pytest.mark.parametrize("depth", DEPTHS)
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize(("output", "loss"), PAIRS)
-@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(("activation", "output", "loss", "reduction", "depth"), _grid())
 @settings(max_examples=3, deadline=None)
 @given(data=st.data(), seed=seeds, B=batch_sizes)
 def test_backprop_gradients_match_finite_differences(
