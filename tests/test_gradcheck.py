@@ -53,14 +53,15 @@ def _check(net, X, y, **kwargs):
 
 
 def _grid():
-    """Every hidden activation × (output, loss) × reduction × depth. Marked ``slow`` (the full
-    run, CI, has them; ``pytest -m "not slow"`` does not): depth 4, which test_reference checks
-    against the reference in the inner loop, and depth 1 but for the first activation (a network
-    without a hidden layer has no activation, so the other six repeat that test)."""
+    """Every hidden activation × (output, loss) × reduction × depth, the full run's (CI's) grid.
+    ``pytest -m "not slow"`` has each combination at depth 3 (the first layer, a hidden-to-hidden
+    step and the output: every step of the backward pass) and depths 1 and 2 with the first
+    activation; the rest is marked ``slow``. The inner loop also checks the gradients of every
+    combination against the reference at depths 1 to 4 (test_reference.py)."""
     for activation, (output, loss), reduction, depth in itertools.product(
         ACTIVATIONS, PAIRS, REDUCTIONS, DEPTHS
     ):
-        slow = depth == 4 or (depth == 1 and activation != ACTIVATIONS[0])
+        slow = depth == 4 or (depth < 3 and activation != ACTIVATIONS[0])
         yield pytest.param(
             activation,
             output,
