@@ -8,6 +8,10 @@ fixtures are found by pytest as usual.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import io
+
 import numpy as np
 import pytest
 from hypothesis import strategies as st
@@ -150,3 +154,26 @@ def custom_activation():
     fcnn.register_activation(CUSTOM, swish, dswish)
     yield CUSTOM
     unregister_activation(CUSTOM)
+
+
+@pytest.fixture(scope="session")
+def cli_default_run(tmp_path_factory):
+    """``fcnn train --out DIR`` with every default, figures included: (folder, exit code,
+    stdout). Trained once a session for the CLI tests in several modules, which only read it
+    (tests/cli/cli_helpers.py's ``default_run``)."""
+    from fcnn import cli
+
+    out = tmp_path_factory.mktemp("default") / "run"
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(io.StringIO()):
+        code = cli.main(["train", "--out", str(out), "--no-progress"])
+    return out, code, stdout.getvalue()
+
+
+def pytest_collection_finish(session):
+    """Freeze what the imports and the collection left on the heap (scikit-learn, SciPy, ONNX,
+    matplotlib, hypothesis, 2500 test items: some 285,000 objects) out of the cyclic garbage
+    collector's sight, which otherwise walks all of them at every full collection during the run
+    and five times at its end (pytest's unraisable-exception check). Nothing a test creates is
+    frozen."""
+    gc.freeze()

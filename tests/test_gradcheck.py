@@ -7,6 +7,8 @@ below 1e-6. Finite differences are the independent source: they only evaluate ``
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from conftest import (
@@ -50,11 +52,29 @@ def _check(net, X, y, **kwargs):
     return fcnn.gradcheck(net, X, y, floor=FLOOR * size, **kwargs)
 
 
+def _grid():
+    """Every hidden activation × (output, loss) × reduction × depth, the full run's (CI's) grid.
+    ``pytest -m "not slow"`` has each combination at depth 3 (the first layer, a hidden-to-hidden
+    step and the output: every step of the backward pass) and depths 1 and 2 with the first
+    activation; the rest is marked ``slow``. The inner loop also checks the gradients of every
+    combination against the reference at depths 1 to 4 (test_reference.py)."""
+    for activation, (output, loss), reduction, depth in itertools.product(
+        ACTIVATIONS, PAIRS, REDUCTIONS, DEPTHS
+    ):
+        slow = depth == 4 or (depth < 3 and activation != ACTIVATIONS[0])
+        yield pytest.param(
+            activation,
+            output,
+            loss,
+            reduction,
+            depth,
+            marks=pytest.mark.slow if slow else (),
+            id=f"{activation}-{output}-{loss}-{reduction}-{depth}",
+        )
+
+
 @pytest.mark.usefixtures("custom_activation")
-@pytest.mark.parametrize("depth", DEPTHS)
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize(("output", "loss"), PAIRS)
-@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(("activation", "output", "loss", "reduction", "depth"), _grid())
 @settings(max_examples=3, deadline=None)
 @given(data=st.data(), seed=seeds, B=batch_sizes)
 def test_backprop_gradients_match_finite_differences(

@@ -3,9 +3,7 @@ module-scoped runs the tests read (imported by each ``tests/cli/test_cli_*.py``)
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 from pathlib import Path
 
 import numpy as np
@@ -40,13 +38,10 @@ def write_csv(path: Path, header: list[str], rows) -> Path:
 
 
 @pytest.fixture(scope="module")
-def default_run(tmp_path_factory) -> tuple[Path, int, str]:
-    """``fcnn train --out DIR``: the main job with every default, figures included."""
-    out = tmp_path_factory.mktemp("default") / "run"
-    stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(io.StringIO()):
-        code = cli.main(["train", "--out", str(out), "--no-progress"])
-    return out, code, stdout.getvalue()
+def default_run(cli_default_run) -> tuple[Path, int, str]:
+    """``fcnn train --out DIR``: the main job with every default, figures included (trained
+    once a session, by ``cli_default_run`` in tests/conftest.py; the tests only read it)."""
+    return cli_default_run
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,10 @@ them too, or would refuse the check's targets). The skips that remain come from
 scikit-learn itself: pandas checks when pandas is not installed, array-API checks unless
 ``SCIPY_ARRAY_API=1``, and ``decision_function`` checks (the estimators, like
 ``MLPClassifier``, have none).
+
+``pytest -m "not slow"`` runs the checks of the two estimators with default parameters, less the
+two sparse-format checks (each refits on ten sparse containers); the lbfgs and Poisson variants
+and those two are marked ``slow``: the full run (CI) has every check of every estimator.
 """
 
 import warnings
@@ -40,7 +44,7 @@ def _expected_failures(estimator) -> dict[str, str]:
     }
 
 
-@parametrize_with_checks(
+_CHECKS = parametrize_with_checks(
     [
         FCNNClassifier(),
         FCNNRegressor(),
@@ -49,6 +53,26 @@ def _expected_failures(estimator) -> dict[str, str]:
         FCNNRegressor(loss="poisson"),
     ],
     expected_failed_checks=_expected_failures,
+).mark
+SPARSE_REFITS = ("check_estimator_sparse_matrix", "check_estimator_sparse_array")
+
+
+def _slow_unless_inner_loop(case):
+    """``case`` (an (estimator, check) pair or a ``pytest.param`` of one), marked ``slow``
+    unless its estimator has default parameters and its check is not a sparse-format refit."""
+    if hasattr(case, "marks"):  # a pytest.param: an expected failure
+        values, marks, id_ = case.values, case.marks, case.id
+    else:
+        values, marks, id_ = case, (), None
+    estimator, check = values
+    default = estimator.get_params() == type(estimator)().get_params()
+    if default and getattr(check, "func", check).__name__ not in SPARSE_REFITS:
+        return case
+    return pytest.param(*values, marks=(*marks, pytest.mark.slow), id=id_)
+
+
+@pytest.mark.parametrize(
+    _CHECKS.args[0], [_slow_unless_inner_loop(case) for case in _CHECKS.args[1]], **_CHECKS.kwargs
 )
 def test_sklearn_estimator_checks_pass(estimator, check):
     with warnings.catch_warnings():
