@@ -119,3 +119,56 @@ def test_a_large_network_trains_the_same_on_one_thread_or_two(monkeypatch):
         results.append((net.params.copy(), h.loss))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10)
+
+
+def _scipy_blas_threads() -> int | None:
+    """The thread count of scipy's own OpenBLAS, or None where it has none of its own."""
+    from threadpoolctl import threadpool_info
+
+    for info in threadpool_info():
+        if "scipy.libs" in info.get("filepath", "") and info.get("user_api") == "blas":
+            return int(info["num_threads"])
+    return None
+
+
+needs_scipy_blas = pytest.mark.skipif(
+    _scipy_blas_threads() is None, reason="scipy shares NumPy's BLAS here (no OpenBLAS of its own)"
+)
+
+
+@needs_scipy_blas
+def test_scipy_blas_is_held_to_one_thread_in_the_block_and_restored_after_it_also_on_error():
+    with threadpool_limits(2):  # both libraries at two threads, whatever the machine
+        numpy_before = threads.current()
+        with threads.others_limited(1) as limited:
+            assert limited >= 1
+            assert _scipy_blas_threads() == 1
+            assert threads.current() == numpy_before  # NumPy's is the run policy's business
+        assert _scipy_blas_threads() == 2
+        with pytest.raises(RuntimeError), threads.others_limited(1):
+            raise RuntimeError("inside the block")
+        assert _scipy_blas_threads() == 2
+
+
+@needs_scipy_blas
+def test_sklearn_lbfgs_runs_l_bfgs_b_with_scipy_blas_on_one_thread(monkeypatch):
+    pytest.importorskip("sklearn")
+    import scipy.optimize
+
+    from fcnn.sklearn import FCNNClassifier
+
+    seen: list[int | None] = []
+    minimize = scipy.optimize.minimize
+
+    def recording(*args, **kwargs):
+        seen.append(_scipy_blas_threads())
+        return minimize(*args, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", recording)
+    X, y = _data(60, 3, 2)
+    with threadpool_limits(2):
+        FCNNClassifier(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5, random_state=0).fit(
+            X, y
+        )
+        assert _scipy_blas_threads() == 2
+    assert seen == [1]

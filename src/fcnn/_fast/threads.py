@@ -22,10 +22,11 @@ leaves the thread count alone.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from . import blas
 
@@ -138,3 +139,55 @@ class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
 @functools.lru_cache(maxsize=64)
 def _choice(sizes: tuple[int, ...], batch: int, limit: int) -> int:
     return choose(sizes, batch, limit)
+
+
+@functools.cache
+def _other_controls() -> tuple[tuple[Callable[[], int], Callable[[int], None]], ...]:
+    """``(get, set)`` of each OpenBLAS other than NumPy's loaded when first asked (scipy's
+    own, which ``fcnn.sklearn``'s L-BFGS-B calls; it is loaded with ``scipy.optimize``)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return ()
+    numpy_lib = blas._numpy_openblas()
+    mine = None if numpy_lib is None else os.path.realpath(numpy_lib._name)
+    found = []
+    try:
+        for info in threadpool_info():
+            path = info.get("filepath") or ""
+            if info.get("internal_api") != "openblas" or os.path.realpath(path) == mine:
+                continue
+            lib = ctypes.CDLL(path)
+            for name in (f"{p}{{}}_num_threads{s}" for p in _PREFIXES for s in ("", "64_")):
+                get, put = (
+                    getattr(lib, name.format("get"), None),
+                    getattr(lib, name.format("set"), None),
+                )
+                if get is not None and put is not None:
+                    get.restype, get.argtypes = ctypes.c_int, []
+                    put.restype, put.argtypes = None, [ctypes.c_int]
+                    found.append((get, put))
+                    break
+    except (OSError, ValueError, RuntimeError):
+        return ()
+    return tuple(found)
+
+
+@contextlib.contextmanager
+def others_limited(limit: int = 1) -> Iterator[int]:
+    """Hold the OpenBLAS libraries other than NumPy's to at most ``limit`` threads in the
+    block (scipy's own, which L-BFGS-B calls on vectors of ``n_params`` numbers: far below
+    any parallel grain, and slowed by a second thread on a busy machine); their counts are
+    restored on exit. ``as`` gives how many were limited (0 with ``FCNN_THREAD_POLICY=0``)."""
+    changed = []
+    if os.environ.get("FCNN_THREAD_POLICY", "1") != "0":
+        for get, put in _other_controls():
+            count = int(get())
+            if count > limit:
+                put(limit)
+                changed.append((put, count))
+    try:
+        yield len(changed)
+    finally:
+        for put, count in changed:
+            put(count)

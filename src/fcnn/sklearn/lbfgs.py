@@ -17,6 +17,7 @@ import scipy.optimize
 from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
 from sklearn.utils.optimize import _check_optimize_result
 
+from .._fast import threads
 from .._fast.batch import Batch
 from ..data.training import Data
 from ..history import History
@@ -54,7 +55,12 @@ def fit_lbfgs(est: Any, X: Array, Y: Array, w: Array | None) -> History:
 
     curve: list[float] = []
     iprint = 1 if est.verbose is True or est.verbose >= 1 else -1
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    # NumPy's BLAS by the run's thread policy, scipy's (L-BFGS-B's vectors) on one thread
+    with (
+        np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+        threads.limited(net.sizes, n),
+        threads.others_limited(1),
+    ):
         result = scipy.optimize.minimize(
             loss_grad,
             net.params.astype(np.float64),
