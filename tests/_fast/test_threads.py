@@ -53,11 +53,31 @@ def test_the_outer_limit_caps_the_choice_and_a_bad_limit_is_refused():
 def test_a_busy_machine_leaves_fewer_spare_cores_and_never_fewer_than_one():
     assert threads.spare_cores(load=0.1, cores=8) == 8
     assert threads.spare_cores(load=1.0, cores=2) == 2  # a run's own thread from the last run
-    assert threads.spare_cores(load=3.5, cores=4) == 1
-    assert threads.spare_cores(load=7.0, cores=2) == 1
+    # busy now too (9 threads runnable): the average decides
+    assert threads.spare_cores(load=3.5, cores=4, running=9) == 1
+    assert threads.spare_cores(load=7.0, cores=2, running=9) == 1
     assert threads.spare_cores(load=1.3, cores=2) == 2  # quiet, right after a run
-    assert threads.spare_cores(load=2.0, cores=2) == 1  # one other busy process
+    assert threads.spare_cores(load=2.0, cores=2, running=3) == 1  # one other busy process
     assert 1 <= threads.spare_cores() <= threads._cores()
+
+
+def test_a_load_that_has_just_ended_does_not_hold_a_run_back():
+    # the 1-minute average still counts the load, but only the reader runs now
+    assert threads.spare_cores(load=2.0, cores=2, running=1) == 2
+    assert threads.spare_cores(load=3.5, cores=4, running=2) == 3
+    assert threads.spare_cores(load=3.5, cores=4, running=None) >= 1
+    now = threads.running_now()
+    assert now is None or now >= 1  # the reading thread itself is runnable
+
+
+@needs_control
+def test_a_small_network_never_reads_the_load(monkeypatch):
+    def unread(*args):
+        raise AssertionError("the load was read for a run that takes one thread by size")
+
+    monkeypatch.setattr(threads, "spare_cores", unread)
+    X, y = _data(40, 2, 2)
+    fcnn.Network([2, 4, 2], seed=0).fit(X, y, epochs=2)
 
 
 @needs_control
@@ -123,6 +143,7 @@ def test_a_large_network_trains_the_same_on_one_thread_or_two(monkeypatch):
 
 def _scipy_blas_threads() -> int | None:
     """The thread count of scipy's own OpenBLAS, or None where it has none of its own."""
+    import scipy.optimize  # noqa: F401 - loads scipy's BLAS, as fcnn.sklearn's L-BFGS-B does
     from threadpoolctl import threadpool_info
 
     for info in threadpool_info():
@@ -151,6 +172,7 @@ def test_scipy_blas_is_held_to_one_thread_in_the_block_and_restored_after_it_als
 
 
 @needs_scipy_blas
+@pytest.mark.filterwarnings("ignore:lbfgs failed to converge")  # 5 iterations on purpose
 def test_sklearn_lbfgs_runs_l_bfgs_b_with_scipy_blas_on_one_thread(monkeypatch):
     pytest.importorskip("sklearn")
     import scipy.optimize

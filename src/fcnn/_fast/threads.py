@@ -26,6 +26,7 @@ import contextlib
 import ctypes
 import functools
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 
 from . import blas
@@ -90,21 +91,47 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def spare_cores(load: float | None = None, cores: int | None = None) -> int:
+def spare_cores(
+    load: float | None = None, cores: int | None = None, running: int | None = None
+) -> int:
     """How many cores a run may use, at least 1: the process's ``cores`` less the 1-minute
     load average ``load`` (``os.getloadavg``) beyond one process (the run's own thread, which
     the load of back-to-back runs includes), rounded. On a busy machine a second BLAS thread
     waits for a core at every product (2-14x slower on the development machine,
-    docs/performance.md)."""
+    docs/performance.md). The average lags a minute behind, so where it leaves fewer cores
+    than there are, the threads ``running`` now decide (:func:`running_now`): a load that
+    has just ended does not hold the run back."""
     cores = _cores() if cores is None else cores
     if load is None:
         try:
             load = os.getloadavg()[0]
         except (AttributeError, OSError):  # no load average here (Windows)
             return cores
-    # rounded, not floored: the average lags a minute behind and counts the process's own
-    # last run, so a quiet machine right after a run (load 1.2 on 2 cores) keeps its cores
-    return max(1, min(cores, cores - int(max(0.0, load - 1.0) + 0.5)))
+    # rounded, not floored: the average counts the process's own last run, so a quiet
+    # machine right after a run (load 1.2 on 2 cores) keeps its cores
+    by_average = max(1, min(cores, cores - int(max(0.0, load - 1.0) + 0.5)))
+    if by_average >= cores:
+        return by_average
+    running = running_now() if running is None else running
+    if running is None:
+        return by_average
+    return max(by_average, min(cores, cores - (running - 1)))
+
+
+def running_now(samples: int = 3, gap: float = 5e-4) -> int | None:
+    """The most threads runnable on the machine (the reader included) over ``samples``
+    readings of /proc/loadavg, ``gap`` seconds apart (a bursty load shows in one of them);
+    None where the file is not there."""
+    most = 0
+    for i in range(samples):
+        try:
+            with open("/proc/loadavg", "rb") as f:
+                most = max(most, int(f.read().split()[3].split(b"/")[0]))
+        except (OSError, IndexError, ValueError):
+            return None
+        if i + 1 < samples:
+            time.sleep(gap)
+    return most
 
 
 class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
@@ -124,7 +151,10 @@ class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
             return None
         get, put = controls
         outer = int(get())
-        chosen = _choice(tuple(self.sizes), self.batch, max(1, min(outer, spare_cores())))
+        sizes = tuple(self.sizes)
+        chosen = _choice(sizes, self.batch, max(1, outer))
+        if chosen > 1:  # only a run that would take more than one thread asks about the load
+            chosen = _choice(sizes, self.batch, max(1, min(outer, spare_cores())))
         if chosen != outer:
             put(chosen)
             self.outer = outer
