@@ -53,19 +53,19 @@ def test_the_outer_limit_caps_the_choice_and_a_bad_limit_is_refused():
 def test_a_busy_machine_leaves_fewer_spare_cores_and_never_fewer_than_one():
     assert threads.spare_cores(load=0.1, cores=8) == 8
     assert threads.spare_cores(load=1.0, cores=2) == 2  # a run's own thread from the last run
-    # busy now too (9 threads runnable): the average decides
-    assert threads.spare_cores(load=3.5, cores=4, running=9) == 1
-    assert threads.spare_cores(load=7.0, cores=2, running=9) == 1
+    assert threads.spare_cores(load=3.5, cores=4) == 1
+    assert threads.spare_cores(load=7.0, cores=2) == 1
     assert threads.spare_cores(load=1.3, cores=2) == 2  # quiet, right after a run
-    assert threads.spare_cores(load=2.0, cores=2, running=3) == 1  # one other busy process
+    assert threads.spare_cores(load=2.0, cores=2) == 1  # one other busy process
     assert 1 <= threads.spare_cores() <= threads._cores()
 
 
-def test_a_load_that_has_just_ended_does_not_hold_a_run_back():
-    # the 1-minute average still counts the load, but only the reader runs now
+def test_the_threads_running_now_decide_where_they_can_be_read():
+    # whatever the 1-minute average says: a load that has just ended, or just started
     assert threads.spare_cores(load=2.0, cores=2, running=1) == 2
-    assert threads.spare_cores(load=3.5, cores=4, running=2) == 3
-    assert threads.spare_cores(load=3.5, cores=4, running=None) >= 1
+    assert threads.spare_cores(load=0.0, cores=2, running=3) == 1
+    assert threads.spare_cores(cores=4, running=2) == 3
+    assert threads.spare_cores(cores=4, running=40) == 1
     now = threads.running_now()
     assert now is None or now >= 1  # the reading thread itself is runnable
 

@@ -94,14 +94,18 @@ def _cores() -> int:
 def spare_cores(
     load: float | None = None, cores: int | None = None, running: int | None = None
 ) -> int:
-    """How many cores a run may use, at least 1: the process's ``cores`` less the 1-minute
-    load average ``load`` (``os.getloadavg``) beyond one process (the run's own thread, which
-    the load of back-to-back runs includes), rounded. On a busy machine a second BLAS thread
-    waits for a core at every product (2-14x slower on the development machine,
-    docs/performance.md). The average lags a minute behind, so where it leaves fewer cores
-    than there are, the threads ``running`` now decide (:func:`running_now`): a load that
-    has just ended does not hold the run back."""
+    """How many cores a run may use, at least 1: the process's ``cores`` less the threads
+    ``running`` on the machine beyond the run's own (:func:`running_now`, read when neither
+    ``running`` nor ``load`` is given). Where that count cannot be read, the 1-minute load
+    average ``load`` (``os.getloadavg``) beyond one process, rounded, stands in for it; it
+    lags a minute behind a load that starts or ends, the count does not. On a busy machine a
+    second BLAS thread waits for a core at every product (2-14x slower on the development
+    machine, docs/performance.md)."""
     cores = _cores() if cores is None else cores
+    if running is None and load is None:
+        running = running_now()
+    if running is not None:
+        return max(1, min(cores, cores - (running - 1)))
     if load is None:
         try:
             load = os.getloadavg()[0]
@@ -109,13 +113,7 @@ def spare_cores(
             return cores
     # rounded, not floored: the average counts the process's own last run, so a quiet
     # machine right after a run (load 1.2 on 2 cores) keeps its cores
-    by_average = max(1, min(cores, cores - int(max(0.0, load - 1.0) + 0.5)))
-    if by_average >= cores:
-        return by_average
-    running = running_now() if running is None else running
-    if running is None:
-        return by_average
-    return max(by_average, min(cores, cores - (running - 1)))
+    return max(1, min(cores, cores - int(max(0.0, load - 1.0) + 0.5)))
 
 
 def running_now(samples: int = 3, gap: float = 5e-4) -> int | None:
