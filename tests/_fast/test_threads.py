@@ -60,14 +60,33 @@ def test_a_busy_machine_leaves_fewer_spare_cores_and_never_fewer_than_one():
     assert 1 <= threads.spare_cores() <= threads._cores()
 
 
-def test_the_threads_running_now_decide_where_they_can_be_read():
+def test_other_processes_running_now_decide_where_they_can_be_read():
     # whatever the 1-minute average says: a load that has just ended, or just started
-    assert threads.spare_cores(load=2.0, cores=2, running=1) == 2
-    assert threads.spare_cores(load=0.0, cores=2, running=3) == 1
-    assert threads.spare_cores(cores=4, running=2) == 3
-    assert threads.spare_cores(cores=4, running=40) == 1
-    now = threads.running_now()
-    assert now is None or now >= 1  # the reading thread itself is runnable
+    assert threads.spare_cores(load=2.0, cores=2, others=0) == 2
+    assert threads.spare_cores(load=0.0, cores=2, others=2) == 1
+    assert threads.spare_cores(cores=4, others=1) == 3
+    assert threads.spare_cores(cores=4, others=40) == 1
+    now = threads.others_running()
+    assert now is None or now >= 0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="no /proc here")
+def test_two_processes_spinning_are_seen_as_others_running():
+    import subprocess
+    import sys
+
+    spin = "while True: pass"
+    busy = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(2)]
+    try:
+        import time
+
+        time.sleep(0.3)
+        assert threads.others_running(samples=5) >= 1
+        assert threads.spare_cores() < threads._cores() or threads._cores() == 1
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
 
 
 @needs_control

@@ -92,20 +92,20 @@ def _cores() -> int:
 
 
 def spare_cores(
-    load: float | None = None, cores: int | None = None, running: int | None = None
+    load: float | None = None, cores: int | None = None, others: int | None = None
 ) -> int:
     """How many cores a run may use, at least 1: the process's ``cores`` less the threads
-    ``running`` on the machine beyond the run's own (:func:`running_now`, read when neither
-    ``running`` nor ``load`` is given). Where that count cannot be read, the 1-minute load
-    average ``load`` (``os.getloadavg``) beyond one process, rounded, stands in for it; it
-    lags a minute behind a load that starts or ends, the count does not. On a busy machine a
-    second BLAS thread waits for a core at every product (2-14x slower on the development
-    machine, docs/performance.md)."""
+    of ``others`` processes runnable now (:func:`others_running`, read when neither
+    ``others`` nor ``load`` is given). Where they cannot be read, the 1-minute load average
+    ``load`` (``os.getloadavg``) beyond one process, rounded, stands in; it lags a minute
+    behind a load that starts or ends, the count does not. On a busy machine a second BLAS
+    thread waits for a core at every product (2-14x slower on the development machine,
+    docs/performance.md)."""
     cores = _cores() if cores is None else cores
-    if running is None and load is None:
-        running = running_now()
-    if running is not None:
-        return max(1, min(cores, cores - (running - 1)))
+    if others is None and load is None:
+        others = others_running()
+    if others is not None:
+        return max(1, min(cores, cores - others))
     if load is None:
         try:
             load = os.getloadavg()[0]
@@ -116,20 +116,32 @@ def spare_cores(
     return max(1, min(cores, cores - int(max(0.0, load - 1.0) + 0.5)))
 
 
-def running_now(samples: int = 3, gap: float = 5e-4) -> int | None:
-    """The most threads runnable on the machine (the reader included) over ``samples``
-    readings of /proc/loadavg, ``gap`` seconds apart (a bursty load shows in one of them);
-    None where the file is not there."""
-    most = 0
+def others_running(samples: int = 5, gap: float = 5e-4) -> int | None:
+    """The threads of other processes runnable throughout ``samples`` readings, ``gap``
+    seconds apart (the fewest seen: a kernel thread's blip is not a load): the machine's
+    runnable threads (/proc/loadavg) less this process's (its BLAS threads may still spin
+    after a product, /proc/self/task/*/stat). None where those files are not (not Linux)."""
+    fewest = None
     for i in range(samples):
         try:
             with open("/proc/loadavg", "rb") as f:
-                most = max(most, int(f.read().split()[3].split(b"/")[0]))
+                machine = int(f.read().split()[3].split(b"/")[0])
+            mine = sum(_runnable(task) for task in os.scandir("/proc/self/task"))
         except (OSError, IndexError, ValueError):
             return None
+        fewest = machine - mine if fewest is None else min(fewest, machine - mine)
         if i + 1 < samples:
             time.sleep(gap)
-    return most
+    return max(0, fewest or 0)
+
+
+def _runnable(task: os.DirEntry) -> bool:
+    """Whether the thread ``/proc/self/task/<tid>`` is runnable (state R)."""
+    try:
+        with open(os.path.join(task.path, "stat"), "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] == b"R"
+    except (OSError, IndexError):
+        return False
 
 
 class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
