@@ -267,21 +267,8 @@ def torch_compiled_timer(X: np.ndarray, y: np.ndarray, sizes, epochs: int, batch
     """Seconds per shuffled mini-batch SGD epoch (float32, lr 0.01) with the loss function
     (model and cross-entropy) under ``torch.compile(dynamic=False)``; the full and the tail
     batch shape are compiled before timing. ``timer.compile_s`` is the compile time."""
-    torch.manual_seed(0)
-    model = peers._torch_model(sizes, torch.float32)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    loss = torch.compile(lambda xb, yb: loss_fn(model(xb), yb), dynamic=False)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    gen = torch.Generator().manual_seed(0)
-
-    def epoch():
-        perm = torch.randperm(len(Xt), generator=gen)
-        for i in range(0, len(Xt), batch):
-            idx = perm[i : i + batch]
-            opt.zero_grad()
-            loss(Xt[idx], yt[idx]).backward()
-            opt.step()
+    epoch = peers.torch_trainer(X, y, sizes, batch=batch, compile_loss=True)
+    model, opt, loss = epoch.model, epoch.opt, epoch.loss
 
     t0 = time.perf_counter()
     epoch()  # compile both shapes
