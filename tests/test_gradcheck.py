@@ -74,7 +74,7 @@ def _grid():
 
 
 @pytest.mark.usefixtures("custom_activation")
-@pytest.mark.parametrize(("activation", "output", "loss", "reduction", "depth"), _grid())
+@pytest.mark.parametrize(("activation", "output", "loss", "reduction", "depth"), list(_grid()))
 @settings(max_examples=3, deadline=None)
 @given(data=st.data(), seed=seeds, B=batch_sizes)
 def test_backprop_gradients_match_finite_differences(
