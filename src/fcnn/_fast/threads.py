@@ -103,7 +103,7 @@ def spare_cores(
     docs/performance.md)."""
     cores = _cores() if cores is None else cores
     if others is None and load is None:
-        others = others_running()
+        others = _others_recently()
     if others is not None:
         return max(1, min(cores, cores - others))
     if load is None:
@@ -114,6 +114,18 @@ def spare_cores(
     # rounded, not floored: the average counts the process's own last run, so a quiet
     # machine right after a run (load 1.2 on 2 cores) keeps its cores
     return max(1, min(cores, cores - int(max(0.0, load - 1.0) + 0.5)))
+
+
+_recent: list = [-1e9, None]  # (time.monotonic() of the last reading, its count)
+
+
+def _others_recently(within: float = 1.0) -> int | None:
+    """:func:`others_running`, read again only after ``within`` seconds: a loop of short
+    fits (a warm start) pays its 2.5 ms once a second, not once a fit."""
+    now = time.monotonic()
+    if now - _recent[0] > within:
+        _recent[:] = now, others_running()
+    return _recent[1]
 
 
 def others_running(samples: int = 5, gap: float = 5e-4) -> int | None:
