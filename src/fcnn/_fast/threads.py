@@ -39,22 +39,35 @@ GRAIN = 600_000
 _PREFIXES = ("scipy_openblas_", "openblas_")  # NumPy >= 2.0 wheels, NumPy 1.2x wheels
 
 
+Controls = tuple[Callable[[], int], Callable[[int], None]]
+
+
+def _policy_off() -> bool:
+    """Whether ``FCNN_THREAD_POLICY=0`` leaves every thread count alone."""
+    return os.environ.get("FCNN_THREAD_POLICY", "1") == "0"
+
+
+def _thread_functions(lib: ctypes.CDLL, suffixes: Sequence[str]) -> Controls | None:
+    """``(get, set)`` of an OpenBLAS's thread count, by the names its builds export
+    (``<prefix>get_num_threads<suffix>``), or None where it has neither pair."""
+    for prefix in _PREFIXES:
+        for suffix in suffixes:
+            get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
+            put = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
+            if get is not None and put is not None:
+                get.restype, get.argtypes = ctypes.c_int, []
+                put.restype, put.argtypes = None, [ctypes.c_int]
+                return get, put
+    return None
+
+
 @functools.cache
-def _controls() -> tuple[Callable[[], int], Callable[[int], None]] | None:
+def _controls() -> Controls | None:
     """``(get, set)`` of the thread count of NumPy's OpenBLAS, or None where not found."""
-    if os.environ.get("FCNN_THREAD_POLICY", "1") == "0":
+    if _policy_off():
         return None
     lib = blas._numpy_openblas()
-    if lib is None:
-        return None
-    for prefix in _PREFIXES:
-        get = getattr(lib, f"{prefix}get_num_threads64_", None)
-        put = getattr(lib, f"{prefix}set_num_threads64_", None)
-        if get is not None and put is not None:
-            get.restype, get.argtypes = ctypes.c_int, []
-            put.restype, put.argtypes = None, [ctypes.c_int]
-            return get, put
-    return None
+    return None if lib is None else _thread_functions(lib, ("64_",))
 
 
 def available() -> bool:
@@ -194,7 +207,7 @@ def _choice(sizes: tuple[int, ...], batch: int, limit: int) -> int:
 
 
 @functools.cache
-def _other_controls() -> tuple[tuple[Callable[[], int], Callable[[int], None]], ...]:
+def _other_controls() -> tuple[Controls, ...]:
     """``(get, set)`` of each OpenBLAS other than NumPy's loaded when first asked (scipy's
     own, which ``fcnn.sklearn``'s L-BFGS-B calls; it is loaded with ``scipy.optimize``)."""
     try:
@@ -209,17 +222,9 @@ def _other_controls() -> tuple[tuple[Callable[[], int], Callable[[int], None]], 
             path = info.get("filepath") or ""
             if info.get("internal_api") != "openblas" or os.path.realpath(path) == mine:
                 continue
-            lib = ctypes.CDLL(path)
-            for name in (f"{p}{{}}_num_threads{s}" for p in _PREFIXES for s in ("", "64_")):
-                get, put = (
-                    getattr(lib, name.format("get"), None),
-                    getattr(lib, name.format("set"), None),
-                )
-                if get is not None and put is not None:
-                    get.restype, get.argtypes = ctypes.c_int, []
-                    put.restype, put.argtypes = None, [ctypes.c_int]
-                    found.append((get, put))
-                    break
+            controls = _thread_functions(ctypes.CDLL(path), ("", "64_"))
+            if controls is not None:
+                found.append(controls)
     except (OSError, ValueError, RuntimeError):
         return ()
     return tuple(found)
@@ -232,7 +237,7 @@ def others_limited(limit: int = 1) -> Iterator[int]:
     any parallel grain, and slowed by a second thread on a busy machine); their counts are
     restored on exit. ``as`` gives how many were limited (0 with ``FCNN_THREAD_POLICY=0``)."""
     changed = []
-    if os.environ.get("FCNN_THREAD_POLICY", "1") != "0":
+    if not _policy_off():
         for get, put in _other_controls():
             count = int(get())
             if count > limit:
