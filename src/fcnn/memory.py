@@ -85,9 +85,8 @@ def available() -> int:
         return 2**63 - 1
 
 
-def limit() -> int:
-    """The limit in force: ``memory_limit``'s, else ``FCNN_MEMORY_LIMIT``'s, else
-    :func:`available`."""
+def _set_limit() -> int | None:
+    """The limit the user set: ``memory_limit``'s, else ``FCNN_MEMORY_LIMIT``'s, else None."""
     value = _override.get()
     if value is not None:
         return value
@@ -97,7 +96,14 @@ def limit() -> int:
             return parse_size(env)
         except ValueError as exc:
             raise ValueError(f"{ENV}: {exc}") from None
-    return available()
+    return None
+
+
+def limit() -> int:
+    """The limit in force: ``memory_limit``'s, else ``FCNN_MEMORY_LIMIT``'s, else
+    :func:`available`."""
+    value = _set_limit()
+    return available() if value is None else value
 
 
 @contextlib.contextmanager
@@ -123,9 +129,11 @@ def check(nbytes: int | float, what: str, fix: str = "") -> None:
     """Raise :class:`fcnn.MemoryLimitError` when ``what`` needs ``nbytes``, more than
     :func:`limit`; ``fix`` says how to ask for less. Up to :data:`FLOOR` bytes only a
     limit that is set (``memory_limit``, ``FCNN_MEMORY_LIMIT``) is checked."""
-    if nbytes <= FLOOR and _override.get() is None and not os.environ.get(ENV):
-        return
-    cap = limit()
+    cap = _set_limit()
+    if cap is None:
+        if nbytes <= FLOOR:
+            return
+        cap = available()
     if nbytes > cap:
         hint = f"{fix}; or " if fix else ""
         raise MemoryLimitError(
