@@ -30,13 +30,14 @@ from pathlib import Path
 
 import numpy as np
 import peers
+import peers_compiled
 
 HERE = Path(__file__).resolve().parent
 try:
     import fcnn
 except ImportError:  # not installed: the checkout's own source
     sys.path.insert(0, str(HERE.parent / "src"))
-    import fcnn
+    import fcnn  # noqa: F401 (found here, imported by what follows)
 
 
 def numba_step():
@@ -168,7 +169,7 @@ def main() -> None:
     from fcnn.train import Trainer
 
     X, y = peers.seed_data()
-    net = fcnn.Network([2, 2, 2], activation="tanh", seed=0, dtype=args.dtype)
+    net = peers_compiled.seed_network(0, args.dtype)
     trainer = Trainer(net, X, y, epochs=1, lr=0.1, optimizer="gd", shuffle=False)
     trainer.run()
     ws = cache.take(net, len(X), trainer.data)

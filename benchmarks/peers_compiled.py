@@ -39,8 +39,8 @@ torch = peers.torch
 # ---- seed network: initial weights, loss ----
 
 
-def seed_network(seed: int = 0):
-    """The fcnn 2-2-2 seed network of ``run.fcnn_seed``, as built there."""
+def seed_network(seed: int = 0, dtype: str = "float64"):
+    """The fcnn 2-2-2 seed network that ``run.fcnn_seed`` times (float64 there)."""
     import fcnn
 
     return fcnn.Network(
@@ -51,7 +51,7 @@ def seed_network(seed: int = 0):
         reduction="mean",
         init="xavier",
         seed=seed,
-        dtype="float64",
+        dtype=dtype,
     )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import compiled_runs
 import numpy as np
 import peers
+import peers_compiled
 import psutil
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -50,16 +51,7 @@ SEED_TORCH_THREADS = 1
 
 def fcnn_seed(X: np.ndarray, y: np.ndarray, steps: int) -> float:
     """Seconds per full-batch gradient step of the 2-2-2 seed network, float64."""
-    net = fcnn.Network(
-        [2, 2, 2],
-        activation="tanh",
-        output="softmax",
-        loss="cross_entropy",
-        reduction="mean",
-        init="xavier",
-        seed=0,
-        dtype="float64",
-    )
+    net = peers_compiled.seed_network(0)
     t0 = time.perf_counter()
     net.fit(X, y, epochs=steps, lr=0.1, batch_size=None, optimizer="gd", shuffle=False)
     return (time.perf_counter() - t0) / steps
