@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from math import isfinite
 from types import SimpleNamespace
 from typing import Any
 
@@ -88,19 +89,7 @@ class Trainer:
         self.callbacks = [as_callback(c) for c in o.callbacks]
         if o.diagnostics and not any(isinstance(c, Diagnostics) for c in self.callbacks):
             self.callbacks.append(Diagnostics())
-        # the one choice of the step function; a callback that reads the gradient buffer
-        # (needs_gradient) gets a step that leaves ∇J there (or α ∇J, where all such
-        # callbacks say needs_gradient = "scaled")
-        wants = {getattr(c, "needs_gradient", False) for c in self.callbacks} - {False}
-        self._plan = fast_step.choose(
-            net,
-            self.optimizer,
-            l2=self.l2,
-            clip=o.clip,
-            weighted=data.w is not None,
-            gradient=True if True in wants else ("scaled" if wants else False),
-            sparse=is_sparse(data.X),
-        )
+        self._plan = self._choose_plan()
         self.record_params, self.progress = bool(o.record_params), bool(o.progress)
         self.rng = np.random.default_rng(shuffle_seq)
         # ---- loop state: plain arrays and numbers only (state_dict) ----
@@ -139,16 +128,36 @@ class Trainer:
             self.history.params.append(net.params.copy())
         self._bind()
 
+    def _choose_plan(self, kernel: bool | None = None) -> fast_step.Plan:
+        """The one choice of the step function. A callback that reads the gradient buffer
+        (``needs_gradient``) gets a step that leaves ∇J there (or α ∇J, where all such
+        callbacks say ``needs_gradient = "scaled"``). ``kernel``: whether the fused kernel
+        computes the step (a resumed run's recorded choice); None lets the policy decide."""
+        wants = {getattr(c, "needs_gradient", False) for c in self.callbacks} - {False}
+        data = self.data
+        return fast_step.choose(
+            self.net,
+            self.optimizer,
+            l2=self.l2,
+            clip=self.clip,
+            weighted=data.w is not None,
+            gradient=True if True in wants else ("scaled" if wants else False),
+            sparse=is_sparse(data.X),
+            steps=(self.epochs * self.n_batches) if data.kind == "argmax" else 0,
+            kernel=kernel,
+        )
+
     def _bind(self) -> None:
         """What every update calls, looked up once: the plan's step and update (a test may
         have swapped the plan), the schedule's rate, the history's step losses."""
-        self._step, self._apply = self._plan.step, self._plan.update
+        self._step, self._apply, self._count = self._plan.step, self._plan.update, self._plan.count
         self._lr, self._step_losses = self.schedule.lr, self.history.step_loss
         # a constant schedule's rate, read once: Schedule.lr is lr0 whatever the step
         self._fixed_lr = self.schedule.lr0 if type(self.schedule) is Schedule else None
         self._one_part = len(self._zero_acc) == 4
         h = self.history
         self._part_lists = list(zip(h.parts.values(), h.parts_per_sample.values(), strict=True))
+        self._monitored = getattr(h, self.monitor)  # the list early stopping reads
 
     def _part_names(self) -> tuple[str, ...]:
         return self.net.parts + (("l2",) if self.l2 else ())
@@ -242,9 +251,10 @@ class Trainer:
             rate = self._lr(self.epoch, self.step)
         parts = self._step(ws, rate)  # forward, loss, backward (fcnn._fast.step.choose)
         loss = parts[0] if len(parts) == 1 else sum(parts)
-        if not math.isfinite(loss):
+        if not isfinite(loss):
             self._diverged(loss)
-        correct = ws.correct()  # before the update's pass over the parameters evicts P
+        # before the update's pass over the parameters evicts P; the fused kernel counts itself
+        correct = ws.correct() if self._count is None else self._count()
         self._apply(rate)
         acc, B = self._acc, ws.B
         acc[0] += B
@@ -283,7 +293,7 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         h, acc, n = self.history, self._acc, self._acc[0]
-        if not self._finite(self.net.params):
+        if not isfinite(self._zero_dot(self.net.params)):  # as _finite, without the call
             self._diverged(math.nan)
         h.epoch.append(self.epoch + 1)
         loss = acc[2] / n
@@ -339,7 +349,7 @@ class Trainer:
     def _early_stopping(self) -> None:
         h = self.history
         # loss and val_loss are minimised; accuracies are maximised, so their sign is flipped
-        value = getattr(h, self.monitor)[-1]
+        value = self._monitored[-1]
         if self._maximise:
             value = -value
         if value < self.best_value - self.min_delta:

@@ -6,6 +6,7 @@ resumes bit-identical (``docs/reliability.md``). ``Trainer.state_dict`` and
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,6 +50,7 @@ def state_dict(self: Trainer) -> tuple[dict[str, Array], dict[str, Any]]:
         "optimizer": opt_meta,
         "schedule": self.schedule.state_dict(),
         "history": hist_meta,
+        "fused": self._plan.count is not None,  # the step that computed it (fcnn._fast.fused)
     }
     return arrays, meta
 
@@ -79,6 +81,20 @@ def load_state_dict(self: Trainer, arrays: dict[str, Array], meta: dict[str, Any
         h.val_parts_per_sample = {k: list(v) for k, v in h.val_parts.items()}
     if not self.record_params:  # a part of the run that recorded: no trajectory of a part
         self.history.params = []
+    # the step the run was trained with, so that it resumes to the last bit (a checkpoint
+    # written before the fused kernel existed was trained with the NumPy step)
+    fused = bool(meta.get("fused", False))
+    if fused != (self._plan.count is not None):
+        self._plan = self._choose_plan(kernel=fused)
+        if fused and self._plan.count is None:
+            warnings.warn(
+                "this run was trained with the fused kernel of fcnn[fast], which cannot run "
+                "here (numba is missing): it resumes with the NumPy step, whose numbers agree "
+                "to rounding, not to the last bit. pip install 'fcnn[fast]' to resume it "
+                "exactly",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     last = arrays.get("last_params")
     self._last_params = None if last is None else last.copy()
     if last is not None and not self.done:  # extended: on from the last epoch's parameters

@@ -9,7 +9,10 @@ gradient, and which applies the update. The readable path is ``Network._step`` f
   linear in it), so the backward pass leaves ``α ∇J`` and the update is one subtraction;
 - plain gradient descent inside the weight-gradient products: each layer's
   ``[W | b] -= r g [h; 1]ᵀ`` is one GEMM into the parameters (``fcnn._fast.blas``), equal to
-  the gradient-then-update path up to rounding (``docs/math.md`` §7).
+  the gradient-then-update path up to rounding (``docs/math.md`` §7);
+- any of these softmax/cross-entropy steps as one compiled call, with the accuracy count in
+  it (``fcnn._fast.kernels``, where ``fcnn._fast.fused.chosen`` says it pays), equal to the
+  NumPy step to rounding (``tests/_fast/test_fused.py``).
 
 The optimisers know nothing of this: :func:`choose` recognises plain SGD by its type and, where
 it takes the update over, counts the step in the optimiser's state as ``SGD.step`` would.
@@ -19,6 +22,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
+from operator import getitem
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -27,6 +32,7 @@ from .. import losses
 from ..lbfgs import LBFGS
 from ..optim import SGD, Optimizer
 from . import blas
+from . import fused as fused_kernel
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -41,11 +47,14 @@ UpdateFn = Callable[[float], None]
 class Plan(NamedTuple):
     """A run's step: ``step(ws, rate)`` returns the batch's reduced loss parts (plus the L2
     penalty last) and prepares the update, which ``update(rate)`` applies; ``kind`` names the
-    path: ``"descend"``, ``"folded"``, ``"compiled"``, ``"readable"`` or ``"lbfgs"``."""
+    path: ``"descend"``, ``"folded"``, ``"compiled"``, ``"readable"`` or ``"lbfgs"``.
+    ``count()``, where the step counts the correct predictions itself (the fused kernel),
+    returns the latest step's count; else the loop asks the batch (``Batch.correct``)."""
 
     kind: str
     step: StepFn
     update: UpdateFn
+    count: Callable[[], int] | None = None
 
 
 def choose(
@@ -57,6 +66,8 @@ def choose(
     weighted: bool,
     gradient: bool | str = False,
     sparse: bool = False,
+    steps: int = 0,
+    kernel: bool | None = None,
 ) -> Plan:
     """The :class:`Plan` for a run; a step whose loss is not finite leaves the parameters as
     they were. ``gradient=True`` keeps a path that leaves ``∇J`` itself in the gradient buffer (for
@@ -64,19 +75,32 @@ def choose(
     ``"folded"`` path, ``α ∇J`` (the observer divides by the rate). A ``sparse`` input takes
     the readable step (the compiled ones bind the dense ``H[0]``; plain SGD still folds the
     rate). An :class:`~fcnn.lbfgs.LBFGS` optimiser gets the L-BFGS step driver of
-    :mod:`fcnn._fast.lbfgs` (kind ``"lbfgs"``; the full batch only)."""
+    :mod:`fcnn._fast.lbfgs` (kind ``"lbfgs"``; the full batch only). The fused kernel
+    computes the step where ``kernel`` is True, or with ``kernel=None`` where
+    :func:`fcnn._fast.fused.chosen` takes it for a run of ``steps`` steps with argmax labels
+    (0: none); ``Plan.count`` is set where it does."""
     if isinstance(optimizer, LBFGS):
         from . import lbfgs
 
         return lbfgs.plan(net, optimizer, l2=l2, clip=clip)
     plain = type(optimizer) is SGD and not optimizer.momentum and clip is None
     fused = _fused(net, l2, weighted) and not sparse
-    if plain and not gradient and fused and blas.available(net.dtype):
-        return descending(net, optimizer)
-    if plain and gradient is not True:
-        return folded(net, optimizer, l2=l2, weighted=weighted, sparse=sparse)
-    plan = readable(net, optimizer, l2=l2, clip=clip)
-    return plan._replace(kind="compiled", step=_compiled(net)) if fused else plan
+    if kernel is None:
+        kernel = fused_kernel.chosen(net, steps)
+    kernel = kernel and fused and fused_kernel.applies(net) and fused_kernel.loads()
+    if plain and not gradient and fused and (kernel or blas.available(net.dtype)):
+        plan = descending(net, optimizer)
+    elif plain and gradient is not True:
+        plan = folded(net, optimizer, l2=l2, weighted=weighted, sparse=sparse)
+    else:
+        plan = readable(net, optimizer, l2=l2, clip=clip)
+        if fused:
+            plan = plan._replace(kind="compiled", step=_compiled(net))
+    if kernel and plan.kind != "readable":  # the same step as one compiled call
+        by_rate = plan.kind != "compiled"
+        step, count = _kernel(net, plan.kind == "descend", by_rate)
+        plan = plan._replace(step=step, count=count)
+    return plan
 
 
 def readable(net: Network, optimizer: Optimizer, *, l2: float, clip: float | None) -> Plan:
@@ -149,6 +173,32 @@ def _compiled(net: Network, folded: bool = False, descend: bool = False) -> Step
         return fn(rate)
 
     return step
+
+
+def _kernel(net: Network, descend: bool, by_rate: bool) -> tuple[StepFn, Callable[[], int]]:
+    """:func:`_compiled`'s step as the fused kernel of each workspace
+    (:class:`fcnn._fast.fused.Bound`), bound on its first use, and the count of its latest
+    step: ``descend`` takes plain SGD into the parameters, ``by_rate`` scales the delta by
+    the rate."""
+    key = "kernel-descend" if descend else "kernel-gradient"
+    last: list = [None, None]  # the latest workspace and its kernel
+    counted = [0]
+
+    def step(ws: Batch, rate: float) -> tuple[float, ...]:
+        if ws is not last[0]:
+            bound = ws.steps.get(key)
+            if bound is None:
+                bound = ws.steps[key] = fused_kernel.Bound(net, ws, descend)
+            bound.refresh()  # the workspace's rate, as this run left it or found it
+            last[:] = ws, bound
+        bound = last[1]
+        if by_rate and rate != ws.rate:
+            ws.set_rate(rate)
+            bound.refresh()
+        ce, counted[0] = bound.run(*bound.args)
+        return (ce * ws.scale,)
+
+    return step, partial(getitem, counted, 0)
 
 
 def compile_step(

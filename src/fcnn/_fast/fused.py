@@ -1,0 +1,136 @@
+"""When a run's softmax/cross-entropy step is the fused compiled kernel of
+:mod:`fcnn._fast.kernels` (numba, the ``fast`` extra), and that kernel bound to a workspace.
+
+The kernel replaces the ~20 NumPy calls of a step by one call: it pays on small networks,
+where those calls' overhead is the step (seed 000's 2-2-2 network: 16 -> 7.5 µs a step of
+``fit``, ``docs/performance.md``), not on wide ones, where BLAS's products are the step.
+Importing numba (~0.3 s) and compiling the kernel (~3 s the first time; numba's on-disk cache
+keeps it) cost more than short runs save, so by default only a run whose steps repay both
+takes it, and ``fcnn train`` never waits on a compiler. ``FCNN_FUSED=1`` takes it wherever it
+applies (benchmarks, long studies), ``FCNN_FUSED=0`` never. The choice depends on the run, not
+on what this process has imported or compiled, so the same run gives the same numbers every
+time; a checkpoint records it, and a resumed run keeps it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..network import Network
+    from .workspace import Workspace
+
+Array = np.ndarray
+# what a run is expected to save per step and layer, and what the kernel may cost before its
+# first step: import numba and compile the kernel (numba's cache may make it cheaper)
+SAVED_PER_LAYER_S = 3e-6
+IMPORT_S, COMPILE_S = 0.3, 3.0
+# the widest layer the kernel takes, in multiply-adds per sample (n_k (n_{k-1} + 1)): its
+# products are plain loops, and BLAS's kernels win beyond small layers
+MAX_LAYER = 1200
+CODES = {"identity": 0, "tanh": 1, "relu": 2}  # as fcnn._fast.kernels numbers them
+SETTINGS = {"auto": None, "1": True, "on": True, "yes": True, "0": False, "off": False, "no": False}
+
+
+def applies(net: Network) -> bool:
+    """Whether the kernel computes ``net``'s step: two or more layers, hidden activations
+    it knows, softmax/cross-entropy (the caller checks that), layers of at most
+    ``MAX_LAYER`` multiply-adds per sample."""
+    sizes = net.sizes
+    return (
+        len(sizes) > 2
+        and all(a in CODES for a in net.activations)
+        and max(m * (n + 1) for n, m in zip(sizes[:-1], sizes[1:], strict=True)) <= MAX_LAYER
+    )
+
+
+def chosen(net: Network, steps: int) -> bool:
+    """Whether a run of ``steps`` steps on ``net`` takes the kernel (``FCNN_FUSED``). By
+    default only where the steps repay importing numba and compiling the kernel, whatever
+    this process or numba's cache hold: the choice depends on the run alone, so the same
+    run takes the same step (and gives the same numbers, to the last bit) every time."""
+    setting = os.environ.get("FCNN_FUSED", "auto").strip().lower() or "auto"
+    if setting not in SETTINGS:
+        raise ValueError(
+            f"FCNN_FUSED={os.environ['FCNN_FUSED']!r} is not a setting: use 1 (the fused "
+            "kernel wherever it applies), 0 (never) or auto (where it pays; the default)"
+        )
+    take = SETTINGS[setting]
+    if take is None:
+        take = steps * SAVED_PER_LAYER_S * (len(net.sizes) - 1) > IMPORT_S + COMPILE_S
+    return take and steps > 0 and applies(net) and _installed()
+
+
+def loads() -> bool:
+    """Whether the kernel module imports: numba raises on import where it finds no place
+    for its cache; the NumPy step then serves."""
+    global _LOADS
+    if _LOADS is None:
+        try:
+            from . import kernels  # noqa: F401
+        except Exception:  # whatever numba raised: the NumPy step computes the same numbers
+            _LOADS = False
+        else:
+            _LOADS = True
+    return _LOADS
+
+
+_LOADS: bool | None = None
+
+
+class Bound:
+    """The kernel bound to one workspace: ``run(*args)`` is one step, returning ``(Σ_k J_k,
+    correct)``; ``rates`` holds the output delta's scale and the descent's rate, which
+    :meth:`refresh` reads from the workspace after its rate changed."""
+
+    __slots__ = ("args", "rates", "run", "ws")
+
+    def __init__(self, net: Network, ws: Workspace, descend: bool) -> None:
+        from . import kernels
+
+        B, rows = ws.B, max(net.sizes[1:])
+        self.ws = ws
+        self.rates = np.zeros(2, np.float64)
+        self.args = (
+            tuple(net._Wb),
+            tuple(net._dWb),
+            ws.H[0],
+            tuple(h[:-1] for h in ws.H[1:]),  # h^(k) without its row of ones
+            tuple(ws.A),
+            tuple(ws.G),
+            tuple(ws.T),
+            ws.P,
+            ws.Y,
+            ws.labels,
+            np.array([CODES[a] for a in net.activations], np.int64),
+            # scratch: column maxima, sums, exp's terms, y·z by column
+            np.zeros((4, B * rows), np.float64),
+            np.zeros(B * rows, np.int64),  # scratch: exp's 2^k, argmax's rows
+            self.rates,
+            descend,
+        )
+        # compiled (or loaded from numba's cache) once per specialisation; then called
+        # without the dispatcher's type resolution, which costs a sixth of the seed's step
+        signature = tuple(kernels.step.typeof_pyval(a) for a in self.args)
+        kernels.step.compile(signature)
+        self.run = kernels.step.overloads[signature].entry_point
+
+    def refresh(self) -> None:
+        """Read the workspace's rate into ``rates``."""
+        ws = self.ws
+        self.rates[0], self.rates[1] = float(ws.delta_scale), ws.scale * ws.rate
+
+
+def _installed() -> bool:
+    global _HAS_NUMBA
+    if _HAS_NUMBA is None:
+        _HAS_NUMBA = "numba" in sys.modules or importlib.util.find_spec("numba") is not None
+    return _HAS_NUMBA
+
+
+_HAS_NUMBA: bool | None = None
