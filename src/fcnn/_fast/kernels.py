@@ -46,13 +46,13 @@ def _expm1_reduced(x):
 
 @njit(fastmath=_FM, error_model="numpy")
 def _affine(Wb, h, a):
-    """``a = [W | b] [h; 1]`` (Alg. 1 line 8); ``h`` holds its row of ones below."""
+    """``a = [W | b] [h; 1]`` (Alg. 1 line 8); ``h``'s row of ones, if any, is not read."""
     n_out, n_in, B = Wb.shape[0], Wb.shape[1] - 1, a.shape[1]
     for j in range(n_out):
-        b = Wb[j, n_in]
+        b, w = Wb[j, n_in], Wb[j, 0]
         for s in range(B):
-            a[j, s] = b
-        for i in range(n_in):
+            a[j, s] = b + w * h[0, s]
+        for i in range(1, n_in):
             w = Wb[j, i]
             for s in range(B):
                 a[j, s] += w * h[i, s]
@@ -107,11 +107,43 @@ def _sum(v):
 
 
 @njit(fastmath=_FM, error_model="numpy")
+def _softmax_ce_two(Z, P, Y, G, labels, d, scratch, bits, two_k):
+    """:func:`_softmax_ce` of two classes, in two passes: one ``exp`` per sample, of the
+    smaller shifted logit (the larger is 0, and ``e^0 = 1``)."""
+    B = Z.shape[1]
+    tot, scr, yz = scratch[1, :B], scratch[2], scratch[3, :B]
+    for s in range(B):
+        z0, z1 = Z[0, s], Z[1, s]
+        m = max(z0, z1)
+        z0 -= m
+        z1 -= m
+        Z[0, s], Z[1, s] = z0, z1
+        yz[s] = Y[0, s] * z0 + Y[1, s] * z1
+        bits[s], scr[s] = _expm1_reduced(max(min(z0, z1), -708.0))
+    correct = 0
+    for s in range(B):
+        e = two_k[s] + two_k[s] * scr[s]
+        total = 1.0 + e
+        tot[s] = total
+        big, small = 1.0 / total, e / total
+        one = Z[1, s] > Z[0, s]
+        p0 = small if one else big
+        p1 = big if one else small
+        P[0, s], P[1, s] = p0, p1
+        G[0, s] = (p0 - Y[0, s]) * d
+        G[1, s] = (p1 - Y[1, s]) * d
+        correct += (1 if p1 > p0 else 0) == labels[s]  # argmax, ties to the first
+    return _log_sum(tot, 2) - _sum(yz), correct
+
+
+@njit(fastmath=_FM, error_model="numpy")
 def _softmax_ce(Z, P, Y, G, labels, dscale, scaled, scratch, bits, two_k):
     """``P = softmax(Z)`` with ``Z`` left shifted by its column max (as ``fcnn.losses``),
     ``G = (P - Y) dscale`` (seed 002 eq. 14), and ``(Σ_k J_k, correct)``: the summed
     cross-entropy ``Σ_s ln Σ_i e^{z_is} - y·z`` and the count of argmax(P) equal to the labels."""
     n, B = Z.shape
+    if n == 2:
+        return _softmax_ce_two(Z, P, Y, G, labels, dscale if scaled else 1.0, scratch, bits, two_k)
     m, tot, scr, yz = scratch[0, :B], scratch[1, :B], scratch[2], scratch[3, :B]
     for s in range(B):
         m[s] = Z[0, s]
@@ -153,15 +185,23 @@ def _softmax_ce(Z, P, Y, G, labels, dscale, scaled, scratch, bits, two_k):
 def _carry_down(Wb, g, t, g_below):
     """``g_below = Wᵀ g ⊙ f'(a_below)`` (Alg. 2 lines 6-7)."""
     n_out, n_in, B = g.shape[0], g_below.shape[0], g.shape[1]
+    last = n_out - 1
     for i in range(n_in):
+        if last == 0:
+            w = Wb[0, i]
+            for s in range(B):
+                g_below[i, s] = w * g[0, s] * t[i, s]
+            continue
+        w = Wb[0, i]
         for s in range(B):
-            g_below[i, s] = 0.0
-        for j in range(n_out):
+            g_below[i, s] = w * g[0, s]
+        for j in range(1, last):
             w = Wb[j, i]
             for s in range(B):
                 g_below[i, s] += w * g[j, s]
+        w = Wb[last, i]
         for s in range(B):
-            g_below[i, s] *= t[i, s]
+            g_below[i, s] = (g_below[i, s] + w * g[last, s]) * t[i, s]
 
 
 @njit(fastmath=_SUM, error_model="numpy")
