@@ -144,6 +144,7 @@ class Trainer:
             gradient=True if True in wants else ("scaled" if wants else False),
             sparse=is_sparse(data.X),
             steps=(self.epochs * self.n_batches) if data.kind == "argmax" else 0,
+            batch=self.B,
             kernel=kernel,
         )
 

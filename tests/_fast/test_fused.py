@@ -163,7 +163,7 @@ def test_a_network_trained_with_the_kernel_pickles_without_it(monkeypatch):
 
 
 # ------------------------------------------------------------------ the polynomials
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(-40, 40, allow_subnormal=True), min_size=1, max_size=50))
 def test_the_kernels_tanh_and_its_derivative_equal_numpys(values):
     a = np.array(values + [0.0, -0.0, 1e-300, -1e-12, 19.0, -30.0, 700.0])[None, :]
@@ -177,7 +177,7 @@ def test_the_kernels_tanh_and_its_derivative_equal_numpys(values):
     np.testing.assert_allclose(t, 1 - h * h, rtol=0, atol=2.3e-16)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     st.integers(2, 6).flatmap(
         lambda n: st.lists(
@@ -209,13 +209,13 @@ def test_the_kernels_softmax_and_cross_entropy_equal_numpys(columns):
 def test_fcnn_fused_0_and_1_decide(monkeypatch):
     net = fcnn.Network([2, 2, 2], seed=0)
     monkeypatch.setenv("FCNN_FUSED", "0")
-    assert not fused.chosen(net, 10**9)
+    assert not fused.chosen(net, 10**9, 200)
     monkeypatch.setenv("FCNN_FUSED", "1")
-    assert fused.chosen(net, 1)
-    assert not fused.chosen(net, 0)  # no argmax labels: nothing for it to count
+    assert fused.chosen(net, 1, 200)
+    assert not fused.chosen(net, 0, 200)  # no argmax labels: nothing for it to count
     monkeypatch.setenv("FCNN_FUSED", "maybe")
     with pytest.raises(ValueError, match="FCNN_FUSED='maybe' is not a setting: use 1"):
-        fused.chosen(net, 1)
+        fused.chosen(net, 1, 200)
 
 
 def test_by_default_a_run_takes_the_kernel_only_where_a_compile_pays(monkeypatch):
@@ -225,10 +225,10 @@ def test_by_default_a_run_takes_the_kernel_only_where_a_compile_pays(monkeypatch
     # even in this process, where numba is imported and the kernel compiled: the choice
     # depends on the run alone
     assert "numba" in sys.modules
-    assert not fused.chosen(net, 2000)
-    assert not fused.chosen(net, 500_000)
-    assert fused.chosen(net, 600_000)
-    assert fused.chosen(fcnn.Network([2, 4, 4, 4, 2], seed=0), 300_000)
+    assert not fused.chosen(net, 2000, 200)
+    assert not fused.chosen(net, 500_000, 200)
+    assert fused.chosen(net, 600_000, 200)
+    assert fused.chosen(fcnn.Network([2, 4, 4, 4, 2], seed=0), 300_000, 200)
 
 
 class StopAt(fcnn.Callback):
@@ -279,11 +279,23 @@ def test_a_kernel_run_resumed_without_numba_warns_and_agrees_to_rounding(monkeyp
 
 
 @pytest.mark.parametrize(
-    ("sizes", "activation"),
-    [([2, 3], "tanh"), ([2, 4, 2], "sigmoid"), ([40, 100, 10], "tanh"), ([2, 4, 2], "softplus")],
+    ("sizes", "activation", "batch"),
+    [
+        ([2, 3], "tanh", 10),  # one layer
+        ([2, 4, 2], "sigmoid", 10),
+        ([2, 4, 2], "softplus", 10),
+        ([40, 100, 10], "tanh", 128),  # BLAS's products win
+        ([2, 16, 16, 2], "tanh", 1000),
+    ],
 )
-def test_the_kernel_leaves_alone_what_it_does_not_compute(sizes, activation):
-    assert not fused.applies(fcnn.Network(sizes, activation, seed=0))
+def test_the_kernel_leaves_alone_what_it_does_not_compute_or_would_slow(sizes, activation, batch):
+    assert not fused.applies(fcnn.Network(sizes, activation, seed=0), batch)
+
+
+def test_the_kernel_takes_small_networks_and_batches():
+    assert fused.applies(fcnn.Network([2, 2, 2], seed=0), 200)
+    assert fused.applies(fcnn.Network([2, 16, 16, 2], "relu", seed=0), 64)
+    assert fused.applies(fcnn.Network([3, 4, 3], "identity", seed=0), 1000)
 
 
 @pytest.mark.parametrize("fit", [dict(l2=0.01), dict(output="sigmoid", loss="mse")])

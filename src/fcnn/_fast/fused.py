@@ -7,9 +7,9 @@ where those calls' overhead is the step (seed 000's 2-2-2 network: 16 -> 7.5 µs
 Importing numba (~0.3 s) and compiling the kernel (~3 s the first time; numba's on-disk cache
 keeps it) cost more than short runs save, so by default only a run whose steps repay both
 takes it, and ``fcnn train`` never waits on a compiler. ``FCNN_FUSED=1`` takes it wherever it
-applies (benchmarks, long studies), ``FCNN_FUSED=0`` never. The choice depends on the run, not
-on what this process has imported or compiled, so the same run gives the same numbers every
-time; a checkpoint records it, and a resumed run keeps it.
+applies (small networks and batches; benchmarks, long studies), ``FCNN_FUSED=0`` never. The
+choice depends on the run, not on what this process has imported or compiled, so the same
+run gives the same numbers every time; a checkpoint records it, and a resumed run keeps it.
 """
 
 from __future__ import annotations
@@ -30,27 +30,27 @@ Array = np.ndarray
 # first step: import numba and compile the kernel (numba's cache may make it cheaper)
 SAVED_PER_LAYER_S = 3e-6
 IMPORT_S, COMPILE_S = 0.3, 3.0
-# the widest layer the kernel takes, in multiply-adds per sample (n_k (n_{k-1} + 1)): its
-# products are plain loops, and BLAS's kernels win beyond small layers
-MAX_LAYER = 1200
+# the most work a step may hold for the kernel to take it: multiply-adds of the forward pass,
+# Σ_k n_k (n_{k-1} + 1) B. Its products are plain loops; beyond this, BLAS's kernels win
+# (measured: 2-2-2 at B = 200, 2.4·10³: 2.5x faster; 2-16-16-2 at B = 128, 4.5·10⁴: 1.05-1.25x;
+# 8-24-4 at B = 200, 6.3·10⁴: 1.4x slower; 10-32-32-10 at B = 128, 2.2·10⁵: 2x slower)
+MAX_WORK = 40_000
 CODES = {"identity": 0, "tanh": 1, "relu": 2}  # as fcnn._fast.kernels numbers them
 SETTINGS = {"auto": None, "1": True, "on": True, "yes": True, "0": False, "off": False, "no": False}
 
 
-def applies(net: Network) -> bool:
-    """Whether the kernel computes ``net``'s step: two or more layers, hidden activations
-    it knows, softmax/cross-entropy (the caller checks that), layers of at most
-    ``MAX_LAYER`` multiply-adds per sample."""
+def applies(net: Network, batch: int) -> bool:
+    """Whether the kernel computes ``net``'s step on batches of ``batch`` samples: two or more
+    layers, hidden activations it knows, at most ``MAX_WORK`` multiply-adds (softmax and
+    cross-entropy: the caller checks those)."""
     sizes = net.sizes
-    return (
-        len(sizes) > 2
-        and all(a in CODES for a in net.activations)
-        and max(m * (n + 1) for n, m in zip(sizes[:-1], sizes[1:], strict=True)) <= MAX_LAYER
-    )
+    work = sum(m * (n + 1) for n, m in zip(sizes[:-1], sizes[1:], strict=True)) * batch
+    return len(sizes) > 2 and all(a in CODES for a in net.activations) and work <= MAX_WORK
 
 
-def chosen(net: Network, steps: int) -> bool:
-    """Whether a run of ``steps`` steps on ``net`` takes the kernel (``FCNN_FUSED``). By
+def chosen(net: Network, steps: int, batch: int) -> bool:
+    """Whether a run of ``steps`` steps on batches of ``batch`` samples takes the kernel
+    (``FCNN_FUSED``; where it :func:`applies`). By
     default only where the steps repay importing numba and compiling the kernel, whatever
     this process or numba's cache hold: the choice depends on the run alone, so the same
     run takes the same step (and gives the same numbers, to the last bit) every time."""
@@ -63,7 +63,7 @@ def chosen(net: Network, steps: int) -> bool:
     take = SETTINGS[setting]
     if take is None:
         take = steps * SAVED_PER_LAYER_S * (len(net.sizes) - 1) > IMPORT_S + COMPILE_S
-    return take and steps > 0 and applies(net) and _installed()
+    return take and steps > 0 and applies(net, batch) and _installed()
 
 
 def loads() -> bool:

@@ -67,6 +67,7 @@ def choose(
     gradient: bool | str = False,
     sparse: bool = False,
     steps: int = 0,
+    batch: int = 0,
     kernel: bool | None = None,
 ) -> Plan:
     """The :class:`Plan` for a run; a step whose loss is not finite leaves the parameters as
@@ -77,8 +78,9 @@ def choose(
     rate). An :class:`~fcnn.lbfgs.LBFGS` optimiser gets the L-BFGS step driver of
     :mod:`fcnn._fast.lbfgs` (kind ``"lbfgs"``; the full batch only). The fused kernel
     computes the step where ``kernel`` is True, or with ``kernel=None`` where
-    :func:`fcnn._fast.fused.chosen` takes it for a run of ``steps`` steps with argmax labels
-    (0: none); ``Plan.count`` is set where it does."""
+    :func:`fcnn._fast.fused.chosen` takes it for a run of ``steps`` steps on batches of
+    ``batch`` samples with argmax labels (``steps=0``: none); ``Plan.count`` is set where it
+    does."""
     if isinstance(optimizer, LBFGS):
         from . import lbfgs
 
@@ -86,8 +88,8 @@ def choose(
     plain = type(optimizer) is SGD and not optimizer.momentum and clip is None
     fused = _fused(net, l2, weighted) and not sparse
     if kernel is None:
-        kernel = fused_kernel.chosen(net, steps)
-    kernel = kernel and fused and fused_kernel.applies(net) and fused_kernel.loads()
+        kernel = fused_kernel.chosen(net, steps, batch)
+    kernel = kernel and fused and fused_kernel.loads()
     if plain and not gradient and fused and (kernel or blas.available(net.dtype)):
         plan = descending(net, optimizer)
     elif plain and gradient is not True:
