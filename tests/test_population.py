@@ -130,3 +130,41 @@ def test_members_are_ordinary_networks_and_bad_options_are_refused(moons):
         pop.fit(X, y, optimizer="lbfgs")
     with pytest.raises(ValueError, match="at least one seed"):
         Population([2, 5, 2], seeds=[])
+
+
+@pytest.mark.parametrize("options", [{"optimizer": "gd"}, {"optimizer": "adam", "batch_size": 50}])
+def test_members_in_chunks_train_bit_for_bit_as_all_at_once(moons, monkeypatch, options):
+    X, y = moons
+    seeds = list(range(8))
+    whole = Population([2, 5, 2], seeds=seeds)
+    h_whole = whole.fit(X, y, epochs=5, lr=0.1, **options)
+    assert whole.stack.chunk(len(X)) == 8  # all at once
+    from fcnn._fast import stacked  # a workspace budget of 3 members: chunks of 3, 3 and 2
+
+    monkeypatch.setattr(stacked, "CHUNK_BYTES", 3 * whole.stack.member_bytes(len(X)))
+    chunked = Population([2, 5, 2], seeds=seeds)
+    assert chunked.stack.chunk(len(X)) == 3
+    h_chunked = chunked.fit(X, y, epochs=5, lr=0.1, **options)
+    assert np.array_equal(chunked.params, whole.params)
+    for a, b in zip(h_chunked, h_whole, strict=True):
+        assert a.loss == b.loss and a.accuracy == b.accuracy and a.step_loss == b.step_loss
+
+
+@pytest.mark.slow
+def test_a_population_holds_the_data_its_members_and_at_most_64_mb_more():
+    # 64 members of a 40-32-10 network on 4000 rows, full batch: all members' workspace at
+    # once would take ~250 MB; in chunks the step stays within the issue's bound
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 40)).astype(np.float32)
+    y = rng.integers(0, 10, 4000)
+    pop = Population([40, 32, 10], seeds=range(64), dtype="float32")
+    per_member = pop.params[0].nbytes * 5  # parameters, gradient, update scratch, Adam's m, s
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    pop.fit(X, y, epochs=2, optimizer="adam", lr=0.01)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    assert pop.stack.chunk(4000) < 64
+    assert peak <= X.nbytes + pop.K * per_member + 64 * 2**20, peak / 2**20

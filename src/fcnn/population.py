@@ -164,10 +164,10 @@ class _Run:
         for epoch in range(epochs):
             snapshot = stack.params.copy()
             order = self.rows
-            if self.shuffle:
-                order = np.stack(
-                    [r[g.permutation(n)] for r, g in zip(self.rows, self.rngs, strict=True)]
-                )
+            if self.shuffle:  # each member's order of the epoch (int32 where it fits)
+                order = np.empty(self.rows.shape, np.int32 if n < 2**31 else np.int64)
+                for row, r, g in zip(order, self.rows, self.rngs, strict=True):
+                    row[...] = r[g.permutation(n)]
             for start in range(0, n, self.B):
                 idx = order[:, start : start + self.B]
                 b = idx.shape[1]
@@ -194,11 +194,19 @@ class _Run:
 
     def _step(self, idx: Array, b: int) -> tuple[Array, Array, Array]:
         """The batch of rows ``idx: (K, b)``: each member's cross-entropy, penalty, correct."""
-        stack = self.pop.stack
-        if not self.loaded:  # the full batch in its own order is loaded once per fit
-            stack.load(self.X[idx], self.labels[idx])
-            self.loaded = b == len(self.rows[0]) and not self.shuffle
-        J, correct = stack.step(self.scale(b))
+        stack, K = self.pop.stack, self.pop.K
+        size = stack.chunk(b)
+        if size >= K:
+            if not self.loaded:  # the full batch in its own order is loaded once per fit
+                stack.load(self.X[idx], self.labels[idx])
+                self.loaded = b == len(self.rows[0]) and not self.shuffle
+            J, correct = stack.step(self.scale(b))
+        else:  # chunks of members, each gathered in turn: the workspace stays bounded
+            J, correct = np.empty(K), np.empty(K, np.int64)
+            for start in range(0, K, size):
+                ms = slice(start, start + size)
+                stack.load(self.X[idx[ms]], self.labels[idx[ms]], ms)
+                J[ms], correct[ms] = stack.step(self.scale(b))
         pen = np.zeros(self.pop.K)
         if self.l2 is not None:  # ∂/∂W (l2/2)||W||² = l2 W; biases are not penalised
             masked = stack.params * stack.weight_mask

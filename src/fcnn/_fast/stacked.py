@@ -3,7 +3,8 @@
 Member ``i``'s layer k is ``Wb[k][i] = [W^(k) | b^(k)]: (n_k, n_{k-1} + 1)``, a view of row
 ``i`` of the flat ``(K, n_params)`` parameter array (each row in ``Network.params``' layout).
 A step runs seed 002's Alg. 1 and Alg. 2 for all K members at once, each product one
-``np.matmul`` over the stack ``(K, ., .)``: the per-call cost is paid once for all K.
+``np.matmul`` over the stack ``(K, ., .)``: the per-call cost is paid once for all K. Where K
+members' batch would not fit in :data:`CHUNK_BYTES`, a step runs them in chunks.
 
 The math is ``Network._forward`` / ``Network._backward`` line for line (seed 002 Alg. 1
 lines 8-11, Alg. 2 lines 3-7), with softmax and cross-entropy per member (seed 002 eq. 14:
@@ -20,6 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 
 Array = np.ndarray
+# the workspace of one step, members' inputs included: K members at once where they fit,
+# else chunks of members (each member's arithmetic is the same either way)
+CHUNK_BYTES = 48 * 1024**2
 
 
 class Stack:
@@ -37,31 +41,55 @@ class Stack:
         for M in _views(self.weight_mask[None], self.shapes):
             M[:, :, :-1] = 1
         self._B = -1  # the batch size the workspace arrays are for
+        self._H0 = np.empty((0, 0, 0), dtype)
 
-    def load(self, X: Array, labels: Array) -> None:
-        """Put a batch in place: inputs ``X: (K, B, n_0)`` (or ``(B, n_0)``, the same for
-        every member) and integer ``labels: (K, B)``, kept one-hot as ``Y: (K, n_l, B)``."""
-        K, (B, _) = self.K, X.shape[-2:]
-        if B != self._B:
-            s, dt = self.sizes, self.dtype
+    def chunk(self, B: int) -> int:
+        """How many members a step on batches of ``B`` takes at once: all K, or as many as
+        keep the workspace (with the gathered inputs) within :data:`CHUNK_BYTES`; at least
+        one. Each member's arithmetic is the same whatever the chunk."""
+        return max(1, min(self.K, CHUNK_BYTES // self.member_bytes(B)))
+
+    def member_bytes(self, B: int) -> int:
+        """The bytes of one member's share of the workspace for batches of ``B``: its
+        gathered inputs and ``[x; 1]``, the ``[h; 1]`` of each hidden layer, pre-activations,
+        deltas and derivatives, targets, sums and hits."""
+        s = self.sizes
+        entries = 2 * s[0] + 1 + sum(n + 1 for n in s[1:-1]) + 3 * sum(s[1:]) + s[-1] + 2
+        return entries * B * self.dtype.itemsize
+
+    def load(self, X: Array, labels: Array, members: slice = slice(None)) -> None:
+        """Put a batch in place for ``members`` (a chunk of :meth:`chunk` members at most):
+        inputs ``X: (m, B, n_0)`` (or ``(B, n_0)``, the same for every member) and integer
+        ``labels: (m, B)``, kept one-hot as ``Y: (m, n_l, B)``."""
+        start, stop, _ = members.indices(self.K)
+        m, B = stop - start, X.shape[-2]
+        if B != self._B or m > len(self._H0):
+            s, dt, K = self.sizes, self.dtype, max(m, self.chunk(B))
             self._B = B
-            self.H = [np.ones((K, n + 1, B), dt) for n in s[:-1]]  # [h; 1] per layer input
-            self.A = [np.empty((K, n, B), dt) for n in s[1:]]
-            self.G = [np.empty((K, n, B), dt) for n in s[1:]]
-            self.T = [np.empty((K, n, B), dt) for n in s[1:-1]]
-            self.Y = np.empty((K, s[-1], B), dt)
-            self.total = np.empty((K, 1, B), dt)
-            self.hit = np.empty((K, B), bool)
+            self._H0 = np.ones((K, s[0] + 1, B), dt)
+            self._H = [np.ones((K, n + 1, B), dt) for n in s[1:-1]]  # [h; 1] per layer input
+            self._A = [np.empty((K, n, B), dt) for n in s[1:]]
+            self._G = [np.empty((K, n, B), dt) for n in s[1:]]
+            self._T = [np.empty((K, n, B), dt) for n in s[1:-1]]
+            self._Y = np.empty((K, s[-1], B), dt)
+            self._total = np.empty((K, 1, B), dt)
+            self._hit = np.empty((K, B), bool)
+        # the first m members' rows of the workspace: contiguous views
+        self.H = [a[:m] for a in (self._H0, *self._H)]
+        self.A, self.G, self.T = ([a[:m] for a in arrays] for arrays in (self._A, self._G, self._T))
+        self.Y, self.total, self.hit = self._Y[:m], self._total[:m], self._hit[:m]
+        self.members = slice(start, stop)
         self.H[0][:, :-1] = np.swapaxes(X, -1, -2)
         np.equal(np.arange(self.sizes[-1])[None, :, None], labels[:, None, :], out=self.Y)
         self.labels, self.label_is_1 = labels, labels == 1
 
     def step(self, scale: float) -> tuple[Array, Array]:
         """Forward, softmax cross-entropy and backward on the batch :meth:`load` put in
-        place; fills :attr:`grad` with ``∇J`` per member and returns ``(J, correct)``: each
-        member's reduced cross-entropy and its count of correct argmax predictions.
-        ``scale`` is the reduction's 1/B or 1."""
-        H, A, G, T, Wb, Y = self.H, self.A, self.G, self.T, self.Wb, self.Y
+        place; fills the loaded members' rows of :attr:`grad` with ``∇J`` and returns
+        ``(J, correct)``: each loaded member's reduced cross-entropy and its count of correct
+        argmax predictions. ``scale`` is the reduction's 1/B or 1."""
+        H, A, G, T, Y, ms = self.H, self.A, self.G, self.T, self.Y, self.members
+        Wb, dWb = [w[ms] for w in self.Wb], [g[ms] for g in self.dWb]
         L = len(Wb)
         for k in range(L):  # Alg. 1, lines 8-10: a = [W | b] [h; 1], h = f(a)
             np.matmul(Wb[k], H[k], out=A[k])
@@ -86,14 +114,14 @@ class Stack:
         J = (self._log_sum(total[:, 0]) - np.einsum("kcb,kcb->k", Y, Z)) * scale
         P -= Y  # ∂J/∂z = ŷ - y (seed 002 eq. 14); the scale is applied to ∇J below
         for k in range(L - 1, -1, -1):  # Alg. 2
-            np.matmul(G[k], H[k].transpose(0, 2, 1), out=self.dWb[k])  # lines 3-4
+            np.matmul(G[k], H[k].transpose(0, 2, 1), out=dWb[k])  # lines 3-4
             if k:
                 W = Wb[k][:, :, :-1]
                 np.matmul(W.transpose(0, 2, 1), G[k], out=G[k - 1])  # line 5
                 self.acts[k - 1].df(A[k - 1], H[k][:, :-1], out=T[k - 1])  # line 7
                 G[k - 1] *= T[k - 1]
         if scale != 1.0:  # backprop is linear in the delta: scale ∇J, not the wider delta
-            self.grad *= scale
+            self.grad[ms] *= scale
         return J, np.count_nonzero(correct, axis=1)
 
     def _log_sum(self, total: Array) -> Array:
