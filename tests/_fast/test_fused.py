@@ -11,6 +11,7 @@ imports numba.
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -318,3 +319,27 @@ def test_a_default_fit_never_imports_numba():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_the_kernel_never_indexes_out_of_bounds(tmp_path):
+    # numba does not check indices unless told: compile afresh with bounds checks on and
+    # train every layout the kernel meets (an index out of bounds raises IndexError)
+    code = (
+        "import numpy as np, fcnn\n"
+        "rng = np.random.default_rng(0)\n"
+        "cases = [([2, 2, 2], 'tanh', 200, None), ([3, 7, 5, 4], 'relu', 37, 8),\n"
+        "         ([4, 6, 6, 6, 3], 'tanh', 33, None), ([2, 5, 3], 'identity', 50, 16)]\n"
+        "for sizes, act, n, bs in cases:\n"
+        "    X = rng.normal(size=(n, sizes[0])); y = rng.integers(0, sizes[-1], n)\n"
+        "    for opt in ('gd', 'adam'):\n"
+        "        for dtype in ('float64', 'float32'):\n"
+        "            net = fcnn.Network(sizes, act, seed=0, dtype=dtype)\n"
+        "            net.fit(X, y, epochs=3, batch_size=bs, optimizer=opt, lr=0.1)\n"
+        "print('done')\n"
+    )
+    env = dict(os.environ, FCNN_FUSED="1", NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "done", out.stderr[-2000:]
