@@ -168,3 +168,59 @@ def test_a_population_holds_the_data_its_members_and_at_most_64_mb_more():
     tracemalloc.stop()
     assert pop.stack.chunk(4000) < 64
     assert peak <= X.nbytes + pop.K * per_member + 64 * 2**20, peak / 2**20
+
+
+POP_FITS = {
+    "gd": {"optimizer": "gd"},
+    "adam in batches": {"optimizer": "adam", "batch_size": 50, "l2": 1e-3},
+    # the sum reduction's steps are 32x the mean's: at lr 0.1 the deeper network's training
+    # amplifies rounding to 1e-7 within 8 epochs (the NumPy population and a lone fit differ
+    # as much), so a smaller rate
+    "sum reduction, bootstrap": {
+        "optimizer": "sgd",
+        "batch_size": 32,
+        "bootstrap": True,
+        "lr": 0.01,
+    },
+}
+
+
+@pytest.mark.parametrize("options", POP_FITS.values(), ids=POP_FITS.keys())
+@pytest.mark.parametrize("sizes", [[2, 5, 2], [2, 4, 4, 3]])
+def test_the_fused_kernel_trains_a_population_as_the_numpy_step_does(
+    moons, monkeypatch, sizes, options
+):
+    pytest.importorskip("numba")
+    X, y = moons
+    if sizes[-1] == 3:
+        y = np.where(X[:, 0] > 1, 2, y)
+    reduction = "sum" if "bootstrap" in options else "mean"
+    kernels = pytest.importorskip("fcnn._fast.kernels")
+    calls, step = [], kernels.step
+    monkeypatch.setattr(kernels, "step", lambda *a: calls.append(1) or step(*a))
+    runs = {}
+    for setting in ("0", "1"):
+        monkeypatch.setenv("FCNN_FUSED", setting)
+        pop = Population(sizes, seeds=range(6), reduction=reduction)
+        runs[setting] = pop, pop.fit(X, y, epochs=8, **{"lr": 0.1} | options), len(calls)
+    (a, ha, fused_a), (b, hb, fused_b) = runs["0"], runs["1"]
+    assert fused_a == 0 < fused_b and b.stack.fused is None  # the kernel left with the fit
+    np.testing.assert_allclose(b.params, a.params, rtol=1e-10, atol=1e-12)
+    for x, z in zip(hb, ha, strict=True):
+        np.testing.assert_allclose(x.loss, z.loss, rtol=1e-11)
+        assert x.accuracy == z.accuracy
+    pickle = pytest.importorskip("pickle")
+    assert np.array_equal(pickle.loads(pickle.dumps(b)).params, b.params)
+
+
+def test_a_diverging_member_stops_alike_with_the_fused_kernel(moons, monkeypatch):
+    pytest.importorskip("numba")
+    X, y = moons
+    diverged = {}
+    for setting in ("0", "1"):
+        monkeypatch.setenv("FCNN_FUSED", setting)
+        pop = Population([2, 5, 2], seeds=SEEDS)
+        pop.fit(X * 1e3, y, epochs=30, lr=[0.1, 1e308, 0.1], optimizer="gd")
+        assert np.isfinite(pop.params).all()
+        diverged[setting] = pop.diverged
+    assert diverged["1"] == diverged["0"] and diverged["1"][1] is not None

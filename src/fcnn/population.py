@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_number
+from ._fast import fused
 from ._fast.stacked import Stack, StackedOptimizer
 from ._inputs import as_features, as_targets
 from .history import History
@@ -122,10 +123,15 @@ class Population:
             self.samples = [np.random.default_rng(q[2]).integers(0, n, n) for q in seqs]
             rows = np.stack(self.samples)
         run = _Run(self, X, labels, rows, B, rates, l2s, opt, shuffle and B < n, rngs)
+        steps = int(epochs) * -(-n // B) * K  # member steps: where the fused kernel pays
+        self.stack.fused = fused.scratch_for(net) if fused.chosen(net, steps, B) else None
         # a member that overflows is stopped and reported (diverged); NumPy's warnings would
         # only repeat it
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self.histories = run.train(int(epochs))
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self.histories = run.train(int(epochs))
+        finally:
+            self.stack.fused = None  # the population pickles without it
         return self.histories
 
     def _per_member(self, name: str, value: float | Sequence[float]) -> Array:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -83,6 +84,30 @@ def loads() -> bool:
 _LOADS: bool | None = None
 
 
+def scratch(net: Network, B: int) -> tuple[Array, Array, Array]:
+    """The kernel's scratch for batches of ``B``: the activation codes, four float64 rows
+    (column maxima, sums, exp's terms, y·z by column) and an int64 row (exp's 2^k, argmax's
+    rows), each row as long as the widest layer's ``n_k B``."""
+    size = B * max(net.sizes[1:])
+    codes = np.array([CODES[a] for a in net.activations], np.int64)
+    return codes, np.zeros((4, size), np.float64), np.zeros(size, np.int64)
+
+
+def scratch_for(net: Network) -> Callable[[int], tuple[Array, ...]] | None:
+    """``scratch(B)``: :func:`scratch` and the rates row for batches of ``B``, kept per
+    size (for ``fcnn._fast.stacked``); None where the kernel does not load."""
+    if not loads():
+        return None
+    kept: dict[int, tuple[Array, ...]] = {}
+
+    def scratch_of(B: int) -> tuple[Array, ...]:
+        if B not in kept:
+            kept[B] = (*scratch(net, B), np.zeros(2, np.float64))
+        return kept[B]
+
+    return scratch_of
+
+
 class Bound:
     """The kernel bound to one workspace: ``run(*args)`` is one step, returning ``(Σ_k J_k,
     correct)``; ``rates`` holds the output delta's scale and the descent's rate, which
@@ -93,26 +118,25 @@ class Bound:
     def __init__(self, net: Network, ws: Workspace, descend: bool) -> None:
         from . import kernels
 
-        B, rows = ws.B, max(net.sizes[1:])
+        B = ws.B
         self.ws = ws
         self.rates = np.zeros(2, np.float64)
-        self.args = (
-            tuple(net._Wb),
-            tuple(net._dWb),
-            ws.H[0],
-            tuple(h[:-1] for h in ws.H[1:]),  # h^(k) without its row of ones
-            tuple(ws.A),
-            tuple(ws.G),
-            tuple(ws.T),
-            ws.P,
-            ws.Y,
-            ws.labels,
-            np.array([CODES[a] for a in net.activations], np.int64),
-            # scratch: column maxima, sums, exp's terms, y·z by column
-            np.zeros((4, B * rows), np.float64),
-            np.zeros(B * rows, np.int64),  # scratch: exp's 2^k, argmax's rows
+        self.args = (  # one member: each array with a leading axis of 1
+            tuple(W[None] for W in net._Wb),
+            tuple(W[None] for W in net._dWb),
+            ws.H[0][None],
+            tuple(h[None] for h in ws.H[1:]),
+            tuple(a[None] for a in ws.A),
+            tuple(g[None] for g in ws.G),
+            tuple(t[None] for t in ws.T),
+            ws.P[None],
+            ws.Y[None],
+            ws.labels[None],
+            *scratch(net, B),
             self.rates,
             descend,
+            np.zeros(1),
+            np.zeros(1, np.int64),
         )
         # compiled (or loaded from numba's cache) once per specialisation; then called
         # without the dispatcher's type resolution, which costs a sixth of the seed's step

@@ -60,27 +60,28 @@ def _affine(Wb, h, a):
 
 @njit(fastmath=_FM, error_model="numpy")
 def _activate(code, a, h, t, bits, two_k, scr):
-    """``h = f(a)`` (Alg. 1 line 9) and ``t = f'(a)`` (Alg. 2 line 7) in one pass over the
-    ``(n, B)`` arrays as flat vectors; ``bits`` and ``two_k`` are one scratch vector seen as
-    int64 and as float64."""
-    a, h, t = a.reshape(a.size), h.reshape(h.size), t.reshape(t.size)
-    if code == TANH:  # seed 002 eqs. 15-16: tanh, and 1 - tanh²
-        for s in range(a.size):
-            bits[s], scr[s] = _expm1_reduced(max(-2.0 * abs(a[s]), -60.0))
-        for s in range(a.size):
-            em = two_k[s] * scr[s] + (two_k[s] - 1.0)  # expm1(-2|a|)
-            v = math.copysign(-em / (2.0 + em), a[s])
-            h[s] = v
-            t[s] = 1.0 - v * v
-    elif code == RELU:
-        for s in range(a.size):
-            v = a[s]
-            h[s] = max(v, 0.0)
-            t[s] = 1.0 if v > 0.0 else 0.0
-    else:
-        for s in range(a.size):
-            h[s] = a[s]
-            t[s] = 1.0
+    """``h = f(a)`` (Alg. 1 line 9) and ``t = f'(a)`` (Alg. 2 line 7) in one pass over each
+    row of ``a: (n, B)`` (``h`` may hold a row of ones below: it is not written); ``bits``
+    and ``two_k`` are one scratch vector seen as int64 and as float64."""
+    n, B = a.shape
+    for j in range(n):
+        if code == TANH:  # seed 002 eqs. 15-16: tanh, and 1 - tanh²
+            for s in range(B):
+                bits[s], scr[s] = _expm1_reduced(max(-2.0 * abs(a[j, s]), -60.0))
+            for s in range(B):
+                em = two_k[s] * scr[s] + (two_k[s] - 1.0)  # expm1(-2|a|)
+                v = math.copysign(-em / (2.0 + em), a[j, s])
+                h[j, s] = v
+                t[j, s] = 1.0 - v * v
+        elif code == RELU:
+            for s in range(B):
+                v = a[j, s]
+                h[j, s] = max(v, 0.0)
+                t[j, s] = 1.0 if v > 0.0 else 0.0
+        else:
+            for s in range(B):
+                h[j, s] = a[j, s]
+                t[j, s] = 1.0
 
 
 @njit(fastmath=_SUM, error_model="numpy")
@@ -125,7 +126,8 @@ def _softmax_ce_two(Z, P, Y, G, labels, d, scratch, bits, two_k):
         e = two_k[s] + two_k[s] * scr[s]
         total = 1.0 + e
         tot[s] = total
-        big, small = 1.0 / total, e / total
+        big = 1.0 / total
+        small = e * big  # e / total to within a rounding: one division a sample, not two
         one = Z[1, s] > Z[0, s]
         p0 = small if one else big
         p1 = big if one else small
@@ -225,24 +227,38 @@ def _weight_gradient(g, h, dWb, descend, r):
 
 
 @njit(cache=True, error_model="numpy")
-def step(Wbs, dWbs, H0, Hs, As, Gs, Ts, P, Y, labels, codes, scratch, bits, rates, descend):
-    """One fused step on a workspace; returns ``(Σ_k J_k, correct)``. ``rates``: the output
-    delta's scale and the descent's rate ``r``; ``descend`` takes plain SGD with rate ``r``
-    into the parameters (``Wbs``), else fills the gradient (``dWbs``). A loss that is not
-    finite returns before the backward pass."""
+def step(
+    Wbs, dWbs, H0, Hs, As, Gs, Ts, P, Y, labels, codes, scratch, bits, rates, descend, J, hits
+):
+    """One fused step of K networks of one shape (a lone network is K = 1), each array with
+    the members first: ``Wbs[k], dWbs[k]: (K, n_{k+1}, n_k + 1)``, the inputs ``H0: (K,
+    n_0 + 1, B)`` and ``Hs[k]: (K, n_{k+1} + 1, B)`` (``[h; 1]``), ``As[k], Gs[k]: (K,
+    n_{k+1}, B)``, ``Ts[k]: (K, n_{k+1}, B)``, ``P, Y: (K, n_l, B)``, ``labels: (K, B)``.
+    ``rates``: the output delta's scale and the descent's rate ``r``; ``descend`` takes plain
+    SGD with rate ``r`` into the parameters (``Wbs``), else fills the gradient (``dWbs``).
+    Each member's summed cross-entropy and count of correct predictions go to ``J`` and
+    ``hits: (K,)``; returns their sums. A member whose loss is not finite skips its backward
+    pass."""
     L, dscale, r = len(Wbs), rates[0], rates[1]
     two_k = bits.view(np.float64)
-    _affine(Wbs[0], H0, As[0])
-    for k in range(1, L):
-        _activate(codes[k - 1], As[k - 1], Hs[k - 1], Ts[k - 1], bits, two_k, scratch[2])
-        _affine(Wbs[k], Hs[k - 1], As[k])
     scaled = dscale != 1.0 and not descend
-    Z, G = As[L - 1], Gs[L - 1]
-    ce, correct = _softmax_ce(Z, P, Y, G, labels, dscale, scaled, scratch, bits, two_k)
-    if not math.isfinite(ce):
-        return ce, correct
-    for k in range(L - 1, 0, -1):
-        _carry_down(Wbs[k], Gs[k], Ts[k - 1], Gs[k - 1])  # before W^(k) takes its step
-        _weight_gradient(Gs[k], Hs[k - 1], Wbs[k] if descend else dWbs[k], descend, r)
-    _weight_gradient(Gs[0], H0, Wbs[0] if descend else dWbs[0], descend, r)
-    return ce, correct
+    total, correct = 0.0, 0
+    for m in range(H0.shape[0]):
+        _affine(Wbs[0][m], H0[m], As[0][m])
+        for k in range(1, L):
+            h = Hs[k - 1][m]
+            _activate(codes[k - 1], As[k - 1][m], h, Ts[k - 1][m], bits, two_k, scratch[2])
+            _affine(Wbs[k][m], h, As[k][m])
+        Z, G = As[L - 1][m], Gs[L - 1][m]
+        ce, hit = _softmax_ce(Z, P[m], Y[m], G, labels[m], dscale, scaled, scratch, bits, two_k)
+        J[m], hits[m] = ce, hit
+        total += ce
+        correct += hit
+        if not math.isfinite(ce):
+            continue
+        for k in range(L - 1, 0, -1):
+            _carry_down(Wbs[k][m], Gs[k][m], Ts[k - 1][m], Gs[k - 1][m])  # before W^(k) steps
+            dW = Wbs[k][m] if descend else dWbs[k][m]
+            _weight_gradient(Gs[k][m], Hs[k - 1][m], dW, descend, r)
+        _weight_gradient(Gs[0][m], H0[m], Wbs[0][m] if descend else dWbs[0][m], descend, r)
+    return total, correct

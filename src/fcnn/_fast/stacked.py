@@ -16,7 +16,7 @@ member, so a member equals its lone fit to rounding, not always bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -41,6 +41,8 @@ class Stack:
         for M in _views(self.weight_mask[None], self.shapes):
             M[:, :, :-1] = 1
         self._B = -1  # the batch size the workspace arrays are for
+        # with the fused kernel (fcnn._fast.fused): its scratch for a batch size, else None
+        self.fused: Callable[[int], tuple[Array, ...]] | None = None
         self._H0 = np.empty((0, 0, 0), dtype)
 
     def chunk(self, B: int) -> int:
@@ -54,7 +56,7 @@ class Stack:
         gathered inputs and ``[x; 1]``, the ``[h; 1]`` of each hidden layer, pre-activations,
         deltas and derivatives, targets, sums and hits."""
         s = self.sizes
-        entries = 2 * s[0] + 1 + sum(n + 1 for n in s[1:-1]) + 3 * sum(s[1:]) + s[-1] + 2
+        entries = 2 * s[0] + 1 + sum(n + 1 for n in s[1:-1]) + 3 * sum(s[1:]) + 2 * s[-1] + 2
         return entries * B * self.dtype.itemsize
 
     def load(self, X: Array, labels: Array, members: slice = slice(None)) -> None:
@@ -72,12 +74,15 @@ class Stack:
             self._G = [np.empty((K, n, B), dt) for n in s[1:]]
             self._T = [np.empty((K, n, B), dt) for n in s[1:-1]]
             self._Y = np.empty((K, s[-1], B), dt)
+            self._P = np.empty((K, s[-1], B), dt)  # the fused kernel's softmax
+            self._J, self._hits = np.empty(K), np.empty(K, np.int64)
             self._total = np.empty((K, 1, B), dt)
             self._hit = np.empty((K, B), bool)
         # the first m members' rows of the workspace: contiguous views
         self.H = [a[:m] for a in (self._H0, *self._H)]
         self.A, self.G, self.T = ([a[:m] for a in arrays] for arrays in (self._A, self._G, self._T))
         self.Y, self.total, self.hit = self._Y[:m], self._total[:m], self._hit[:m]
+        self.P, self.J, self.hits = self._P[:m], self._J[:m], self._hits[:m]
         self.members = slice(start, stop)
         self.H[0][:, :-1] = np.swapaxes(X, -1, -2)
         np.equal(np.arange(self.sizes[-1])[None, :, None], labels[:, None, :], out=self.Y)
@@ -87,9 +92,12 @@ class Stack:
         """Forward, softmax cross-entropy and backward on the batch :meth:`load` put in
         place; fills the loaded members' rows of :attr:`grad` with ``∇J`` and returns
         ``(J, correct)``: each loaded member's reduced cross-entropy and its count of correct
-        argmax predictions. ``scale`` is the reduction's 1/B or 1."""
+        argmax predictions. ``scale`` is the reduction's 1/B or 1. With :attr:`fused` set,
+        the fused kernel of :mod:`fcnn._fast.kernels` computes it (to rounding)."""
         H, A, G, T, Y, ms = self.H, self.A, self.G, self.T, self.Y, self.members
         Wb, dWb = [w[ms] for w in self.Wb], [g[ms] for g in self.dWb]
+        if self.fused is not None:
+            return self._fused_step(Wb, dWb, scale)
         L = len(Wb)
         for k in range(L):  # Alg. 1, lines 8-10: a = [W | b] [h; 1], h = f(a)
             np.matmul(Wb[k], H[k], out=A[k])
@@ -123,6 +131,18 @@ class Stack:
         if scale != 1.0:  # backprop is linear in the delta: scale ∇J, not the wider delta
             self.grad[ms] *= scale
         return J, np.count_nonzero(correct, axis=1)
+
+    def _fused_step(self, Wb: list[Array], dWb: list[Array], scale: float) -> tuple[Array, Array]:
+        """:meth:`step` as one call of the fused kernel over the loaded members."""
+        from . import kernels
+
+        codes, scratch, bits, rates = self.fused(self._B)
+        rates[0] = scale
+        H, labels = self.H, np.ascontiguousarray(self.labels, np.int64)
+        args = (tuple(Wb), tuple(dWb), H[0], tuple(H[1:]), tuple(self.A), tuple(self.G))
+        args += (tuple(self.T), self.P, self.Y, labels, codes, scratch, bits, rates, False)
+        kernels.step(*args, self.J, self.hits)
+        return self.J * scale, self.hits.copy()
 
     def _log_sum(self, total: Array) -> Array:
         """``Σ_b ln total_b`` per member, ``total: (K, B)``, each entry in ``[1, n_l]`` (a
