@@ -174,8 +174,16 @@ def test_a_killed_sweep_resumes_where_it_stopped_and_ends_as_an_undisturbed_one(
     ]
     sweep = subprocess.Popen(cmd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        # two trials run side by side and end together; the third starts after them, so
+        # once the first two are finished and the third has sent a checkpoint home, the
+        # kill lands in the middle of a trial (waiting for "one finished, one in progress"
+        # let the second trial finish in the moment before the kill, in one full run)
+        trials = out / "trials"
         wait_until(
-            lambda: (out / "trials" / "trial-0000" / "trial.json").exists() and in_progress(out)
+            lambda: (
+                all((trials / t / "trial.json").exists() for t in ("trial-0000", "trial-0001"))
+                and in_progress(out)
+            )
         )
         children = psutil.Process(sweep.pid).children(recursive=True)
         sweep.send_signal(signal.SIGKILL)
