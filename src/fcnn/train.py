@@ -24,10 +24,9 @@ from ._fast import step as fast_step
 from ._fast import threads
 from ._fast.batch import Batch
 from ._fast.sparse import is_sparse
-from ._inputs import as_pair
 from .callbacks import Callback as Callback  # fcnn.train.Callback, as before
 from .callbacks import as_callback
-from .data.training import Data, split
+from .data.training import training_and_validation
 from .diagnostics import Diagnostics
 from .errors import DivergenceError
 from .history import History
@@ -55,18 +54,15 @@ class Trainer:
         if not isinstance(seq, np.random.SeedSequence):
             seq = np.random.SeedSequence(seq)
         split_seq, shuffle_seq = seq.spawn(2)
-        data = Data(net, X, y, o.sample_weight)
-        if o.val_split and o.validation_data is not None:
-            raise ValueError("give validation_data or val_split, not both")
-        if o.val_split:
-            data, val = split(data, o.val_split, np.random.default_rng(split_seq))
-        else:
-            val = (
-                None
-                if o.validation_data is None
-                else Data(net, *as_pair(o.validation_data, "validation_data"), None)
-            )
-        self.data, self.val = data, val
+        self.data, self.val = data, val = training_and_validation(
+            net,
+            X,
+            y,
+            o.sample_weight,
+            o.val_split,
+            o.validation_data,
+            np.random.default_rng(split_seq),
+        )
         n = len(data)
         self.B = n if o.batch_size is None else min(int(o.batch_size), n)
         self.n_batches = -(-n // self.B)
@@ -129,10 +125,9 @@ class Trainer:
         self._bind()
 
     def _choose_plan(self, kernel: bool | None = None) -> fast_step.Plan:
-        """The one choice of the step function. A callback that reads the gradient buffer
-        (``needs_gradient``) gets a step that leaves ∇J there (or α ∇J, where all such
-        callbacks say ``needs_gradient = "scaled"``). ``kernel``: whether the fused kernel
-        computes the step (a resumed run's recorded choice); None lets the policy decide."""
+        """The one choice of the step function (``kernel``: a resumed run's recorded use of
+        the fused kernel). A callback that reads the gradient buffer (``needs_gradient``)
+        gets a step that leaves ∇J there (α ∇J, where all say ``"scaled"``)."""
         wants = {getattr(c, "needs_gradient", False) for c in self.callbacks} - {False}
         data = self.data
         return fast_step.choose(

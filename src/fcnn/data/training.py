@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._inputs import as_features, as_targets
+from .._inputs import as_features, as_pair, as_targets
 from ..metrics import accuracy_kind
 
 if TYPE_CHECKING:
@@ -63,6 +63,27 @@ def _weights(w: Array, n: int, dtype: np.dtype) -> Array:
             "give at least one positive weight"
         )
     return w
+
+
+def training_and_validation(
+    net: Network,
+    X: Array,
+    y: Array,
+    w: Array | None,
+    val_split: float,
+    validation_data: tuple | None,
+    rng: np.random.Generator,
+) -> tuple[Data, Data | None]:
+    """The run's training Data and its validation Data: ``val_split`` of the rows drawn by
+    ``rng``, or ``validation_data`` ``(X_val, y_val)``, or None; not both."""
+    data = Data(net, X, y, w)
+    if val_split and validation_data is not None:
+        raise ValueError("give validation_data or val_split, not both")
+    if val_split:
+        return split(data, val_split, rng)
+    if validation_data is None:
+        return data, None
+    return data, Data(net, *as_pair(validation_data, "validation_data"), None)
 
 
 def validation_rows(n: int, fraction: float) -> int:
