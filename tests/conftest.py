@@ -90,6 +90,17 @@ def numpy_forward(net: fcnn.Network, X) -> tuple[list[np.ndarray], np.ndarray]:
     return A, NUMPY_OUTPUTS[net.output](A[-1])
 
 
+class StopAt(fcnn.Callback):
+    """Asks the trainer to stop after step ``step`` (a run to resume)."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_step_end(self, trainer) -> None:
+        if trainer.step == self.step:
+            trainer.request_stop()
+
+
 def one_hot(labels, n: int) -> np.ndarray:
     Y = np.zeros((len(labels), n))
     Y[np.arange(len(labels)), labels] = 1.0

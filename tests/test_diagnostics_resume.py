@@ -3,25 +3,16 @@
 import csv
 
 import numpy as np
+from conftest import StopAt
 
 from fcnn import runs
 from fcnn.diagnostics import Diagnostics
-from fcnn.train import Callback
 
 CONFIG = {
     "data": {"options": {"n_samples": 60}},
     "network": {"layers": [2, 5, 2]},
     "training": {"optimizer": "sgd", "batch_size": 16, "lr": 0.2, "epochs": 5},
 }  # 60 samples in batches of 16: 4 steps an epoch
-
-
-class StopAt(Callback):
-    def __init__(self, step: int) -> None:
-        self.step = step
-
-    def on_step_end(self, trainer) -> None:
-        if trainer.step == self.step:
-            trainer.request_stop()
 
 
 def rows(out):

@@ -8,6 +8,7 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from conftest import StopAt
 
 import fcnn
 from fcnn.activations import register_activation, unregister_activation
@@ -424,15 +425,6 @@ def test_progress_bar_goes_to_stderr(capsys):
 # ---------------------------------------------------------------------------------------------
 # checkpoint state: stop mid-epoch, resume in a fresh trainer, end bit-identical
 # ---------------------------------------------------------------------------------------------
-
-
-class StopAt(fcnn.Callback):
-    def __init__(self, step):
-        self.step = step
-
-    def on_step_end(self, trainer):
-        if trainer.step == self.step:
-            trainer.request_stop()
 
 
 RESUME_CASES = {

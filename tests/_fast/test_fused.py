@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import StopAt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -227,15 +228,6 @@ def test_by_default_a_run_takes_the_kernel_only_where_a_compile_pays(monkeypatch
     assert not fused.chosen(net, 500_000, 200)
     assert fused.chosen(net, 600_000, 200)
     assert fused.chosen(fcnn.Network([2, 4, 4, 4, 2], seed=0), 300_000, 200)
-
-
-class StopAt(fcnn.Callback):
-    def __init__(self, step):
-        self.step = step
-
-    def on_step_end(self, trainer):
-        if trainer.step == self.step:
-            trainer.request_stop()
 
 
 @pytest.mark.parametrize("batch_size", [None, 16])
