@@ -170,7 +170,8 @@ def test_a_network_trained_with_the_kernel_pickles_without_it(monkeypatch):
 def test_the_kernels_tanh_and_its_derivative_equal_numpys(values):
     a = np.array(values + [0.0, -0.0, 1e-300, -1e-12, 19.0, -30.0, 700.0])[None, :]
     h, t = np.empty_like(a), np.empty_like(a)
-    kernels._activate(kernels.TANH, a, h, t)
+    bits = np.zeros(a.size, np.int64)
+    kernels._activate(kernels.TANH, a, h, t, bits, bits.view(np.float64), np.empty(a.size))
     want = np.tanh(a)
     np.testing.assert_allclose(h, want, rtol=4e-16, atol=0)
     # 1 - h² from the kernel's own h, as NumPy's step computes it from its own: the same
@@ -192,11 +193,13 @@ def test_the_kernels_softmax_and_cross_entropy_equal_numpys(columns):
     labels = np.argmax(Z, axis=0) % n
     Y = (np.arange(n)[:, None] == labels).astype(float)
     P, G = np.empty_like(Z), np.empty_like(Z)
-    scratch, bits = np.zeros((3, B)), np.zeros(B, np.int64)
+    scratch, bits = np.zeros((4, B)), np.zeros(B, np.int64)
     z = Z - Z.max(axis=0)
     want_p = np.exp(z) / np.exp(z).sum(axis=0)
     want_ce = float(np.log(np.exp(z).sum(axis=0)).sum() - (Y * z).sum())
-    ce, count = kernels._softmax_ce(Z, P, Y, G, labels, 0.5, True, scratch, bits)
+    ce, count = kernels._softmax_ce(
+        Z, P, Y, G, labels, 0.5, True, scratch, bits, bits.view(np.float64)
+    )
     np.testing.assert_allclose(Z, z, rtol=0, atol=0)
     np.testing.assert_allclose(P, want_p, rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(G, (want_p - Y) * 0.5, rtol=1e-14, atol=1e-16)

@@ -85,10 +85,12 @@ _LOADS: bool | None = None
 
 
 def scratch(net: Network, B: int) -> tuple[Array, Array, Array]:
-    """The kernel's scratch for batches of ``B``: the activation codes, three float64 rows
-    of ``B`` (column maxima, sums, y·z by column) and an int64 row (argmax's rows)."""
+    """The kernel's scratch for batches of ``B``: the activation codes, four float64 rows
+    (column maxima, sums, exp's terms, y·z by column) and an int64 row (exp's 2^k, argmax's
+    rows), each row as long as the widest layer's ``n_k B``."""
+    size = B * max(net.sizes[1:])
     codes = np.array([CODES[a] for a in net.activations], np.int64)
-    return codes, np.zeros((3, B), np.float64), np.zeros(B, np.int64)
+    return codes, np.zeros((4, size), np.float64), np.zeros(size, np.int64)
 
 
 def scratch_for(net: Network) -> Callable[[int], tuple[Array, ...]] | None:

@@ -8,8 +8,7 @@ The samples are the innermost loop everywhere (seed 002's layout: one sample per
 LLVM vectorises every pass. ``exp`` and ``log`` are polynomials here, not libm calls, since
 this numba has no vector library (``docs/performance.md``): ``exp(x) = 2^k exp(r)`` with
 ``r = x - k ln 2``, ``|r| <= ln 2 / 2`` and the Taylor series of ``expm1(r)`` to ``r^13``; ``2^k``
-is built from its bits (``_from_bits``, one LLVM bitcast, so a pass over the samples stays one
-vectorised loop). ``tanh(a) = -expm1(-2|a|) / (2 + expm1(-2|a|))`` with ``a``'s sign.
+is built from its bits. ``tanh(a) = -expm1(-2|a|) / (2 + expm1(-2|a|))`` with ``a``'s sign.
 """
 
 from __future__ import annotations
@@ -17,9 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core.extending import intrinsic
+from numba import njit
 
 # no reassociation (each entry is computed as written: exp's argument reduction depends on
 # it), no nnan/ninf (a NaN stays visible); only the sums over samples may reassociate, so
@@ -36,25 +33,15 @@ TANH, RELU, IDENTITY = 1, 2, 0  # the hidden activations the kernel knows
 _EXPM1 = tuple(1.0 / math.factorial(n) for n in range(13, 0, -1))
 
 
-@intrinsic
-def _from_bits(typingctx, bits):
-    """The float64 whose bits are the int64 ``bits``."""
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return types.float64(types.int64), codegen
-
-
 @njit(fastmath=_FM, error_model="numpy", inline="always")
 def _expm1_reduced(x):
-    """``(2^k, expm1(r))`` with ``x = k ln 2 + r``; ``x`` in [-708, 0]."""
+    """``(2^k, expm1(r))`` bits and value, with ``x = k ln 2 + r``; ``x`` in [-708, 0]."""
     k = math.floor(x * LOG2E + 0.5)
     r = (x - k * LN2_HI) - k * LN2_LO
     p = 0.0
     for c in _EXPM1:
         p = p * r + c
-    return _from_bits((np.int64(k) + 1023) << 52), p * r
+    return (np.int64(k) + 1023) << 52, p * r
 
 
 @njit(fastmath=_FM, error_model="numpy")
@@ -72,15 +59,17 @@ def _affine(Wb, h, a):
 
 
 @njit(fastmath=_FM, error_model="numpy")
-def _activate(code, a, h, t):
+def _activate(code, a, h, t, bits, two_k, scr):
     """``h = f(a)`` (Alg. 1 line 9) and ``t = f'(a)`` (Alg. 2 line 7) in one pass over each
-    row of ``a: (n, B)`` (``h`` may hold a row of ones below: it is not written)."""
+    row of ``a: (n, B)`` (``h`` may hold a row of ones below: it is not written); ``bits``
+    and ``two_k`` are one scratch vector seen as int64 and as float64."""
     n, B = a.shape
     for j in range(n):
         if code == TANH:  # seed 002 eqs. 15-16: tanh, and 1 - tanh²
             for s in range(B):
-                two_k, p = _expm1_reduced(max(-2.0 * abs(a[j, s]), -60.0))
-                em = two_k * p + (two_k - 1.0)  # expm1(-2|a|)
+                bits[s], scr[s] = _expm1_reduced(max(-2.0 * abs(a[j, s]), -60.0))
+            for s in range(B):
+                em = two_k[s] * scr[s] + (two_k[s] - 1.0)  # expm1(-2|a|)
                 v = math.copysign(-em / (2.0 + em), a[j, s])
                 h[j, s] = v
                 t[j, s] = 1.0 - v * v
@@ -119,12 +108,11 @@ def _sum(v):
 
 
 @njit(fastmath=_FM, error_model="numpy")
-def _softmax_ce_two(Z, P, Y, G, labels, d, scratch):
-    """:func:`_softmax_ce` of two classes, in one pass: one ``exp`` per sample, of the
+def _softmax_ce_two(Z, P, Y, G, labels, d, scratch, bits, two_k):
+    """:func:`_softmax_ce` of two classes, in two passes: one ``exp`` per sample, of the
     smaller shifted logit (the larger is 0, and ``e^0 = 1``)."""
     B = Z.shape[1]
-    tot, yz = scratch[1, :B], scratch[2, :B]
-    correct = 0
+    tot, scr, yz = scratch[1, :B], scratch[2], scratch[3, :B]
     for s in range(B):
         z0, z1 = Z[0, s], Z[1, s]
         m = max(z0, z1)
@@ -132,13 +120,15 @@ def _softmax_ce_two(Z, P, Y, G, labels, d, scratch):
         z1 -= m
         Z[0, s], Z[1, s] = z0, z1
         yz[s] = Y[0, s] * z0 + Y[1, s] * z1
-        two_k, p = _expm1_reduced(max(min(z0, z1), -708.0))
-        e = two_k + two_k * p
+        bits[s], scr[s] = _expm1_reduced(max(min(z0, z1), -708.0))
+    correct = 0
+    for s in range(B):
+        e = two_k[s] + two_k[s] * scr[s]
         total = 1.0 + e
         tot[s] = total
         big = 1.0 / total
         small = e * big  # e / total to within a rounding: one division a sample, not two
-        one = z1 > z0
+        one = Z[1, s] > Z[0, s]
         p0 = small if one else big
         p1 = big if one else small
         P[0, s], P[1, s] = p0, p1
@@ -149,14 +139,14 @@ def _softmax_ce_two(Z, P, Y, G, labels, d, scratch):
 
 
 @njit(fastmath=_FM, error_model="numpy")
-def _softmax_ce(Z, P, Y, G, labels, dscale, scaled, scratch, bits):
+def _softmax_ce(Z, P, Y, G, labels, dscale, scaled, scratch, bits, two_k):
     """``P = softmax(Z)`` with ``Z`` left shifted by its column max (as ``fcnn.losses``),
     ``G = (P - Y) dscale`` (seed 002 eq. 14), and ``(Σ_k J_k, correct)``: the summed
     cross-entropy ``Σ_s ln Σ_i e^{z_is} - y·z`` and the count of argmax(P) equal to the labels."""
     n, B = Z.shape
     if n == 2:
-        return _softmax_ce_two(Z, P, Y, G, labels, dscale if scaled else 1.0, scratch)
-    m, tot, yz = scratch[0, :B], scratch[1, :B], scratch[2, :B]
+        return _softmax_ce_two(Z, P, Y, G, labels, dscale if scaled else 1.0, scratch, bits, two_k)
+    m, tot, scr, yz = scratch[0, :B], scratch[1, :B], scratch[2], scratch[3, :B]
     for s in range(B):
         m[s] = Z[0, s]
         tot[s] = 0.0
@@ -169,8 +159,9 @@ def _softmax_ce(Z, P, Y, G, labels, dscale, scaled, scratch, bits):
             z = Z[j, s] - m[s]
             Z[j, s] = z
             yz[s] += Y[j, s] * z
-            two_k, p = _expm1_reduced(max(z, -708.0))
-            e = two_k + two_k * p
+            bits[s], scr[s] = _expm1_reduced(max(z, -708.0))
+        for s in range(B):
+            e = two_k[s] + two_k[s] * scr[s]
             P[j, s] = e
             tot[s] += e
     ce = _log_sum(tot, n) - _sum(yz)
@@ -249,16 +240,17 @@ def step(
     ``hits: (K,)``; returns their sums. A member whose loss is not finite skips its backward
     pass."""
     L, dscale, r = len(Wbs), rates[0], rates[1]
+    two_k = bits.view(np.float64)
     scaled = dscale != 1.0 and not descend
     total, correct = 0.0, 0
     for m in range(H0.shape[0]):
         _affine(Wbs[0][m], H0[m], As[0][m])
         for k in range(1, L):
             h = Hs[k - 1][m]
-            _activate(codes[k - 1], As[k - 1][m], h, Ts[k - 1][m])
+            _activate(codes[k - 1], As[k - 1][m], h, Ts[k - 1][m], bits, two_k, scratch[2])
             _affine(Wbs[k][m], h, As[k][m])
         Z, G = As[L - 1][m], Gs[L - 1][m]
-        ce, hit = _softmax_ce(Z, P[m], Y[m], G, labels[m], dscale, scaled, scratch, bits)
+        ce, hit = _softmax_ce(Z, P[m], Y[m], G, labels[m], dscale, scaled, scratch, bits, two_k)
         J[m], hits[m] = ce, hit
         total += ce
         correct += hit
