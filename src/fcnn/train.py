@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 import math
-from math import isfinite
 from types import SimpleNamespace
 from typing import Any
 
@@ -153,7 +152,6 @@ class Trainer:
         self._one_part = len(self._zero_acc) == 4
         h = self.history
         self._part_lists = list(zip(h.parts.values(), h.parts_per_sample.values(), strict=True))
-        self._monitored = getattr(h, self.monitor)  # the list early stopping reads
 
     def _part_names(self) -> tuple[str, ...]:
         return self.net.parts + (("l2",) if self.l2 else ())
@@ -247,7 +245,7 @@ class Trainer:
             rate = self._lr(self.epoch, self.step)
         parts = self._step(ws, rate)  # forward, loss, backward (fcnn._fast.step.choose)
         loss = parts[0] if len(parts) == 1 else sum(parts)
-        if not isfinite(loss):
+        if not math.isfinite(loss):
             self._diverged(loss)
         # before the update's pass over the parameters evicts P; the fused kernel counts itself
         correct = ws.correct() if self._count is None else self._count()
@@ -289,7 +287,7 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         h, acc, n = self.history, self._acc, self._acc[0]
-        if not isfinite(self._zero_dot(self.net.params)):  # as _finite, without the call
+        if not self._finite(self.net.params):
             self._diverged(math.nan)
         h.epoch.append(self.epoch + 1)
         loss = acc[2] / n
@@ -345,7 +343,7 @@ class Trainer:
     def _early_stopping(self) -> None:
         h = self.history
         # loss and val_loss are minimised; accuracies are maximised, so their sign is flipped
-        value = self._monitored[-1]
+        value = getattr(h, self.monitor)[-1]
         if self._maximise:
             value = -value
         if value < self.best_value - self.min_delta:

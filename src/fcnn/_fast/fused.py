@@ -14,6 +14,7 @@ run gives the same numbers every time; a checkpoint records it, and a resumed ru
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
@@ -36,7 +37,7 @@ IMPORT_S, COMPILE_S = 0.3, 3.0
 # (measured: 2-2-2 at B = 200, 2.4·10³: 2.5x faster; 2-16-16-2 at B = 128, 4.5·10⁴: 1.05-1.25x;
 # 8-24-4 at B = 200, 6.3·10⁴: 1.4x slower; 10-32-32-10 at B = 128, 2.2·10⁵: 2x slower)
 MAX_WORK = 40_000
-CODES = {"identity": 0, "tanh": 1, "relu": 2}  # as fcnn._fast.kernels numbers them
+CODES = {"identity": 0, "tanh": 1, "relu": 2}  # the hidden activations fcnn._fast.kernels knows
 SETTINGS = {"auto": None, "1": True, "on": True, "yes": True, "0": False, "off": False, "no": False}
 
 
@@ -67,30 +68,23 @@ def chosen(net: Network, steps: int, batch: int) -> bool:
     return take and steps > 0 and applies(net, batch) and _installed()
 
 
+@functools.cache
 def loads() -> bool:
     """Whether the kernel module imports: numba raises on import where it finds no place
     for its cache; the NumPy step then serves."""
-    global _LOADS
-    if _LOADS is None:
-        try:
-            from . import kernels  # noqa: F401
-        except Exception:  # whatever numba raised: the NumPy step computes the same numbers
-            _LOADS = False
-        else:
-            _LOADS = True
-    return _LOADS
-
-
-_LOADS: bool | None = None
+    try:
+        from . import kernels  # noqa: F401
+    except Exception:  # whatever numba raised: the NumPy step computes the same numbers
+        return False
+    return True
 
 
 def scratch(net: Network, B: int) -> tuple[Array, Array, Array]:
-    """The kernel's scratch for batches of ``B``: the activation codes, four float64 rows
-    (column maxima, sums, exp's terms, y·z by column) and an int64 row (exp's 2^k, argmax's
-    rows), each row as long as the widest layer's ``n_k B``."""
-    size = B * max(net.sizes[1:])
+    """The kernel's scratch for batches of ``B``: the activation codes, four float64 rows of
+    ``B`` (column maxima, sums, exp's terms, y·z by column) and an int64 row (exp's 2^k,
+    argmax's rows; the kernel reads it as float64 too)."""
     codes = np.array([CODES[a] for a in net.activations], np.int64)
-    return codes, np.zeros((4, size), np.float64), np.zeros(size, np.int64)
+    return codes, np.zeros((4, B), np.float64), np.zeros(B, np.int64)
 
 
 def scratch_for(net: Network) -> Callable[[int], tuple[Array, ...]] | None:
@@ -150,11 +144,7 @@ class Bound:
         self.rates[0], self.rates[1] = float(ws.delta_scale), ws.scale * ws.rate
 
 
+@functools.cache
 def _installed() -> bool:
-    global _HAS_NUMBA
-    if _HAS_NUMBA is None:
-        _HAS_NUMBA = "numba" in sys.modules or importlib.util.find_spec("numba") is not None
-    return _HAS_NUMBA
-
-
-_HAS_NUMBA: bool | None = None
+    """Whether numba is there, without importing it."""
+    return "numba" in sys.modules or importlib.util.find_spec("numba") is not None

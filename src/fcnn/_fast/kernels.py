@@ -18,6 +18,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .fused import CODES
+
 # no reassociation (each entry is computed as written: exp's argument reduction depends on
 # it), no nnan/ninf (a NaN stays visible); only the sums over samples may reassociate, so
 # that they vectorise
@@ -26,7 +28,7 @@ _SUM = _FM | {"reassoc"}
 LOG2E = 1.4426950408889634
 LN2_HI = 6.93147180369123816490e-01  # ln 2 = LN2_HI + LN2_LO, LN2_HI exact in 32 bits
 LN2_LO = 1.90821492927058770002e-10
-TANH, RELU, IDENTITY = 1, 2, 0  # the hidden activations the kernel knows
+TANH, RELU = CODES["tanh"], CODES["relu"]  # the hidden activations it knows (else identity)
 
 
 # expm1(r) = r (1 + r/2! + r²/3! + ... + r¹²/13!), Horner from the highest power
