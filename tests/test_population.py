@@ -224,3 +224,55 @@ def test_a_diverging_member_stops_alike_with_the_fused_kernel(moons, monkeypatch
         assert np.isfinite(pop.params).all()
         diverged[setting] = pop.diverged
     assert diverged["1"] == diverged["0"] and diverged["1"][1] is not None
+
+
+THREADED_FITS = {
+    "gd, one member diverging": {"optimizer": "gd", "lr": [0.1, 0.2, 1e308, 0.1, 0.05, 0.1]},
+    "adam in batches, l2 per member": {
+        "optimizer": "adam",
+        "batch_size": 50,
+        "l2": [0.0, 1e-3, 0.0, 1e-2, 0.0, 1e-3],
+    },
+    "sgd, bootstrap, chunks": {"optimizer": "sgd", "batch_size": 32, "bootstrap": True},
+}
+
+
+@pytest.mark.parametrize("options", THREADED_FITS.values(), ids=THREADED_FITS.keys())
+def test_members_shared_between_threads_train_bit_for_bit_as_on_one(moons, monkeypatch, options):
+    # with the fused kernel a population's members may be shared between threads
+    # (fcnn._fast.threads.for_members); each share runs its own loop on rows of the stack
+    pytest.importorskip("numba")
+    import threading
+
+    from fcnn._fast import stacked, threads
+
+    kernels = pytest.importorskip("fcnn._fast.kernels")
+    X, y = moons
+    X = X * (1e3 if options["optimizer"] == "gd" else 1)  # where member 2 diverges
+    if "bootstrap" in options:  # a workspace of 3 members: 1 per share, chunks within shares
+        probe = Population([2, 5, 2], seeds=[0])
+        monkeypatch.setattr(stacked, "CHUNK_BYTES", 3 * probe.stack.member_bytes(32))
+    monkeypatch.setenv("FCNN_FUSED", "1")
+    names, step = set(), kernels.step
+    monkeypatch.setattr(
+        kernels, "step", lambda *a: names.add(threading.current_thread().name) or step(*a)
+    )
+    runs = {}
+    for parts in (1, 3):
+        monkeypatch.setattr(threads, "for_members", lambda work, parts=parts: parts)
+        names.clear()
+        pop = Population([2, 5, 2], seeds=range(6))
+        with np.errstate(all="raise"):  # each thread keeps NumPy quiet for its own members
+            histories = pop.fit(X, y, epochs=6, **{"lr": 0.1} | options)
+        runs[parts] = pop, histories, set(names)
+    (one, h_one, on_one), (three, h_three, on_three) = runs[1], runs[3]
+    # the calling thread and the pool's (a pool thread idle again may take the third share)
+    assert on_one == {threading.current_thread().name} and len(on_three) >= 2
+    assert all(n.startswith("fcnn-population") for n in on_three - on_one)
+    assert np.array_equal(three.params, one.params)
+    assert three.diverged == one.diverged
+    if options["optimizer"] == "gd":
+        assert three.diverged[2] is not None and np.isfinite(three.params).all()
+    for a, b in zip(h_three, h_one, strict=True):
+        assert a.loss == b.loss and a.accuracy == b.accuracy and a.step_loss == b.step_loss
+        assert a.parts == b.parts and a.parts_per_sample == b.parts_per_sample

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -42,6 +42,15 @@ INITIALISERS: dict[str, Callable[[Array, Array, np.random.Generator], None]] = {
     "he": he,
     "normal": normal,
 }
+
+
+def draw(name: str, weights: Sequence[Array], biases: Sequence[Array], seed: int | None) -> None:
+    """Fill each layer's ``weights[k]`` and ``biases[k]`` in place by the initialiser ``name``,
+    from one ``numpy.random.default_rng(seed)``, first layer first: the weights
+    ``fcnn.Network(..., seed=seed)`` starts from."""
+    fill, rng = get(name), np.random.default_rng(seed)
+    for W, b in zip(weights, biases, strict=True):
+        fill(W, b, rng)
 
 
 def get(name: str) -> Callable[[Array, Array, np.random.Generator], None]:

@@ -100,11 +100,9 @@ class Network:
         self._Wb = blocks(self.params, shapes)
         self._dWb = blocks(self._grad, shapes)
         self.weights, self.biases = weights_and_biases(self._Wb)
-        fill = initializers.get(init)
+        initializers.get(init)  # a known name, whether drawn now or not
         if _DRAW.get():  # not for a loader that overwrites every parameter (Network._blank)
-            rng = np.random.default_rng(self.seed)
-            for W, b in zip(self.weights, self.biases, strict=True):
-                fill(W, b, rng)
+            initializers.draw(init, self.weights, self.biases, self.seed)
 
     @cached_property
     def weight_mask(self) -> Array:

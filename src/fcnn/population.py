@@ -19,18 +19,24 @@ learning-rate sweeps and ensembles.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from ._checks import check_number
-from ._fast import fused
+from ._fast import fused, threads
 from ._fast.stacked import Stack, StackedOptimizer
 from ._inputs import as_features, as_targets
+from ._layout import weights_and_biases
 from .history import History
+from .init import draw
 from .network import Network
 
 Array = np.ndarray
+# what a fit records per epoch and member, as Trainer sums it (Σ_b v B / n): the loss, the
+# correct count, the cross-entropy and the penalty; and Σ_b ce / n (the sum reduction's)
+RECORDS = ("loss", "correct", "ce", "pen", "ce_sum")
 
 
 class Population:
@@ -53,12 +59,13 @@ class Population:
             raise ValueError("a population needs at least one seed, one per member")
         options = {"activation": activation, "output": "softmax", "loss": "cross_entropy"}
         options |= {"reduction": reduction, "init": init, "dtype": dtype}
-        nets = [Network(sizes, seed=s, **options) for s in seeds]
-        self.seeds, self._template = seeds, nets[0]
-        self.stack = Stack(nets[0].sizes, len(seeds), nets[0].dtype, nets[0]._acts)
-        for row, net in zip(self.stack.params, nets, strict=True):
-            row[...] = net.params
-        self.histories: list[History] = [History(sizes=nets[0].sizes) for _ in seeds]
+        net = Network(sizes, seed=seeds[0], **options)  # checks the options, once
+        self.seeds, self._template = seeds, net
+        self.stack = Stack(net.sizes, len(seeds), net.dtype, net._acts)
+        weights, biases = weights_and_biases(self.stack.Wb)
+        for i, seed in enumerate(seeds):  # each member's weights: Network(seed=seed)'s
+            draw(init, [W[i] for W in weights], [b[i] for b in biases], seed)
+        self.histories: list[History] = [History(sizes=net.sizes) for _ in seeds]
         self.samples: list[Array] | None = None  # each member's bootstrap rows, if any
         self.diverged: list[tuple[int, int] | None] = [None] * len(seeds)
 
@@ -110,26 +117,33 @@ class Population:
             raise ValueError("a population trains on integer class labels y: (n_samples,)")
         check_number("epochs", epochs, 1, integer=True, what="an int >= 1")
         rates, l2s = self._per_member("lr", lr), self._per_member("l2", l2)
-        opt = StackedOptimizer(
-            optimizer, self.stack.params.shape, net.dtype, **(optimizer_options or {})
-        )
+        kind, options = optimizer, dict(optimizer_options or {})
+        StackedOptimizer(kind, (0, 0), net.dtype, **options)  # the options, checked up front
         n, K = len(X), self.K
         B = n if batch_size is None else min(int(batch_size), n)
-        seqs = [np.random.SeedSequence(s).spawn(3) for s in self.seeds]
-        rngs = [np.random.default_rng(seq[1]) for seq in seqs]  # as Trainer's shuffle
+        shuffle = shuffle and B < n
+        # each member's generators as Trainer spawns them: the shuffle's, the bootstrap's
+        drawn = shuffle or bootstrap
+        seqs = [np.random.SeedSequence(s).spawn(3) for s in self.seeds] if drawn else []
+        rngs = [np.random.default_rng(seq[1]) for seq in seqs] if shuffle else [None] * K
         rows = np.broadcast_to(np.arange(n), (K, n))
         self.samples, self.diverged = None, [None] * K  # this fit's, as a lone fit's
         if bootstrap:
             self.samples = [np.random.default_rng(q[2]).integers(0, n, n) for q in seqs]
             rows = np.stack(self.samples)
-        run = _Run(self, X, labels, rows, B, rates, l2s, opt, shuffle and B < n, rngs)
         steps = int(epochs) * -(-n // B) * K  # member steps: where the fused kernel pays
-        self.stack.fused = fused.scratch_for(net) if fused.chosen(net, steps, B) else None
-        # a member that overflows is stopped and reported (diverged); NumPy's warnings would
-        # only repeat it
+        kernel, parts = fused.chosen(net, steps, B) and fused.loads(), 1
+        if kernel:  # the kernel releases the GIL: shares of the members on threads, where they pay
+            parts = threads.for_members(K * fused.work(net, B))
+        runs = []
+        for share in _shares(K, parts):
+            stack = self.stack if parts == 1 else self.stack.share(share, parts)
+            stack.fused = fused.members(net) if kernel else None
+            opt = StackedOptimizer(kind, stack.params.shape, net.dtype, **options)
+            data = X, labels, rows[share], B, shuffle, rngs[share]
+            runs.append(_Run(self, stack, share.start, data, rates[share], l2s[share], opt))
         try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                self.histories = run.train(int(epochs))
+            self.histories = _train(runs, int(epochs))
         finally:
             self.stack.fused = None  # the population pickles without it
         return self.histories
@@ -147,25 +161,54 @@ class Population:
         return values
 
 
-class _Run:
-    """One call of :meth:`Population.fit`: the loop, and the per-epoch records."""
+def _shares(K: int, parts: int) -> list[slice]:
+    """``parts`` contiguous shares of K members, as even as they go."""
+    bounds = [K * i // parts for i in range(parts + 1)]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
-    def __init__(self, pop, X, labels, rows, B, rates, l2s, opt, shuffle, rngs) -> None:
-        self.pop, self.X, self.labels, self.rows, self.B = pop, X, labels, rows, B
-        self.rates, self.opt, self.shuffle, self.rngs = rates, opt, shuffle, rngs
+
+def _train(runs: list[_Run], epochs: int) -> list[History]:
+    """Every share's loop, the first in this thread and each other in one of its own (its
+    kernel calls run while the others' do); the members' Histories in order."""
+    if len(runs) == 1:
+        return runs[0].train(epochs)
+    with ThreadPoolExecutor(len(runs) - 1, thread_name_prefix="fcnn-population") as pool:
+        others = [pool.submit(run.train, epochs) for run in runs[1:]]
+        histories = runs[0].train(epochs)
+        for future in others:
+            histories += future.result()
+    return histories
+
+
+class _Run:
+    """One share of the members in one call of :meth:`Population.fit` (all of them, or one
+    thread's): the loop over epochs and batches, and the per-epoch records. ``first`` is the
+    share's first member in the population; ``data`` is ``(X, labels, rows, B, shuffle,
+    rngs)``, the share's rows and generators."""
+
+    def __init__(self, pop, stack, first, data, rates, l2s, opt) -> None:
+        self.pop, self.stack, self.first = pop, stack, first
+        self.X, self.labels, self.rows, self.B, self.shuffle, self.rngs = data
+        self.rates, self.opt = rates, opt
         self.l2 = l2s if l2s.any() else None
         self.scale = pop._template._scale  # 1/B or 1 by the reduction
-        self.active = np.ones(pop.K, bool)
+        self.active = np.ones(stack.K, bool)
         self.loaded = False
 
     def train(self, epochs: int) -> list[History]:
-        pop, K, n = self.pop, self.pop.K, self.rows.shape[1]
-        stack, dtype = pop.stack, pop.stack.dtype
+        """The share's fit; its members' Histories. A member that overflows is stopped and
+        reported (diverged); NumPy's warnings would only repeat it."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # per thread
+            return self._train(epochs)
+
+    def _train(self, epochs: int) -> list[History]:
+        pop, stack, n = self.pop, self.stack, self.rows.shape[1]
+        K, dtype = stack.K, stack.dtype
         done = np.zeros(K, np.int64)  # epochs each member completed
-        self.n_steps = np.zeros(K, np.int64)  # steps each member recorded
-        # per epoch and member: loss, correct, ce, penalty as Trainer sums them (Σ_b v B / n),
-        # and Σ_b ce / n (the per-sample cross-entropy of the sum reduction)
-        rec = np.zeros((epochs, 5, K))
+        self.n_steps = np.zeros(K, np.int64)  # steps each member recorded (set as it stops)
+        self.rate = self.rates.astype(dtype)[:, None]  # each member's, 0 once it stopped
+        self.stopped = False
+        rec = np.zeros((epochs, len(RECORDS), K))  # per epoch and member
         steps: list[Array] = []
         for epoch in range(epochs):
             snapshot = stack.params.copy()
@@ -179,28 +222,35 @@ class _Run:
                 b = idx.shape[1]
                 ce, pen, correct = self._step(idx, b)
                 loss = ce + pen
-                bad = self.active & ~np.isfinite(loss)
-                if bad.any():
-                    self._stop(bad, epoch, len(steps))
-                rate = (self.rates * self.active).astype(dtype)[:, None]
-                stack.grad[~self.active] = 0
-                self.opt.step(stack.params, stack.grad, rate)
+                if not np.isfinite(loss).all():
+                    bad = self.active & ~np.isfinite(loss)
+                    if bad.any():
+                        self._stop(bad, epoch, len(steps))
+                if self.stopped:  # a stopped member's rate is 0 and its gradient too
+                    stack.grad[~self.active] = 0
+                self.opt.step(stack.params, stack.grad, self.rate)
                 steps.append(loss)
-                self.n_steps[self.active] += 1
                 rec[epoch] += [loss * b, correct, ce * b, pen * b, ce]
             bad = self.active & ~np.isfinite(stack.params).all(axis=1)
             if bad.any():
                 stack.params[bad] = snapshot[bad]
                 self._stop(bad, epoch, len(steps))
-                self.n_steps[bad] = len(steps)
             done[self.active] += 1
+        self.n_steps[self.active] = len(steps)
         rec /= n
-        all_steps = np.array(steps).reshape(len(steps), K)
-        return [self._history(i, int(done[i]), rec[:, :, i], all_steps[:, i]) for i in range(K)]
+        # as Python lists once, not once per member: (K, rows, epochs) and (K, steps). Without
+        # L2 the loss is the cross-entropy (ce + 0, exactly), so its row serves for both; the
+        # per-sample row only for the sum reduction (with the mean it is the loss)
+        self.rows_kept = ["loss", "correct"] + ["ce", "pen"] * (self.l2 is not None)
+        self.rows_kept += ["ce_sum"] * (pop._template.reduction == "sum")
+        kept = [RECORDS.index(name) for name in self.rows_kept]
+        records = np.ascontiguousarray(rec[:, kept].transpose(2, 1, 0)).tolist()
+        losses = np.ascontiguousarray(np.array(steps).reshape(len(steps), K).T).tolist()
+        return [self._history(i, int(done[i]), records[i], losses[i]) for i in range(K)]
 
     def _step(self, idx: Array, b: int) -> tuple[Array, Array, Array]:
         """The batch of rows ``idx: (K, b)``: each member's cross-entropy, penalty, correct."""
-        stack, K = self.pop.stack, self.pop.K
+        stack, K = self.stack, self.stack.K
         size = stack.chunk(b)
         if size >= K:
             if not self.loaded:  # the full batch in its own order is loaded once per fit
@@ -213,7 +263,7 @@ class _Run:
                 ms = slice(start, start + size)
                 stack.load(self.X[idx[ms]], self.labels[idx[ms]], ms)
                 J[ms], correct[ms] = stack.step(self.scale(b))
-        pen = np.zeros(self.pop.K)
+        pen = np.zeros(K)
         if self.l2 is not None:  # ∂/∂W (l2/2)||W||² = l2 W; biases are not penalised
             masked = stack.params * stack.weight_mask
             pen = 0.5 * self.l2 * np.einsum("ij,ij->i", masked, masked)
@@ -224,17 +274,24 @@ class _Run:
     def _stop(self, bad: Array, epoch: int, recorded: int) -> None:
         """Members ``bad`` diverged: they keep their parameters and take no more steps."""
         for i in np.flatnonzero(bad):
-            self.pop.diverged[i] = (epoch + 1, recorded + 1)
+            self.pop.diverged[self.first + i] = (epoch + 1, recorded + 1)
         self.active &= ~bad
+        self.n_steps[bad] = recorded
+        self.rate = (self.rates * self.active).astype(self.stack.dtype)[:, None]
+        self.stopped = True
         for state in (self.opt.v, self.opt.m, self.opt.s):
             if state is not None:
                 state[bad] = 0
 
-    def _history(self, i: int, done: int, rec: Array, steps: Array) -> History:
-        """Member ``i``'s History, as a lone fit writes it."""
+    def _history(self, i: int, done: int, rec: list, steps: list) -> History:
+        """Member ``i``'s History, as a lone fit writes it, from its per-epoch records ``rec``
+        (the lists :attr:`rows_kept` names, of :data:`RECORDS`) and step losses ``steps``."""
         h = History(sizes=self.pop._template.sizes)
         h.epoch = list(range(1, done + 1))
-        loss, acc, ce, pen, ce_sum = (row[:done].tolist() for row in rec.T)
+        row = {name: r[:done] for name, r in zip(self.rows_kept, rec, strict=True)}
+        loss, acc = row["loss"], row["correct"]
+        ce, pen = row.get("ce", list(loss)), row.get("pen")
+        ce_sum = row.get("ce_sum")
         h.loss, h.accuracy, h.parts = loss, acc, {"ce": ce}
         has_l2 = self.l2 is not None and self.l2[i] > 0  # a lone fit's parts, as Trainer names
         if has_l2:
@@ -246,5 +303,5 @@ class _Run:
             h.parts_per_sample = {k: list(v) for k, v in h.parts.items()}
             h.loss_per_sample = list(loss)
         h.lr = [float(self.rates[i])] * done
-        h.step_loss = steps[: self.n_steps[i]].tolist()
+        h.step_loss = steps[: self.n_steps[i]]
         return h

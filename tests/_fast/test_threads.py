@@ -215,3 +215,18 @@ def test_sklearn_lbfgs_runs_l_bfgs_b_with_scipy_blas_on_one_thread(monkeypatch):
         )
         assert _scipy_blas_threads() == 2
     assert seen == [1]
+
+
+@needs_control
+def test_a_population_shares_its_members_between_threads_only_where_they_pay(monkeypatch):
+    grain = threads.MEMBER_GRAIN
+    monkeypatch.setattr(threads, "spare_cores", lambda: 8)
+    with threadpool_limits(4, user_api="blas"):
+        assert threads.for_members(grain) == 1  # too little work to hand to another thread
+        assert threads.for_members(3 * grain) == 3  # one per grain
+        assert threads.for_members(100 * grain) == 4  # no more than the count in force
+    with threadpool_limits(1, user_api="blas"):  # an outer limit (a sweep worker's) wins
+        assert threads.for_members(100 * grain) == 1
+    monkeypatch.setattr(threads, "spare_cores", lambda: 1)  # a busy machine
+    with threadpool_limits(4, user_api="blas"):
+        assert threads.for_members(100 * grain) == 1

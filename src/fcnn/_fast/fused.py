@@ -18,7 +18,6 @@ import functools
 import importlib.util
 import os
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,9 +44,14 @@ def applies(net: Network, batch: int) -> bool:
     """Whether the kernel computes ``net``'s step on batches of ``batch`` samples: two or more
     layers, hidden activations it knows, at most ``MAX_WORK`` multiply-adds (softmax and
     cross-entropy: the caller checks those)."""
+    known = all(a in CODES for a in net.activations)
+    return len(net.sizes) > 2 and known and work(net, batch) <= MAX_WORK
+
+
+def work(net: Network, batch: int) -> int:
+    """Multiply-adds of ``net``'s forward pass on ``batch`` samples, ``Σ_k n_k (n_{k-1} + 1) B``."""
     sizes = net.sizes
-    work = sum(m * (n + 1) for n, m in zip(sizes[:-1], sizes[1:], strict=True)) * batch
-    return len(sizes) > 2 and all(a in CODES for a in net.activations) and work <= MAX_WORK
+    return sum(m * (n + 1) for n, m in zip(sizes[:-1], sizes[1:], strict=True)) * batch
 
 
 def chosen(net: Network, steps: int, batch: int) -> bool:
@@ -87,19 +91,37 @@ def scratch(net: Network, B: int) -> tuple[Array, Array, Array]:
     return codes, np.zeros((4, B), np.float64), np.zeros(B, np.int64)
 
 
-def scratch_for(net: Network) -> Callable[[int], tuple[Array, ...]] | None:
-    """``scratch(B)``: :func:`scratch` and the rates row for batches of ``B``, kept per
-    size (for ``fcnn._fast.stacked``); None where the kernel does not load."""
-    if not loads():
-        return None
-    kept: dict[int, tuple[Array, ...]] = {}
+class Members:
+    """The kernel over a population's members (``fcnn._fast.stacked``): its scratch for each
+    batch size, and its arguments for the members loaded, made once for their views."""
 
-    def scratch_of(B: int) -> tuple[Array, ...]:
-        if B not in kept:
-            kept[B] = (*scratch(net, B), np.zeros(2, np.float64))
-        return kept[B]
+    def __init__(self, net: Network) -> None:
+        from . import kernels
 
-    return scratch_of
+        self._kernel = kernels.step
+        self.net = net
+        self.rates = np.zeros(2, np.float64)  # read, never written, by the kernel
+        self._kept: dict[int, tuple[Array, Array, Array]] = {}
+        self._for: tuple | None = None  # the arrays the kernel's arguments were made for
+        self._call: tuple = ()
+
+    def step(self, arrays: tuple, scale: float, J: Array, hits: Array) -> None:
+        """One step of the loaded members, ``arrays = (Wbs, dWbs, H0, Hs, As, Gs, Ts, P, Y,
+        labels)`` as :func:`fcnn._fast.kernels.step` takes them; each member's summed
+        cross-entropy and correct count go to ``J`` and ``hits``."""
+        if self._for is not arrays or self._call[-1] is not hits:
+            B = arrays[2].shape[2]
+            if B not in self._kept:
+                self._kept[B] = scratch(self.net, B)
+            self._for, self._call = arrays, (*arrays, *self._kept[B], self.rates, False, J, hits)
+        self.rates[0] = scale
+        self._kernel(*self._call)
+
+
+def members(net: Network) -> Members | None:
+    """The kernel over a population of ``net``'s shape, or None where the kernel does not
+    load (the NumPy step serves)."""
+    return Members(net) if loads() else None
 
 
 class Bound:

@@ -16,9 +16,13 @@ member, so a member equals its lone fit to rounding, not always bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .fused import Members
 
 Array = np.ndarray
 # the workspace of one step, members' inputs included: K members at once where they fit,
@@ -29,11 +33,20 @@ CHUNK_BYTES = 48 * 1024**2
 class Stack:
     """Parameters, gradients and workspace arrays of K networks of layer ``sizes``."""
 
-    def __init__(self, sizes: Sequence[int], K: int, dtype: np.dtype, acts: Sequence) -> None:
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        K: int,
+        dtype: np.dtype,
+        acts: Sequence,
+        params: Array | None = None,
+        chunk_bytes: int | None = None,
+    ) -> None:
         self.sizes, self.K, self.dtype, self.acts = tuple(sizes), K, np.dtype(dtype), acts
         self.shapes = [(n, m + 1) for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
         n_params = sum(r * c for r, c in self.shapes)
-        self.params = np.zeros((K, n_params), dtype)
+        self.params = np.zeros((K, n_params), dtype) if params is None else params
+        self.chunk_bytes = chunk_bytes  # None: CHUNK_BYTES
         self.grad = np.zeros((K, n_params), dtype)
         self.Wb = _views(self.params, self.shapes)
         self.dWb = _views(self.grad, self.shapes)
@@ -41,15 +54,29 @@ class Stack:
         for M in _views(self.weight_mask[None], self.shapes):
             M[:, :, :-1] = 1
         self._B = -1  # the batch size the workspace arrays are for
-        # with the fused kernel (fcnn._fast.fused): its scratch for a batch size, else None
-        self.fused: Callable[[int], tuple[Array, ...]] | None = None
+        self._views = None  # (start, stop, B) of the views load made last
+        self.arrays = None  # the fused kernel's arguments for those views
+        # the fused kernel over the members (fcnn._fast.fused.Members) where a fit takes it
+        self.fused: Members | None = None
         self._H0 = np.empty((0, 0, 0), dtype)
 
     def chunk(self, B: int) -> int:
         """How many members a step on batches of ``B`` takes at once: all K, or as many as
-        keep the workspace (with the gathered inputs) within :data:`CHUNK_BYTES`; at least
+        keep the workspace (with the gathered inputs) within :attr:`chunk_bytes`; at least
         one. Each member's arithmetic is the same whatever the chunk."""
-        return max(1, min(self.K, CHUNK_BYTES // self.member_bytes(B)))
+        return max(1, min(self.K, self._chunk_bytes() // self.member_bytes(B)))
+
+    def share(self, members: slice, parts: int) -> Stack:
+        """A stack of this one's ``members``, whose parameters are those rows of
+        :attr:`params` (views: a step of the share trains them here), with its own gradient
+        and workspace, within ``1/parts`` of this one's :attr:`chunk_bytes`: ``parts``
+        shares, one per thread, run a population at once in the memory of one."""
+        rows = self.params[members]
+        limit = self._chunk_bytes() // parts
+        return Stack(self.sizes, len(rows), self.dtype, self.acts, rows, limit)
+
+    def _chunk_bytes(self) -> int:
+        return CHUNK_BYTES if self.chunk_bytes is None else self.chunk_bytes
 
     def member_bytes(self, B: int) -> int:
         """The bytes of one member's share of the workspace for batches of ``B``: its
@@ -78,15 +105,24 @@ class Stack:
             self._J, self._hits = np.empty(K), np.empty(K, np.int64)
             self._total = np.empty((K, 1, B), dt)
             self._hit = np.empty((K, B), bool)
-        # the first m members' rows of the workspace: contiguous views
-        self.H = [a[:m] for a in (self._H0, *self._H)]
-        self.A, self.G, self.T = ([a[:m] for a in arrays] for arrays in (self._A, self._G, self._T))
-        self.Y, self.total, self.hit = self._Y[:m], self._total[:m], self._hit[:m]
-        self.P, self.J, self.hits = self._P[:m], self._J[:m], self._hits[:m]
-        self.members = slice(start, stop)
+            self._views = None
+        if self._views != (start, stop, B):  # the first m rows of the workspace, as views
+            self._views = start, stop, B
+            self.H = [a[:m] for a in (self._H0, *self._H)]
+            self.A, self.G, self.T = ([a[:m] for a in x] for x in (self._A, self._G, self._T))
+            self.Y, self.total, self.hit = self._Y[:m], self._total[:m], self._hit[:m]
+            self.P, self.J, self.hits = self._P[:m], self._J[:m], self._hits[:m]
+            self.members = ms = slice(start, stop)
+            self.W, self.dW = [w[ms] for w in self.Wb], [g[ms] for g in self.dWb]
+            self.arrays = None  # the fused kernel's arguments, made on its first step
         self.H[0][:, :-1] = np.swapaxes(X, -1, -2)
         np.equal(np.arange(self.sizes[-1])[None, :, None], labels[:, None, :], out=self.Y)
-        self.labels, self.label_is_1 = labels, labels == 1
+        if self.fused is not None:  # the kernel's labels: int64, in a row kept with the views
+            if self.arrays is None or self.labels.shape != labels.shape:
+                self.labels, self.arrays = np.empty(labels.shape, np.int64), None
+            self.labels[...] = labels
+        else:
+            self.labels, self.label_is_1 = labels, labels == 1
 
     def step(self, scale: float) -> tuple[Array, Array]:
         """Forward, softmax cross-entropy and backward on the batch :meth:`load` put in
@@ -94,10 +130,10 @@ class Stack:
         ``(J, correct)``: each loaded member's reduced cross-entropy and its count of correct
         argmax predictions. ``scale`` is the reduction's 1/B or 1. With :attr:`fused` set,
         the fused kernel of :mod:`fcnn._fast.kernels` computes it (to rounding)."""
-        H, A, G, T, Y, ms = self.H, self.A, self.G, self.T, self.Y, self.members
-        Wb, dWb = [w[ms] for w in self.Wb], [g[ms] for g in self.dWb]
         if self.fused is not None:
-            return self._fused_step(Wb, dWb, scale)
+            return self._fused_step(scale)
+        H, A, G, T, Y, ms = self.H, self.A, self.G, self.T, self.Y, self.members
+        Wb, dWb = self.W, self.dW
         L = len(Wb)
         for k in range(L):  # Alg. 1, lines 8-10: a = [W | b] [h; 1], h = f(a)
             np.matmul(Wb[k], H[k], out=A[k])
@@ -132,16 +168,13 @@ class Stack:
             self.grad[ms] *= scale
         return J, np.count_nonzero(correct, axis=1)
 
-    def _fused_step(self, Wb: list[Array], dWb: list[Array], scale: float) -> tuple[Array, Array]:
-        """:meth:`step` as one call of the fused kernel over the loaded members."""
-        from . import kernels
-
-        codes, scratch, bits, rates = self.fused(self._B)
-        rates[0] = scale
-        H, labels = self.H, np.ascontiguousarray(self.labels, np.int64)
-        args = (tuple(Wb), tuple(dWb), H[0], tuple(H[1:]), tuple(self.A), tuple(self.G))
-        args += (tuple(self.T), self.P, self.Y, labels, codes, scratch, bits, rates, False)
-        kernels.step(*args, self.J, self.hits)
+    def _fused_step(self, scale: float) -> tuple[Array, Array]:
+        """:meth:`step` as the fused kernel over the loaded members."""
+        if self.arrays is None:
+            H, labels = self.H, self.labels
+            self.arrays = (tuple(self.W), tuple(self.dW), H[0], tuple(H[1:]), tuple(self.A))
+            self.arrays += (tuple(self.G), tuple(self.T), self.P, self.Y, labels)
+        self.fused.step(self.arrays, scale, self.J, self.hits)
         return self.J * scale, self.hits.copy()
 
     def _log_sum(self, total: Array) -> Array:

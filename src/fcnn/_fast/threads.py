@@ -36,6 +36,10 @@ from . import blas
 # 100 x 101 x 128 = 1.3e6 two, which buy 7% on a quiet machine: docs/performance.md); on a
 # busy machine spare_cores caps it
 GRAIN = 600_000
+# multiply-adds of forward work per step a population's thread must have (``fcnn.Population``
+# with the fused kernel, members split between threads): ~50 µs of the kernel, well above the
+# ~10-20 µs a hand-off to another thread costs
+MEMBER_GRAIN = 60_000
 _PREFIXES = ("scipy_openblas_", "openblas_")  # NumPy >= 2.0 wheels, NumPy 1.2x wheels
 
 
@@ -199,6 +203,18 @@ class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
         if self.outer is not None:
             _controls()[1](self.outer)
             self.outer = None
+
+
+def for_members(work: int) -> int:
+    """How many threads share a population's members in the fused kernel, at ``work``
+    forward multiply-adds of all members per step: one per :data:`MEMBER_GRAIN`, no more
+    than the BLAS count in force (the outer limit, as for :class:`limited`) nor the cores
+    the machine has spare (:func:`spare_cores`). One where fcnn cannot read the BLAS count
+    (another BLAS, ``FCNN_THREAD_POLICY=0``): no outer limit is known there."""
+    outer = current()
+    if outer is None or outer <= 1 or work < 2 * MEMBER_GRAIN:
+        return 1
+    return max(1, min(outer, spare_cores(), work // MEMBER_GRAIN))
 
 
 @functools.lru_cache(maxsize=64)
