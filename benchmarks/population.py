@@ -8,9 +8,12 @@ The workload is a seed study: K 2-2-2 tanh/softmax networks (seeds 0..K-1), full
 gradient descent at lr 0.1 for ``--epochs`` epochs on seed 000's two Gaussians (200 samples,
 ``benchmarks/peers.py seed_data``), float64 (or ``--dtype float32``). ``Population [fast]``
 is the population with fcnn's fused compiled step (``FCNN_FUSED=1``, numba: the ``fast``
-extra), compiled in the warm-up round. The variants take turns in every round; each time is
-the median over rounds, and "vs separate" the median of the rounds' ratios of throughput
-(networks x epochs per second) over that of the separate fits.
+extra), compiled in the warm-up round; its members in shares on the threads fcnn's policy
+gives them (``fcnn._fast.threads.for_members``: the machine's spare cores, under the BLAS
+count in force). ``[fast], 1 thread`` is the same under an outer limit of one thread, as the
+separate fits run (a network this small takes one BLAS thread). The variants take turns in
+every round; each time is the median over rounds, and "vs separate" the median of the
+rounds' ratios of throughput (networks x epochs per second) over that of the separate fits.
 """
 
 from __future__ import annotations
@@ -65,6 +68,15 @@ def population_fast(X: np.ndarray, y: np.ndarray, K: int, epochs: int) -> float:
             del os.environ["FCNN_FUSED"]
         else:
             os.environ["FCNN_FUSED"] = before
+
+
+def population_fast_one_thread(X: np.ndarray, y: np.ndarray, K: int, epochs: int) -> float:
+    """:func:`population_fast` under an outer limit of one thread (``threadpoolctl``): all
+    members on the calling thread, as the separate fits run."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return population_fast(X, y, K, epochs)
 
 
 def jax_vmap(X: np.ndarray, y: np.ndarray, K: int, epochs: int):
@@ -126,6 +138,7 @@ def main() -> None:
     }
     if importlib.util.find_spec("numba") is not None:
         variants["Population [fast]"] = lambda: population_fast(X, y, K, E)
+        variants["[fast], 1 thread"] = lambda: population_fast_one_thread(X, y, K, E)
     jax_timer = None if args.no_jax else jax_vmap(X, y, K, E)
     if jax_timer is not None:
         variants["JAX vmap+jit"] = jax_timer

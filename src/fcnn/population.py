@@ -12,6 +12,10 @@ History. A member equals the same network trained alone with the same options to
 the batched products and the per-member softmax sums may add in another order than the
 lone step's (``docs/performance.md``, "Many networks at once").
 
+With the fused compiled step (``fcnn[fast]``, where ``fcnn._fast.fused`` takes it), the
+members may be trained in shares, one loop per thread, on the cores the thread policy gives
+(``fcnn._fast.threads.for_members``); each member's numbers are the same bit for bit.
+
 It serves seed studies (how often does a 2-2-2 network fail from a random start?),
 learning-rate sweeps and ensembles.
 """
