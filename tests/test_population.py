@@ -276,3 +276,35 @@ def test_members_shared_between_threads_train_bit_for_bit_as_on_one(moons, monke
     for a, b in zip(h_three, h_one, strict=True):
         assert a.loss == b.loss and a.accuracy == b.accuracy and a.step_loss == b.step_loss
         assert a.parts == b.parts and a.parts_per_sample == b.parts_per_sample
+
+
+@pytest.mark.parametrize("where", ["another share", "the calling thread"])
+def test_an_error_in_one_share_stops_the_others_and_is_raised(moons, monkeypatch, where):
+    # a share's loop that raises (or Ctrl-C in the calling thread) must not leave the other
+    # shares training to the end before the error reaches the caller
+    pytest.importorskip("numba")
+    import threading
+
+    from fcnn._fast import threads
+
+    kernels = pytest.importorskip("fcnn._fast.kernels")
+    monkeypatch.setenv("FCNN_FUSED", "1")
+    monkeypatch.setattr(threads, "for_members", lambda work: 2)
+    calls, step, main = {"main": 0, "other": 0}, kernels.step, threading.current_thread()
+
+    def failing(*args):
+        mine = threading.current_thread() is main
+        calls["main" if mine else "other"] += 1
+        if mine == (where == "the calling thread") and calls["main" if mine else "other"] == 5:
+            raise KeyboardInterrupt if mine else MemoryError("out of memory in a share")
+        return step(*args)
+
+    monkeypatch.setattr(kernels, "step", failing)
+    X, y = moons
+    pop = Population([2, 5, 2], seeds=range(6))
+    error = KeyboardInterrupt if where == "the calling thread" else MemoryError
+    with pytest.raises(error):
+        pop.fit(X, y, epochs=10_000, lr=0.1)
+    # the other share stopped long before its 10,000 steps (within a turn or two on the GIL)
+    assert max(calls.values()) < 2_000
+    assert pop.stack.fused is None

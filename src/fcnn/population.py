@@ -22,6 +22,7 @@ learning-rate sweeps and ensembles.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -171,16 +172,42 @@ def _shares(K: int, parts: int) -> list[slice]:
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
+class _Halted(Exception):
+    """A share's loop stopped because another share's raised (or was interrupted)."""
+
+
 def _train(runs: list[_Run], epochs: int) -> list[History]:
     """Every share's loop, the first in this thread and each other in one of its own (its
-    kernel calls run while the others' do); the members' Histories in order."""
+    kernel calls run while the others' do); the members' Histories in order. Where one
+    share raises (or Ctrl-C interrupts this thread), the others stop at their next step and
+    the error is raised here."""
     if len(runs) == 1:
         return runs[0].train(epochs)
+    halt = threading.Event()
+
+    def share(run: _Run) -> list[History]:
+        run.halt = halt
+        try:
+            return run.train(epochs)
+        except BaseException:
+            halt.set()
+            raise
+
     with ThreadPoolExecutor(len(runs) - 1, thread_name_prefix="fcnn-population") as pool:
-        others = [pool.submit(run.train, epochs) for run in runs[1:]]
-        histories = runs[0].train(epochs)
-        for future in others:
-            histories += future.result()
+        others = [pool.submit(share, run) for run in runs[1:]]
+        try:
+            histories = share(runs[0])
+            for future in others:
+                histories += future.result()
+        except _Halted:  # this share stopped for another's error: raise that one
+            errors = [f.exception() for f in others]  # each waits for its share to end
+            failed = [e for e in errors if e is not None and not isinstance(e, _Halted)]
+            if failed:
+                raise failed[0] from None
+            raise
+        except BaseException:  # Ctrl-C while waiting, or this share's own error
+            halt.set()
+            raise
     return histories
 
 
@@ -198,6 +225,7 @@ class _Run:
         self.scale = pop._template._scale  # 1/B or 1 by the reduction
         self.active = np.ones(stack.K, bool)
         self.loaded = False
+        self.halt: threading.Event | None = None  # set where another share's loop failed
 
     def train(self, epochs: int) -> list[History]:
         """The share's fit; its members' Histories. A member that overflows is stopped and
@@ -222,6 +250,8 @@ class _Run:
                 for row, r, g in zip(order, self.rows, self.rngs, strict=True):
                     row[...] = r[g.permutation(n)]
             for start in range(0, n, self.B):
+                if self.halt is not None and self.halt.is_set():
+                    raise _Halted
                 idx = order[:, start : start + self.B]
                 b = idx.shape[1]
                 ce, pen, correct = self._step(idx, b)
