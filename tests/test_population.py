@@ -259,7 +259,7 @@ def test_members_shared_between_threads_train_bit_for_bit_as_on_one(moons, monke
     )
     runs = {}
     for parts in (1, 3):
-        monkeypatch.setattr(threads, "for_members", lambda work, parts=parts: parts)
+        monkeypatch.setattr(threads, "for_members", lambda work, busy=0, parts=parts: parts)
         names.clear()
         pop = Population([2, 5, 2], seeds=range(6))
         with np.errstate(all="raise"):  # each thread keeps NumPy quiet for its own members
@@ -289,7 +289,7 @@ def test_an_error_in_one_share_stops_the_others_and_is_raised(moons, monkeypatch
 
     kernels = pytest.importorskip("fcnn._fast.kernels")
     monkeypatch.setenv("FCNN_FUSED", "1")
-    monkeypatch.setattr(threads, "for_members", lambda work: 2)
+    monkeypatch.setattr(threads, "for_members", lambda work, busy=0: 2)
     calls, step, main = {"main": 0, "other": 0}, kernels.step, threading.current_thread()
 
     def failing(*args):

@@ -137,20 +137,20 @@ class Population:
             self.samples = [np.random.default_rng(q[2]).integers(0, n, n) for q in seqs]
             rows = np.stack(self.samples)
         steps = int(epochs) * -(-n // B) * K  # member steps: where the fused kernel pays
-        kernel, parts = fused.chosen(net, steps, B) and fused.loads(), 1
-        if kernel:  # the kernel releases the GIL: shares of the members on threads, where they pay
-            parts = threads.for_members(K * fused.work(net, B))
-        runs = []
-        for share in _shares(K, parts):
-            stack = self.stack if parts == 1 else self.stack.share(share, parts)
-            stack.fused = fused.members(net) if kernel else None
-            opt = StackedOptimizer(kind, stack.params.shape, net.dtype, **options)
-            data = X, labels, rows[share], B, shuffle, rngs[share]
-            runs.append(_Run(self, stack, share.start, data, rates[share], l2s[share], opt))
-        try:
-            self.histories = _train(runs, int(epochs))
-        finally:
-            self.stack.fused = None  # the population pickles without it
+        kernel = fused.chosen(net, steps, B) and fused.loads()
+        # the kernel releases the GIL: the members in shares on threads, where they pay
+        with threads.members(K * fused.work(net, B) if kernel else 0) as parts:
+            runs = []
+            for share in _shares(K, parts):
+                stack = self.stack if parts == 1 else self.stack.share(share, parts)
+                stack.fused = fused.members(net) if kernel else None
+                opt = StackedOptimizer(kind, stack.params.shape, net.dtype, **options)
+                data = X, labels, rows[share], B, shuffle, rngs[share]
+                runs.append(_Run(self, stack, share.start, data, rates[share], l2s[share], opt))
+            try:
+                self.histories = _train(runs, int(epochs))
+            finally:
+                self.stack.fused = None  # the population pickles without it
         return self.histories
 
     def _per_member(self, name: str, value: float | Sequence[float]) -> Array:

@@ -230,3 +230,21 @@ def test_a_population_shares_its_members_between_threads_only_where_they_pay(mon
     monkeypatch.setattr(threads, "spare_cores", lambda: 1)  # a busy machine
     with threadpool_limits(4, user_api="blas"):
         assert threads.for_members(100 * grain) == 1
+
+
+@needs_control
+def test_population_fits_at_once_in_one_process_share_the_spare_cores(monkeypatch):
+    monkeypatch.setattr(threads, "spare_cores", lambda: 4)
+    work = 100 * threads.MEMBER_GRAIN
+    with threadpool_limits(8, user_api="blas"):
+        with threads.members(work) as first:
+            with threads.members(work) as second:  # another thread's fit, meanwhile
+                with threads.members(work) as third:
+                    assert (first, second, third) == (4, 1, 1)
+            with threads.members(work) as again:
+                assert again == 1  # the first still holds all 4
+        with threads.members(work) as alone:
+            assert alone == 4  # all given back
+        with threads.members(0) as unshared:  # a fit without the kernel
+            assert unshared == 1
+    assert threads._members_busy == [0]

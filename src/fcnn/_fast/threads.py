@@ -26,6 +26,7 @@ import contextlib
 import ctypes
 import functools
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
@@ -205,16 +206,36 @@ class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
             self.outer = None
 
 
-def for_members(work: int) -> int:
+def for_members(work: int, busy: int = 0) -> int:
     """How many threads share a population's members in the fused kernel, at ``work``
     forward multiply-adds of all members per step: one per :data:`MEMBER_GRAIN`, no more
     than the BLAS count in force (the outer limit, as for :class:`limited`) nor the cores
-    the machine has spare (:func:`spare_cores`). One where fcnn cannot read the BLAS count
-    (another BLAS, ``FCNN_THREAD_POLICY=0``): no outer limit is known there."""
+    the machine has spare (:func:`spare_cores`) less the ``busy`` threads of this process's
+    other population fits. One where fcnn cannot read the BLAS count (another BLAS,
+    ``FCNN_THREAD_POLICY=0``): no outer limit is known there."""
     outer = current()
     if outer is None or outer <= 1 or work < 2 * MEMBER_GRAIN:
         return 1
-    return max(1, min(outer, spare_cores(), work // MEMBER_GRAIN))
+    return max(1, min(outer, spare_cores() - busy, work // MEMBER_GRAIN))
+
+
+_members_lock = threading.Lock()
+_members_busy = [0]  # the threads this process's population fits hold now
+
+
+@contextlib.contextmanager
+def members(work: int) -> Iterator[int]:
+    """:func:`for_members`' count for a population fit of ``work`` multiply-adds a step,
+    held for the block: population fits running at once in one process (threads of a
+    user's, a Dask worker's) share the spare cores instead of each taking them all."""
+    with _members_lock:
+        count = for_members(work, _members_busy[0]) if work else 1
+        _members_busy[0] += count
+    try:
+        yield count
+    finally:
+        with _members_lock:
+            _members_busy[0] -= count
 
 
 @functools.lru_cache(maxsize=64)
