@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -104,6 +105,18 @@ def test_loss_curve_picks_a_log_scale_when_the_values_span_more_than_two_decades
     ax = plots.loss_curve(flat).axes[0]
     assert ax.get_yscale() == "linear"
     assert ax.get_legend() is None  # a single series needs no legend
+
+
+def test_a_diverging_loss_curve_draws_without_overflow(tmp_path):
+    # a diverged run's loss reaches 1e300: matplotlib's log autoscaling and ticks overflowed
+    h = History(epoch=[1, 2, 3, 4], loss=[0.7, 3.0, 1e150, 1e305])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warnings inside matplotlib among them
+        fig = plots.loss_curve(h)
+        fig.savefig(tmp_path / "diverged.png")
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    assert ax.get_yscale() == "log" and 0 < low < 0.7 and 1e150 < high < 1e251
 
 
 def test_loss_curve_per_step_draws_one_point_per_update(run):
