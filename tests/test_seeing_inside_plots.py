@@ -53,6 +53,22 @@ def test_diagnostics_panel_draws_a_line_per_layer_and_quantity(run):
     )
 
 
+def test_diagnostics_panel_draws_a_diverging_gradient_norm_without_overflow(run, tmp_path):
+    import copy
+    import warnings
+
+    _, h, *_ = run
+    h = copy.deepcopy(h)
+    norms = h.diagnostics["layer1_grad_norm"]
+    norms[-3:] = [1e100, 1e250, 1e306]  # a run diverging: its last gradients explode
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's log autoscaling overflowed here
+        fig = plots.diagnostics_panel(h)
+        fig.savefig(tmp_path / "diagnostics.png")
+    grad = fig.axes[2]
+    assert grad.get_yscale() == "log" and grad.get_ylim()[1] == 1e250  # capped
+
+
 def test_diagnostics_panel_refuses_a_history_without_diagnostics():
     X, y = datasets.moons(50, seed=0)
     h = fcnn.Network([2, 4, 2], seed=0).fit(X, y, epochs=2)

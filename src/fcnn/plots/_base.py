@@ -135,6 +135,20 @@ def _legend_outside(ax: Axes, **kwargs: Any) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
 
 
+def _log_y(ax: Axes, values: Array) -> None:
+    """A log y axis for ``values``, its limits the usual 5% margin in decades, well within
+    float range: a diverged run's 1e300 would overflow matplotlib's autoscaling and tick
+    placement (which reaches decades beyond the limits); higher values leave the top of the
+    panel, as a diverging curve does."""
+    values = np.asarray(values, np.float64)
+    positive = values[np.isfinite(values) & (values > 0)]
+    if positive.size:
+        lo, hi = np.log10(positive.min()), np.log10(positive.max())
+        margin = 0.05 * (hi - lo)
+        ax.set_ylim(10 ** max(lo - margin, -250.0), 10 ** min(hi + margin, 250.0))
+    ax.set_yscale("log")
+
+
 def _epoch_axis(ax: Axes, last: int) -> bool:
     """A log x-axis for curves over more than :data:`LOG_X_ABOVE` epochs; whether it is."""
     from matplotlib.ticker import MaxNLocator

@@ -20,6 +20,7 @@ from ._base import (
     _color,
     _epoch_axis,
     _legend_outside,
+    _log_y,
     _need_history,
     _plain_ticks,
     _tidy,
@@ -58,15 +59,7 @@ def _y_scale(ax: Axes, drawn: list, log: bool | None) -> bool:
     if log is None:
         log = bool(values.size and values.min() > 0 and values.max() / values.min() > 100)
     if log:
-        positive = values[values > 0]
-        if positive.size:  # the limits with the usual 5% margin, in decades, well within
-            # float range: a diverged run's 1e300 would overflow matplotlib's autoscaling and
-            # tick placement (which reaches decades beyond the limits); higher values leave
-            # the top of the panel, as a diverging curve does
-            lo, hi = np.log10(positive.min()), np.log10(positive.max())
-            margin = 0.05 * (hi - lo)
-            ax.set_ylim(10 ** max(lo - margin, -250.0), 10 ** min(hi + margin, 250.0))
-        ax.set_yscale("log")
+        _log_y(ax, values)
     return log
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..history import History
-from ._base import _color, _need_history, _tidy
+from ._base import _color, _log_y, _need_history, _tidy
 
 #: the update:weight ratio's healthy band, in log10 (around 10^-3)
 HEALTHY_BAND = (-4.0, -2.0)
@@ -49,9 +49,11 @@ def diagnostics_panel(history: History) -> Figure:
         ax.fill_between(epochs, m - s, m + s, color=_color(k - 1), alpha=0.15, linewidth=0)
     _tidy(ax, "Activations: mean ± std", "", "h")
     ax = axes[1, 0]
+    norms = []
     for k, v in _columns(history, "grad_norm"):
-        ax.plot(epochs, np.maximum(v, 1e-300), color=_color(k - 1), label=f"layer {k}")
-    ax.set_yscale("log")
+        norms.append(np.maximum(v, 1e-300))
+        ax.plot(epochs, norms[-1], color=_color(k - 1), label=f"layer {k}")
+    _log_y(ax, np.concatenate(norms) if norms else np.zeros(0))
     _tidy(ax, "Gradient norm (mean over batches)", "epoch", "‖∇[W | b]‖")
     ax = axes[1, 1]
     ax.axhspan(*HEALTHY_BAND, color="0.85", zorder=0, label="healthy band")
