@@ -140,9 +140,9 @@ class Population:
         kernel = fused.chosen(net, steps, B) and fused.loads()
         # the kernel releases the GIL: the members in shares on threads, where they pay
         with threads.members(K * fused.work(net, B) if kernel else 0) as parts:
-            runs = []
-            for share in _shares(K, parts):
-                stack = self.stack if parts == 1 else self.stack.share(share, parts)
+            runs, shares = [], _shares(K, parts)
+            for share in shares:
+                stack = self.stack if len(shares) == 1 else self.stack.share(share, len(shares))
                 stack.fused = fused.members(net) if kernel else None
                 opt = StackedOptimizer(kind, stack.params.shape, net.dtype, **options)
                 data = X, labels, rows[share], B, shuffle, rngs[share]
@@ -167,7 +167,8 @@ class Population:
 
 
 def _shares(K: int, parts: int) -> list[slice]:
-    """``parts`` contiguous shares of K members, as even as they go."""
+    """``parts`` contiguous shares of K members (K at most), as even as they go."""
+    parts = min(parts, K)
     bounds = [K * i // parts for i in range(parts + 1)]
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
