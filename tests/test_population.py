@@ -308,3 +308,20 @@ def test_an_error_in_one_share_stops_the_others_and_is_raised(moons, monkeypatch
     # the other share stopped long before its 10,000 steps (within a turn or two on the GIL)
     assert max(calls.values()) < 2_000
     assert pop.stack.fused is None
+
+
+def test_fits_with_and_without_the_kernel_in_turn_train_as_the_numpy_step_alone(moons, monkeypatch):
+    # one population's workspace serves every fit: the kernel's arguments must follow the
+    # batches a NumPy fit loaded in between (shuffled batches: loaded every step)
+    pytest.importorskip("numba")
+    X, y = moons
+    turns, reference = Population([2, 5, 2], seeds=SEEDS), Population([2, 5, 2], seeds=SEEDS)
+    for setting in ("1", "0", "1"):
+        monkeypatch.setenv("FCNN_FUSED", setting)
+        mine = turns.fit(X, y, epochs=3, lr=0.1, optimizer="sgd", batch_size=40)
+        monkeypatch.setenv("FCNN_FUSED", "0")
+        theirs = reference.fit(X, y, epochs=3, lr=0.1, optimizer="sgd", batch_size=40)
+        for a, b in zip(mine, theirs, strict=True):  # the count reads the batch's labels
+            assert a.accuracy == b.accuracy
+            np.testing.assert_allclose(a.loss, b.loss, rtol=1e-10)
+    np.testing.assert_allclose(turns.params, reference.params, rtol=1e-10, atol=1e-12)

@@ -117,10 +117,11 @@ class Stack:
             self.arrays = None  # the fused kernel's arguments, made on its first step
         self.H[0][:, :-1] = np.swapaxes(X, -1, -2)
         np.equal(np.arange(self.sizes[-1])[None, :, None], labels[:, None, :], out=self.Y)
-        if self.fused is not None:  # the kernel's labels: int64, in a row kept with the views
-            if self.arrays is None or self.labels.shape != labels.shape:
-                self.labels, self.arrays = np.empty(labels.shape, np.int64), None
-            self.labels[...] = labels
+        if self.fused is not None:  # the kernel's labels: int64, in a row its arguments keep
+            if self.arrays is None or self._labels64.shape != labels.shape:
+                self._labels64, self.arrays = np.empty(labels.shape, np.int64), None
+            self._labels64[...] = labels
+            self.labels = self._labels64
         else:
             self.labels, self.label_is_1 = labels, labels == 1
 
