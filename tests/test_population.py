@@ -237,8 +237,11 @@ THREADED_FITS = {
 }
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("options", THREADED_FITS.values(), ids=THREADED_FITS.keys())
-def test_members_shared_between_threads_train_bit_for_bit_as_on_one(moons, monkeypatch, options):
+def test_members_shared_between_threads_train_bit_for_bit_as_on_one(
+    moons, monkeypatch, options, dtype
+):
     # with the fused kernel a population's members may be shared between threads
     # (fcnn._fast.threads.for_members); each share runs its own loop on rows of the stack
     pytest.importorskip("numba")
@@ -250,7 +253,7 @@ def test_members_shared_between_threads_train_bit_for_bit_as_on_one(moons, monke
     X, y = moons
     X = X * (1e3 if options["optimizer"] == "gd" else 1)  # where member 2 diverges
     if "bootstrap" in options:  # a workspace of 3 members: 1 per share, chunks within shares
-        probe = Population([2, 5, 2], seeds=[0])
+        probe = Population([2, 5, 2], seeds=[0], dtype=dtype)
         monkeypatch.setattr(stacked, "CHUNK_BYTES", 3 * probe.stack.member_bytes(32))
     monkeypatch.setenv("FCNN_FUSED", "1")
     names, step = set(), kernels.step
@@ -261,7 +264,7 @@ def test_members_shared_between_threads_train_bit_for_bit_as_on_one(moons, monke
     for parts in (1, 3):
         monkeypatch.setattr(threads, "for_members", lambda work, busy=0, parts=parts: parts)
         names.clear()
-        pop = Population([2, 5, 2], seeds=range(6))
+        pop = Population([2, 5, 2], seeds=range(6), dtype=dtype)
         with np.errstate(all="raise"):  # each thread keeps NumPy quiet for its own members
             histories = pop.fit(X, y, epochs=6, **{"lr": 0.1} | options)
         runs[parts] = pop, histories, set(names)
