@@ -39,9 +39,6 @@ from .init import draw
 from .network import Network
 
 Array = np.ndarray
-# what a fit records per epoch and member, as Trainer sums it (Σ_b v B / n): the loss, the
-# correct count, the cross-entropy and the penalty; and Σ_b ce / n (the sum reduction's)
-RECORDS = ("loss", "correct", "ce", "pen", "ce_sum")
 
 
 class Population:
@@ -237,11 +234,16 @@ class _Run:
     def _train(self, epochs: int) -> list[History]:
         pop, stack, n = self.pop, self.stack, self.rows.shape[1]
         K, dtype = stack.K, stack.dtype
-        done = np.zeros(K, np.int64)  # epochs each member completed
+        self.done = np.full(K, epochs)  # epochs each member completed (set as it stops)
         self.n_steps = np.zeros(K, np.int64)  # steps each member recorded (set as it stops)
         self.rate = self.rates.astype(dtype)[:, None]  # each member's, 0 once it stopped
         self.stopped = False
-        rec = np.zeros((epochs, len(RECORDS), K))  # per epoch and member
+        # the records a History needs: without L2 the loss is the cross-entropy (ce + 0,
+        # exactly), so its row serves for both; the per-sample row only for the sum
+        # reduction (with the mean it is the loss)
+        penalised, sums = self.l2 is not None, pop._template.reduction == "sum"
+        self.rows_kept = ["loss", "correct"] + ["ce", "pen"] * penalised + ["ce_sum"] * sums
+        rec = np.zeros((epochs, len(self.rows_kept), K))  # per epoch and member
         steps: list[Array] = []
         for epoch in range(epochs):
             snapshot = stack.params.copy()
@@ -256,7 +258,7 @@ class _Run:
                 idx = order[:, start : start + self.B]
                 b = idx.shape[1]
                 ce, pen, correct = self._step(idx, b)
-                loss = ce + pen
+                loss = ce + pen if penalised else ce
                 if not np.isfinite(loss).all():
                     bad = self.active & ~np.isfinite(loss)
                     if bad.any():
@@ -265,23 +267,25 @@ class _Run:
                     stack.grad[~self.active] = 0
                 self.opt.step(stack.params, stack.grad, self.rate)
                 steps.append(loss)
-                rec[epoch] += [loss * b, correct, ce * b, pen * b, ce]
-            bad = self.active & ~np.isfinite(stack.params).all(axis=1)
-            if bad.any():
-                stack.params[bad] = snapshot[bad]
-                self._stop(bad, epoch, len(steps))
-            done[self.active] += 1
+                row = rec[epoch]  # as Trainer sums them: Σ_b v B / n (after the loop)
+                row[0] += loss * b
+                row[1] += correct
+                if penalised:
+                    row[2] += ce * b
+                    row[3] += pen * b
+                if sums:  # Σ_b ce / n
+                    row[-1] += ce
+            if not np.isfinite(stack.params).all():  # which members, only where some are not
+                bad = self.active & ~np.isfinite(stack.params).all(axis=1)
+                if bad.any():
+                    stack.params[bad] = snapshot[bad]
+                    self._stop(bad, epoch, len(steps))
         self.n_steps[self.active] = len(steps)
         rec /= n
-        # as Python lists once, not once per member: (K, rows, epochs) and (K, steps). Without
-        # L2 the loss is the cross-entropy (ce + 0, exactly), so its row serves for both; the
-        # per-sample row only for the sum reduction (with the mean it is the loss)
-        self.rows_kept = ["loss", "correct"] + ["ce", "pen"] * (self.l2 is not None)
-        self.rows_kept += ["ce_sum"] * (pop._template.reduction == "sum")
-        kept = [RECORDS.index(name) for name in self.rows_kept]
-        records = np.ascontiguousarray(rec[:, kept].transpose(2, 1, 0)).tolist()
+        # as Python lists once, not once per member: (K, rows, epochs) and (K, steps)
+        records = np.ascontiguousarray(rec.transpose(2, 1, 0)).tolist()
         losses = np.ascontiguousarray(np.array(steps).reshape(len(steps), K).T).tolist()
-        return [self._history(i, int(done[i]), records[i], losses[i]) for i in range(K)]
+        return [self._history(i, int(self.done[i]), records[i], losses[i]) for i in range(K)]
 
     def _step(self, idx: Array, b: int) -> tuple[Array, Array, Array]:
         """The batch of rows ``idx: (K, b)``: each member's cross-entropy, penalty, correct."""
@@ -311,7 +315,7 @@ class _Run:
         for i in np.flatnonzero(bad):
             self.pop.diverged[self.first + i] = (epoch + 1, recorded + 1)
         self.active &= ~bad
-        self.n_steps[bad] = recorded
+        self.n_steps[bad], self.done[bad] = recorded, epoch
         self.rate = (self.rates * self.active).astype(self.stack.dtype)[:, None]
         self.stopped = True
         for state in (self.opt.v, self.opt.m, self.opt.s):
@@ -320,7 +324,8 @@ class _Run:
 
     def _history(self, i: int, done: int, rec: list, steps: list) -> History:
         """Member ``i``'s History, as a lone fit writes it, from its per-epoch records ``rec``
-        (the lists :attr:`rows_kept` names, of :data:`RECORDS`) and step losses ``steps``."""
+        (the lists :attr:`rows_kept` names: the loss and the correct count; the cross-entropy
+        and the penalty with L2; Σ_b ce / n with the sum reduction) and step losses ``steps``."""
         h = History(sizes=self.pop._template.sizes)
         h.epoch = list(range(1, done + 1))
         row = {name: r[:done] for name, r in zip(self.rows_kept, rec, strict=True)}
