@@ -220,21 +220,20 @@ def test_sklearn_lbfgs_runs_l_bfgs_b_with_scipy_blas_on_one_thread(monkeypatch):
 @needs_control
 def test_a_population_shares_its_members_between_threads_only_where_they_pay(monkeypatch):
     grain = threads.MEMBER_GRAIN
-    monkeypatch.setattr(threads, "spare_cores", lambda: 8)
+    monkeypatch.setattr(threads, "_cores", lambda: 8)
+    monkeypatch.setattr(threads, "spare_cores", lambda: 1)  # a busy machine: not asked
     with threadpool_limits(4, user_api="blas"):
         assert threads.for_members(grain) == 1  # too little work to hand to another thread
         assert threads.for_members(3 * grain) == 3  # one per grain
         assert threads.for_members(100 * grain) == 4  # no more than the count in force
+        assert threads.for_members(100 * grain, busy=6) == 2  # nor the cores left to it
     with threadpool_limits(1, user_api="blas"):  # an outer limit (a sweep worker's) wins
-        assert threads.for_members(100 * grain) == 1
-    monkeypatch.setattr(threads, "spare_cores", lambda: 1)  # a busy machine
-    with threadpool_limits(4, user_api="blas"):
         assert threads.for_members(100 * grain) == 1
 
 
 @needs_control
-def test_population_fits_at_once_in_one_process_share_the_spare_cores(monkeypatch):
-    monkeypatch.setattr(threads, "spare_cores", lambda: 4)
+def test_population_fits_at_once_in_one_process_share_its_cores(monkeypatch):
+    monkeypatch.setattr(threads, "_cores", lambda: 4)
     work = 100 * threads.MEMBER_GRAIN
     with threadpool_limits(8, user_api="blas"):
         with threads.members(work) as first:

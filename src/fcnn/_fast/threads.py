@@ -209,14 +209,20 @@ class limited:  # noqa: N801 - used as a function, ``with limited(sizes, B):``
 def for_members(work: int, busy: int = 0) -> int:
     """How many threads share a population's members in the fused kernel, at ``work``
     forward multiply-adds of all members per step: one per :data:`MEMBER_GRAIN`, no more
-    than the BLAS count in force (the outer limit, as for :class:`limited`) nor the cores
-    the machine has spare (:func:`spare_cores`) less the ``busy`` threads of this process's
-    other population fits. One where fcnn cannot read the BLAS count (another BLAS,
-    ``FCNN_THREAD_POLICY=0``): no outer limit is known there."""
+    than the BLAS count in force (the outer limit, as for :class:`limited`) nor the
+    process's cores less the ``busy`` threads of its other population fits. One where fcnn
+    cannot read the BLAS count (another BLAS, ``FCNN_THREAD_POLICY=0``): no outer limit is
+    known there.
+
+    Unlike BLAS threads, which wait for each other at every product (so a busy core stalls
+    them all: :func:`spare_cores` caps those), the shares never wait for each other: on a
+    busy machine each gets its fair part of the cores, and more shares get more. Measured
+    (``docs/performance.md``): K = 256 seed networks with 4 other threads running, 670 ms on
+    one thread and 317 ms on two."""
     outer = current()
     if outer is None or outer <= 1 or work < 2 * MEMBER_GRAIN:
         return 1
-    return max(1, min(outer, spare_cores() - busy, work // MEMBER_GRAIN))
+    return max(1, min(outer, _cores() - busy, work // MEMBER_GRAIN))
 
 
 _members_lock = threading.Lock()
@@ -227,7 +233,7 @@ _members_busy = [0]  # the threads this process's population fits hold now
 def members(work: int) -> Iterator[int]:
     """:func:`for_members`' count for a population fit of ``work`` multiply-adds a step,
     held for the block: population fits running at once in one process (threads of a
-    user's, a Dask worker's) share the spare cores instead of each taking them all."""
+    user's, a Dask worker's) share its cores instead of each taking them all."""
     with _members_lock:
         count = for_members(work, _members_busy[0]) if work else 1
         _members_busy[0] += count
