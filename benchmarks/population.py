@@ -9,7 +9,7 @@ gradient descent at lr 0.1 for ``--epochs`` epochs on seed 000's two Gaussians (
 ``benchmarks/peers.py seed_data``), float64 (or ``--dtype float32``). ``Population [fast]``
 is the population with fcnn's fused compiled step (``FCNN_FUSED=1``, numba: the ``fast``
 extra), compiled in the warm-up round; its members in shares on the threads fcnn's policy
-gives them (``fcnn._fast.threads.for_members``: the machine's spare cores, under the BLAS
+gives them (``fcnn._fast.threads.for_members``: the process's cores, under the BLAS
 count in force). ``[fast], 1 thread`` is the same under an outer limit of one thread, as the
 separate fits run (a network this small takes one BLAS thread). The variants take turns in
 every round; each time is the median over rounds, and "vs separate" the median of the
