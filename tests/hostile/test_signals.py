@@ -60,3 +60,28 @@ def test_sigterm_while_figures_are_written_gives_the_resume_hint_and_resume_ends
     done = fcnn_cli("train", "--resume", out, "--no-progress", timeout=120)
     assert done.returncode == 0, done.stderr
     assert (out / "model.safetensors").is_file() and (out / "loss.png").is_file()
+
+
+def test_an_interrupt_that_an_import_turned_into_another_error_is_one_line(monkeypatch, capsys):
+    # NumPy turns a KeyboardInterrupt that lands while its C core imports into an ImportError
+    # about the installation (seen once in a few full runs of the test above): until the
+    # command starts, a SIGINT is recorded and whatever exception follows is the interruption
+    import signal as signals
+
+    from fcnn import _startup
+
+    seen = []
+    monkeypatch.setattr(_startup, "_previous", lambda *exc: seen.append(exc[0]))
+    monkeypatch.setattr(_startup, "_interrupted", [False])
+    _startup._hook(ImportError, ImportError("numpy: check your installation"), None)
+    assert seen == [ImportError] and capsys.readouterr().err == ""  # a real error: its hook
+    with pytest.raises(KeyboardInterrupt):
+        _startup._on_sigint(signals.SIGINT, None)
+    _startup._hook(ImportError, ImportError("numpy: check your installation"), None)
+    assert seen == [ImportError] and capsys.readouterr().err == "fcnn: interrupted\n"
+    previous = signals.signal(signals.SIGINT, _startup._on_sigint)
+    try:
+        _startup.started()  # the command runs: Python's own Ctrl-C again
+        assert signals.getsignal(signals.SIGINT) is signals.default_int_handler
+    finally:
+        signals.signal(signals.SIGINT, previous)

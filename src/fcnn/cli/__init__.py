@@ -18,6 +18,7 @@ import sys
 import threading
 from typing import Any
 
+from .. import _startup
 from ..errors import DivergenceError, FCNNError
 from .commands import FAILED, INTERRUPTED, USAGE
 from .parser import build_parser
@@ -27,6 +28,7 @@ __all__ = ["build_parser", "main"]
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``fcnn`` command with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    _startup.started()
     previous = _terminate_as_interrupt()
     try:
         return _main(argv)
