@@ -118,8 +118,8 @@ class Stack:
         self.H[0][:, :-1] = np.swapaxes(X, -1, -2)
         np.equal(np.arange(self.sizes[-1])[None, :, None], labels[:, None, :], out=self.Y)
         if self.fused is not None:  # the kernel's labels: int64, in a row its arguments keep
-            if self.arrays is None or self._labels64.shape != labels.shape:
-                self._labels64, self.arrays = np.empty(labels.shape, np.int64), None
+            if self.arrays is None:  # (made again with the views, whose shape it has)
+                self._labels64 = np.empty(labels.shape, np.int64)
             self._labels64[...] = labels
             self.labels = self._labels64
         else:
