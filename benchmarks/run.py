@@ -152,7 +152,9 @@ def mlp_workload(sizes, n: int, epochs: int, goals, args, scan: bool = False) ->
         lambda: peers.sklearn_mlp(X, y, sizes, epochs),
         args.repeats,
         lambda: peers.fastest_gemm_bound(sizes, n),
-        extra=compiled_runs.mlp_peers(X, y, sizes, epochs, scan, args),
+        extra=compiled_runs.mlp_peers(
+            X, y, sizes, epochs, scan, args, lambda: fcnn_mlp(X, y, sizes, epochs)
+        ),
     )
     info = {"sizes": list(sizes), "samples": n, "batch": 128, "epochs_per_run": epochs}
     return {"unit": "ms/epoch", "scale": 1e3, **info, "cells": cells, "goals": goals}

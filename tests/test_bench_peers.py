@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -58,3 +59,27 @@ def test_a_switched_off_or_missing_peer_names_its_reason():
     assert compiled_runs._absent("jax", object(), args) == "off (--no-jax)"
     assert compiled_runs._absent("numba", None, args) == "not installed"
     assert compiled_runs._absent("torch.compile", object(), args) is None
+
+
+def test_fcnn_fast_takes_the_kernels_on_a_wide_network_and_agrees(monkeypatch):
+    pytest.importorskip("numba")
+    monkeypatch.delenv("FCNN_FUSED", raising=False)
+    X, y = peers.synthetic(512, 40)
+    compiled_runs.check_fast_mlp(X, y, (40, 64, 10))  # BLAS's products, the kernels between
+    timer = compiled_runs._fcnn_fast_timer(lambda: float(os.environ["FCNN_FUSED"]))
+    assert timer() == 1.0  # the timer runs fcnn with the kernels on
+    assert "FCNN_FUSED" not in os.environ  # and leaves the setting as it was
+
+
+def test_fcnn_fast_is_compared_with_the_bound_and_scikit_learn_per_round():
+    cells = {
+        "fcnn": {"runs": [2.0, 2.0, 2.0]},
+        "fcnn[fast]": {"runs": [1.0, 1.5, 1.2]},
+        "bound": {"runs": [1.0, 1.0, 1.0]},
+        "sklearn": {"runs": [4.0, 3.0, 6.0]},
+    }
+    out = compiled_runs.round_ratios("mnist1d", cells)
+    assert out["fcnn[fast] vs bound"]["ratio"] == 1.2
+    assert out["fcnn[fast] vs bound"]["result"] == "PASS"  # <= 1.35
+    assert out["fcnn[fast] vs sklearn"]["ratio"] == 0.25
+    assert out["fcnn[fast] vs sklearn"]["result"] == "PASS"  # >= 2.5x faster

@@ -134,7 +134,7 @@ class Population:
             self.samples = [np.random.default_rng(q[2]).integers(0, n, n) for q in seqs]
             rows = np.stack(self.samples)
         steps = int(epochs) * -(-n // B) * K  # member steps: where the fused kernel pays
-        kernel = fused.chosen(net, steps, B) and fused.loads()
+        kernel = fused.chosen(net, steps) and fused.applies(net, B) and fused.loads()
         # the kernel releases the GIL: the members in shares on threads, where they pay
         with threads.members(K * fused.work(net, B) if kernel else 0) as parts:
             runs, shares = [], _shares(K, parts)

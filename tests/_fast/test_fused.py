@@ -102,6 +102,69 @@ def test_one_kernel_step_leaves_what_the_numpy_step_leaves(
     np.testing.assert_allclose(kernel["P"], ws.P, **tol)
 
 
+WIDE = [  # too wide for the whole kernel: BLAS's products with the kernels between them
+    ("float64", "tanh", [5, 40, 30, 4], 64, False),
+    ("float32", "tanh", [40, 100, 100, 10], 128, True),
+    ("float64", "relu", [6, 50, 3], 100, True),
+    ("float32", "identity", [3, 60, 60, 3], 90, False),
+    ("float64", "tanh", [20, 3], 2000, False),  # one layer: the output kernel alone
+    ("float64", "tanh", [3, 80, 2], 150, True),  # two classes
+]
+
+
+@pytest.mark.parametrize("descend", [False, True])
+@pytest.mark.parametrize(("dtype", "activation", "sizes", "n", "rows"), WIDE)
+def test_the_kernels_between_the_products_leave_what_the_numpy_step_leaves(
+    dtype, activation, sizes, n, rows, descend
+):
+    net, X, y = _problem(sizes, n, dtype, activation)
+    trainer = Trainer(net, X, y, epochs=1)
+    ws = cache.take(net, n, trainer.data, rows)
+    ws.gather(trainer.data, np.arange(n) if rows else None)
+    assert not fused.applies(net, n)
+    before, got = net.params.copy(), {}
+    for name, between in (("numpy", None), ("kernels", fused.Between(net, ws, descend))):
+        net.params[...], net._grad[...] = before, 0
+        (J,) = fast_step.compile_step(ws, ws.Y, descend, True, between)(0.3)
+        count = ws.correct() if between is None else int(between.counted[0])
+        got[name] = dict(J=J, count=count, params=net.params.copy(), grad=net._grad.copy())
+        got[name].update(A=[a.copy() for a in ws.A], G=[g.copy() for g in ws.G], P=ws.P.copy())
+        got[name].update(H=[h.copy() for h in ws.H[1:]])
+    want, kernel, tol = got["numpy"], got["kernels"], TOL[dtype]
+    assert kernel["J"] == pytest.approx(want["J"], rel=tol["rtol"])
+    assert kernel["count"] == want["count"]
+    moved = (kernel["params"], before) if descend else (kernel["grad"], 0 * before)
+    assert not np.array_equal(*moved)  # the step did something to compare
+    for name in ("params", "grad", "P"):
+        np.testing.assert_allclose(kernel[name], want[name], **tol, err_msg=name)
+    for name in ("A", "H", "G"):
+        for a, b in zip(kernel[name], want[name], strict=True):
+            np.testing.assert_allclose(a, b, **tol, err_msg=name)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(["tanh", "relu", "identity"]),
+    st.sampled_from(["float64", "float32"]),
+    st.lists(st.floats(-30, 30, width=32), min_size=2, max_size=60),
+)
+def test_the_kernels_derivative_pass_equals_numpys_three_calls(activation, dtype, values):
+    a = (
+        np.array(values, dtype).reshape(2, -1)
+        if len(values) % 2 == 0
+        else np.array([values], dtype)
+    )
+    act = fcnn.activations.get(activation)
+    h = act.f(a)
+    g = np.linspace(-2, 2, a.size).astype(dtype).reshape(a.shape)
+    want = g * act.df(a, h)
+    bound = 2 * np.finfo(dtype).eps * np.abs(g)  # f' in [0, 1], within a rounding or two
+    kernels.times_derivative(fused.CODES[activation], a, h, g)
+    # the kernel may fuse 1 - h·h into one rounding, where NumPy rounds h² first: near
+    # |h| = 1 the two differ by a few ulps of 1 - h², never by more than eps |g|
+    assert (np.abs(g - want) <= bound).all(), (g, want)
+
+
 # ------------------------------------------------------------------ whole fits
 FITS = {  # the plans that may take the kernel, and the options that give each
     "descend": dict(optimizer="gd", lr=0.2),
@@ -111,12 +174,13 @@ FITS = {  # the plans that may take the kernel, and the options that give each
 }
 
 
+@pytest.mark.parametrize("sizes", [[2, 5, 3], [6, 64, 32, 3]])  # the whole kernel; between
 @pytest.mark.parametrize("batch_size", [None, 48])
 @pytest.mark.parametrize("path", list(FITS))
-def test_fits_with_and_without_the_kernel_agree(monkeypatch, path, batch_size):
+def test_fits_with_and_without_the_kernel_agree(monkeypatch, path, batch_size, sizes):
     fit = dict(FITS[path], epochs=30, batch_size=batch_size)
-    a, ha, ta = _fit(monkeypatch, "0", [2, 5, 3], 130, **fit)
-    b, hb, tb = _fit(monkeypatch, "1", [2, 5, 3], 130, **fit)
+    a, ha, ta = _fit(monkeypatch, "0", sizes, 130, **fit)
+    b, hb, tb = _fit(monkeypatch, "1", sizes, 130, **fit)
     assert ta._plan.count is None and tb._plan.count is not None
     assert ta._plan.kind == tb._plan.kind == path.strip()
     np.testing.assert_allclose(b.params, a.params, rtol=1e-10, atol=1e-12)
@@ -140,15 +204,16 @@ def test_the_seed_network_trains_alike_with_the_kernel(monkeypatch, dtype):
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("width", [8, 200])  # the whole kernel; the kernels between
 @pytest.mark.parametrize("batch_size", [None, 10])
-def test_a_diverging_run_raises_where_the_numpy_step_does(monkeypatch, batch_size):
+def test_a_diverging_run_raises_where_the_numpy_step_does(monkeypatch, batch_size, width):
     rng = np.random.default_rng(0)
     X = rng.normal(0, 1e102, (64, 2))  # a linear network's logits overflow
     y = (X[:, 0] > 0).astype(int)
     where = {}
     for setting in ("0", "1"):
         monkeypatch.setenv("FCNN_FUSED", setting)
-        net = fcnn.Network([2, 8, 2], "identity", seed=0)
+        net = fcnn.Network([2, width, 2], "identity", seed=0)
         with pytest.raises(DivergenceError) as info:
             net.fit(X, y, epochs=100, lr=1e200, optimizer="gd", batch_size=batch_size)
         assert np.isfinite(net.params).all()
@@ -211,13 +276,13 @@ def test_the_kernels_softmax_and_cross_entropy_equal_numpys(columns):
 def test_fcnn_fused_0_and_1_decide(monkeypatch):
     net = fcnn.Network([2, 2, 2], seed=0)
     monkeypatch.setenv("FCNN_FUSED", "0")
-    assert not fused.chosen(net, 10**9, 200)
+    assert not fused.chosen(net, 10**9)
     monkeypatch.setenv("FCNN_FUSED", "1")
-    assert fused.chosen(net, 1, 200)
-    assert not fused.chosen(net, 0, 200)  # no argmax labels: nothing for it to count
+    assert fused.chosen(net, 1)
+    assert not fused.chosen(net, 0)  # no argmax labels: nothing for it to count
     monkeypatch.setenv("FCNN_FUSED", "maybe")
     with pytest.raises(ValueError, match="FCNN_FUSED='maybe' is not a setting: use 1"):
-        fused.chosen(net, 1, 200)
+        fused.chosen(net, 1)
 
 
 def test_by_default_a_run_takes_the_kernel_only_where_a_compile_pays(monkeypatch):
@@ -227,10 +292,10 @@ def test_by_default_a_run_takes_the_kernel_only_where_a_compile_pays(monkeypatch
     # even in this process, where numba is imported and the kernel compiled: the choice
     # depends on the run alone
     assert "numba" in sys.modules
-    assert not fused.chosen(net, 2000, 200)
-    assert not fused.chosen(net, 500_000, 200)
-    assert fused.chosen(net, 600_000, 200)
-    assert fused.chosen(fcnn.Network([2, 4, 4, 4, 2], seed=0), 300_000, 200)
+    assert not fused.chosen(net, 2000)
+    assert not fused.chosen(net, 500_000)
+    assert fused.chosen(net, 600_000)
+    assert fused.chosen(fcnn.Network([2, 4, 4, 4, 2], seed=0), 300_000)
 
 
 @pytest.mark.parametrize("batch_size", [None, 16])
@@ -271,24 +336,34 @@ def test_a_kernel_run_resumed_without_numba_warns_and_agrees_to_rounding(monkeyp
     np.testing.assert_allclose(net.params, whole.params, rtol=1e-12)
 
 
+@pytest.mark.parametrize("activation", ["sigmoid", "softplus", "leaky_relu"])
+def test_a_run_whose_activation_the_kernels_do_not_know_takes_the_numpy_step(
+    monkeypatch, activation
+):
+    monkeypatch.setenv("FCNN_FUSED", "1")
+    assert not fused.chosen(fcnn.Network([2, 4, 2], activation, seed=0), 1)
+
+
 @pytest.mark.parametrize(
-    ("sizes", "activation", "batch"),
+    ("sizes", "activation", "batch", "dtype"),
     [
-        ([2, 3], "tanh", 10),  # one layer
-        ([2, 4, 2], "sigmoid", 10),
-        ([2, 4, 2], "softplus", 10),
-        ([40, 100, 10], "tanh", 128),  # BLAS's products win
-        ([2, 16, 16, 2], "tanh", 1000),
+        ([2, 3], "tanh", 10, "float64"),  # one layer: only the output kernel between
+        ([40, 100, 10], "tanh", 128, "float64"),  # BLAS's products win
+        ([2, 16, 16, 2], "tanh", 1000, "float64"),
+        ([2, 8, 8, 2], "relu", 256, "float32"),  # float32's products are cheaper
     ],
 )
-def test_the_kernel_leaves_alone_what_it_does_not_compute_or_would_slow(sizes, activation, batch):
-    assert not fused.applies(fcnn.Network(sizes, activation, seed=0), batch)
+def test_wide_steps_take_blas_products_with_the_kernels_between(sizes, activation, batch, dtype):
+    net = fcnn.Network(sizes, activation, seed=0, dtype=dtype)
+    assert not fused.applies(net, batch)
+    assert fused.chosen(net, 10**7)
 
 
-def test_the_kernel_takes_small_networks_and_batches():
+def test_the_whole_kernel_takes_small_networks_and_batches():
     assert fused.applies(fcnn.Network([2, 2, 2], seed=0), 200)
     assert fused.applies(fcnn.Network([2, 16, 16, 2], "relu", seed=0), 64)
-    assert fused.applies(fcnn.Network([3, 4, 3], "identity", seed=0), 1000)
+    assert fused.applies(fcnn.Network([3, 4, 3], "identity", seed=0), 900)
+    assert fused.applies(fcnn.Network([2, 8, 8, 2], dtype="float32", seed=0), 128)
 
 
 @pytest.mark.parametrize("fit", [dict(l2=0.01), dict(output="sigmoid", loss="mse")])
@@ -321,7 +396,9 @@ def test_the_kernel_never_indexes_out_of_bounds(tmp_path):
         "import numpy as np, fcnn\n"
         "rng = np.random.default_rng(0)\n"
         "cases = [([2, 2, 2], 'tanh', 200, None), ([3, 7, 5, 4], 'relu', 37, 8),\n"
-        "         ([4, 6, 6, 6, 3], 'tanh', 33, None), ([2, 5, 3], 'identity', 50, 16)]\n"
+        "         ([4, 6, 6, 6, 3], 'tanh', 33, None), ([2, 5, 3], 'identity', 50, 16),\n"
+        "         ([5, 40, 30, 4], 'tanh', 100, 32), ([3, 90, 2], 'relu', 120, None),\n"
+        "         ([20, 3], 'tanh', 2000, None)]  # the last three: the kernels between\n"
         "for sizes, act, n, bs in cases:\n"
         "    X = rng.normal(size=(n, sizes[0])); y = rng.integers(0, sizes[-1], n)\n"
         "    for opt in ('gd', 'adam'):\n"

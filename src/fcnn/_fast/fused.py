@@ -1,15 +1,17 @@
-"""When a run's softmax/cross-entropy step is the fused compiled kernel of
-:mod:`fcnn._fast.kernels` (numba, the ``fast`` extra), and that kernel bound to a workspace.
+"""When a run's softmax/cross-entropy step takes the fused compiled kernels of
+:mod:`fcnn._fast.kernels` (numba, the ``fast`` extra), and those kernels bound to a workspace.
 
-The kernel replaces the ~20 NumPy calls of a step by one call: it pays on small networks,
-where those calls' overhead is the step (seed 000's 2-2-2 network: 16 -> 7.5 µs a step of
-``fit``, ``docs/performance.md``), not on wide ones, where BLAS's products are the step.
-Importing numba (~0.3 s) and compiling the kernel (~3 s the first time; numba's on-disk cache
-keeps it) cost more than short runs save, so by default only a run whose steps repay both
-takes it, and ``fcnn train`` never waits on a compiler. ``FCNN_FUSED=1`` takes it wherever it
-applies (small networks and batches; benchmarks, long studies), ``FCNN_FUSED=0`` never. The
-choice depends on the run, not on what this process has imported or compiled, so the same
-run gives the same numbers every time; a checkpoint records it, and a resumed run keeps it.
+On a small network the whole step is one call (:class:`Bound`): it replaces the ~20 NumPy
+calls of a step, whose overhead is the step there (seed 000's 2-2-2 network: 16 -> 7 µs a
+step of ``fit``, ``docs/performance.md``). On a wider one BLAS's products stay, and the
+elementwise work between them is fused (:class:`Between`): softmax, cross-entropy, the delta
+and the accuracy count in one call, each ``g ⊙= f'(a)`` in one pass (MNIST-1D's step: 150 ->
+135 µs). Importing numba (~0.3 s) and compiling the kernels (~3 s the first time; numba's
+on-disk cache keeps them) cost more than short runs save, so by default only a run whose
+steps repay both takes them, and ``fcnn train`` never waits on a compiler. ``FCNN_FUSED=1``
+takes them wherever they apply (benchmarks, long studies), ``FCNN_FUSED=0`` never. The choice
+depends on the run, not on what this process has imported or compiled, so the same run gives
+the same numbers every time; a checkpoint records it, and a resumed run keeps it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import functools
 import importlib.util
 import os
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,21 +34,30 @@ Array = np.ndarray
 # first step: import numba and compile the kernel (numba's cache may make it cheaper)
 SAVED_PER_LAYER_S = 3e-6
 IMPORT_S, COMPILE_S = 0.3, 3.0
-# the most work a step may hold for the kernel to take it: multiply-adds of the forward pass,
-# Σ_k n_k (n_{k-1} + 1) B. Its products are plain loops; beyond this, BLAS's kernels win
-# (measured: 2-2-2 at B = 200, 2.4·10³: 2.5x faster; 2-16-16-2 at B = 128, 4.5·10⁴: 1.05-1.25x;
-# 8-24-4 at B = 200, 6.3·10⁴: 1.4x slower; 10-32-32-10 at B = 128, 2.2·10⁵: 2x slower)
-MAX_WORK = 40_000
+# the most work a step may hold for the whole step to be one kernel call: multiply-adds of
+# the forward pass, Σ_k n_k (n_{k-1} + 1) B. Its products are plain loops in float64; beyond
+# this, BLAS's products with the kernels between them (Between) win. Measured, fit steps in µs,
+# whole / between, one thread: float64 2-16-16-2 at B = 32 (1.1·10⁴) 8.9 / 11.8, 2-8-8-2 at
+# B = 256 (2.9·10⁴) 19.6 / 21.7, 4-32-3 at B = 128 (3.3·10⁴) 27.3 / 20.0, 8-24-4 at B = 200
+# (6.3·10⁴) 58.2 / 24.6; float32 2-16-16-2 at B = 64 (2.3·10⁴) 11.1 / 11.0, 2-8-8-2 at B = 256
+# 15.1 / 13.0
+MAX_WORK = {"float64": 30_000, "float32": 20_000}
 CODES = {"identity": 0, "tanh": 1, "relu": 2}  # the hidden activations fcnn._fast.kernels knows
 SETTINGS = {"auto": None, "1": True, "on": True, "yes": True, "0": False, "off": False, "no": False}
 
 
 def applies(net: Network, batch: int) -> bool:
-    """Whether the kernel computes ``net``'s step on batches of ``batch`` samples: two or more
-    layers, hidden activations it knows, at most ``MAX_WORK`` multiply-adds (softmax and
-    cross-entropy: the caller checks those)."""
-    known = all(a in CODES for a in net.activations)
-    return len(net.sizes) > 2 and known and work(net, batch) <= MAX_WORK
+    """Whether the whole kernel (:mod:`fcnn._fast.kernels`' ``step``) computes ``net``'s step
+    on batches of ``batch`` samples in one call: two or more layers, hidden activations it
+    knows, at most ``MAX_WORK`` multiply-adds (softmax and cross-entropy: the caller checks
+    those). Else a run that takes the kernels has :class:`Between`'s around BLAS's products."""
+    small = work(net, batch) <= MAX_WORK[np.dtype(net.dtype).name]
+    return len(net.sizes) > 2 and _known(net) and small
+
+
+def _known(net: Network) -> bool:
+    """Whether the kernels know every hidden activation of ``net``."""
+    return all(a in CODES for a in net.activations)
 
 
 def work(net: Network, batch: int) -> int:
@@ -54,10 +66,10 @@ def work(net: Network, batch: int) -> int:
     return sum(m * (n + 1) for n, m in zip(sizes[:-1], sizes[1:], strict=True)) * batch
 
 
-def chosen(net: Network, steps: int, batch: int) -> bool:
-    """Whether a run of ``steps`` steps on batches of ``batch`` samples takes the kernel
-    (``FCNN_FUSED``; where it :func:`applies`). By
-    default only where the steps repay importing numba and compiling the kernel, whatever
+def chosen(net: Network, steps: int) -> bool:
+    """Whether a run of ``steps`` steps takes the kernels (``FCNN_FUSED``; where they know
+    its hidden activations: the whole step where it :func:`applies`, else :class:`Between`'s).
+    By default only where the steps repay importing numba and compiling the kernels, whatever
     this process or numba's cache hold: the choice depends on the run alone, so the same
     run takes the same step (and gives the same numbers, to the last bit) every time."""
     setting = os.environ.get("FCNN_FUSED", "auto").strip().lower() or "auto"
@@ -69,7 +81,7 @@ def chosen(net: Network, steps: int, batch: int) -> bool:
     take = SETTINGS[setting]
     if take is None:
         take = steps * SAVED_PER_LAYER_S * (len(net.sizes) - 1) > IMPORT_S + COMPILE_S
-    return take and steps > 0 and applies(net, batch) and _installed()
+    return take and steps > 0 and _known(net) and _installed()
 
 
 @functools.cache
@@ -154,16 +166,53 @@ class Bound:
             np.zeros(1),
             np.zeros(1, np.int64),
         )
-        # compiled (or loaded from numba's cache) once per specialisation; then called
         # without the dispatcher's type resolution, which costs a sixth of the seed's step
-        signature = tuple(kernels.step.typeof_pyval(a) for a in self.args)
-        kernels.step.compile(signature)
-        self.run = kernels.step.overloads[signature].entry_point
+        self.run = _entry(kernels.step, self.args)
 
     def refresh(self) -> None:
         """Read the workspace's rate into ``rates``."""
         ws = self.ws
         self.rates[0], self.rates[1] = float(ws.delta_scale), ws.scale * ws.rate
+
+
+class Between:
+    """The kernels between BLAS's products, bound to one workspace of a network too wide for
+    the whole step in one call (:func:`applies`): ``output()`` computes the softmax, the
+    cross-entropy, the output delta (scaled by the workspace's ``delta_scale`` unless the
+    step descends: the descent's GEMM takes the rate) and the accuracy count in one call and
+    returns ``Σ_k J_k`` (the count goes to ``counted[0]``); ``derivatives[i]()`` multiplies
+    the i-th backward layer's ``g_below`` by ``f'(a_below)`` in one pass (None where the
+    layer carries nothing down). The NumPy step calls these in place of its ~10 elementwise
+    calls (``fcnn._fast.step.compile_step``)."""
+
+    __slots__ = ("counted", "derivatives", "output")
+
+    def __init__(self, net: Network, ws: Workspace, descend: bool) -> None:
+        from . import kernels
+
+        codes, rows, bits = scratch(net, ws.B)
+        self.counted = np.zeros(1, np.int64)
+        dscale = ws.delta_scale.reshape(1)  # a view: it follows Workspace.set_rate
+        args = (ws.A[-1], ws.P, ws.Y, ws.G[-1], ws.labels, rows, bits, dscale, descend)
+        args += (self.counted,)
+        self.output = functools.partial(_entry(kernels.output, args), *args)
+        self.derivatives: list[Callable[[], None] | None] = []
+        L = len(ws.backward)
+        for b, k in zip(ws.backward, range(L - 1, -1, -1), strict=True):  # layers L-1 .. 0
+            if b.WT is None:  # the first layer: nothing needs ∂J/∂x
+                self.derivatives.append(None)
+                continue
+            layer = (codes[k - 1], b.a_below, b.h_below, b.g_below)  # f of layer k - 1
+            entry = _entry(kernels.times_derivative, layer)
+            self.derivatives.append(functools.partial(entry, *layer))
+
+
+def _entry(kernel: Any, args: tuple) -> Callable[..., Any]:
+    """``kernel`` compiled (or loaded from numba's cache) for the types of ``args``, as its
+    compiled overload's entry point: called without the dispatcher's type resolution."""
+    signature = tuple(kernel.typeof_pyval(a) for a in args)
+    kernel.compile(signature)
+    return kernel.overloads[signature].entry_point
 
 
 @functools.cache

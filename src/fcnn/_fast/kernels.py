@@ -271,3 +271,33 @@ def step(
             _weight_gradient(Gs[k][m], Hs[k - 1][m], dW, descend, r)
         _weight_gradient(Gs[0][m], H0[m], Wbs[0][m] if descend else dWbs[0][m], descend, r)
     return total, correct
+
+
+# ---------------------------------------------------------------- between BLAS's products
+@njit(cache=True, nogil=True, error_model="numpy")
+def output(Z, P, Y, G, labels, scratch, bits, rates, descend, counted):
+    """The output layer of a step whose products are BLAS's (networks too wide for
+    :func:`step`): :func:`_softmax_ce` of ``Z: (n_l, B)`` into ``P`` and the delta ``G``,
+    scaled by ``rates[0]`` unless ``descend`` (the descent's GEMM takes the rate). Returns
+    ``Σ_k J_k``; the count of correct predictions goes to ``counted[0]``."""
+    dscale = rates[0]
+    scaled = dscale != 1.0 and not descend
+    two_k = bits.view(np.float64)
+    ce, counted[0] = _softmax_ce(Z, P, Y, G, labels, dscale, scaled, scratch, bits, two_k)
+    return ce
+
+
+@njit(cache=True, nogil=True, fastmath=_FM, error_model="numpy")
+def times_derivative(code, a, h, g):
+    """``g ⊙= f'(a)`` in one pass (Alg. 2 line 7), with tanh's ``1 - h²`` read from ``h =
+    f(a)`` (seed 002 eq. 16): what the NumPy step does in three calls and a temporary."""
+    n, B = g.shape
+    one, zero = g.dtype.type(1), g.dtype.type(0)  # in g's own precision: float32 stays float32
+    for j in range(n):
+        if code == TANH:
+            for s in range(B):
+                v = h[j, s]
+                g[j, s] *= one - v * v
+        elif code == RELU:
+            for s in range(B):
+                g[j, s] *= one if a[j, s] > zero else zero

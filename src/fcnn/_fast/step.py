@@ -88,7 +88,7 @@ def choose(
     plain = type(optimizer) is SGD and not optimizer.momentum and clip is None
     fused = _fused(net, l2, weighted) and not sparse
     if kernel is None:
-        kernel = fused_kernel.chosen(net, steps, batch)
+        kernel = fused_kernel.chosen(net, steps)
     kernel = kernel and fused and fused_kernel.loads()
     if plain and not gradient and fused and (kernel or blas.available(net.dtype)):
         plan = descending(net, optimizer)
@@ -99,8 +99,11 @@ def choose(
         if fused:
             plan = plan._replace(kind="compiled", step=_compiled(net))
     if kernel and plan.kind != "readable":  # the same step as one compiled call
-        by_rate = plan.kind != "compiled"
-        step, count = _kernel(net, plan.kind == "descend", by_rate)
+        by_rate, descend = plan.kind != "compiled", plan.kind == "descend"
+        if fused_kernel.applies(net, batch):
+            step, count = _kernel(net, descend, by_rate)
+        else:  # too wide for one call: fused kernels between BLAS's products
+            step, count = _between(net, descend, by_rate)
         plan = plan._replace(step=step, count=count)
     return plan
 
@@ -177,6 +180,25 @@ def _compiled(net: Network, folded: bool = False, descend: bool = False) -> Step
     return step
 
 
+def _between(net: Network, descend: bool, by_rate: bool) -> tuple[StepFn, Callable[[], int]]:
+    """:func:`_compiled`'s step with the elementwise work between its products in fused
+    kernels (:class:`fcnn._fast.fused.Between`, bound to each workspace on its first use),
+    and the count of its latest step."""
+    key = "between-descend" if descend else "between-gradient"
+    last: list = [None, None, None]  # the latest workspace, its step and its kernels
+
+    def step(ws: Batch, rate: float) -> tuple[float, ...]:
+        if ws is not last[0]:
+            made = ws.steps.get(key)
+            if made is None:
+                kernels = fused_kernel.Between(net, ws, descend)
+                made = ws.steps[key] = (compile_step(ws, ws.Y, descend, by_rate, kernels), kernels)
+            last[:] = ws, *made
+        return last[1](rate)
+
+    return step, lambda: int(last[2].counted[0])
+
+
 def _kernel(net: Network, descend: bool, by_rate: bool) -> tuple[StepFn, Callable[[], int]]:
     """:func:`_compiled`'s step as the fused kernel of each workspace
     (:class:`fcnn._fast.fused.Bound`), bound on its first use, and the count of its latest
@@ -204,7 +226,11 @@ def _kernel(net: Network, descend: bool, by_rate: bool) -> tuple[StepFn, Callabl
 
 
 def compile_step(
-    ws: Workspace, Y: Array, descend: bool = False, by_rate: bool = False
+    ws: Workspace,
+    Y: Array,
+    descend: bool = False,
+    by_rate: bool = False,
+    kernels: fused_kernel.Between | None = None,
 ) -> Callable[[float], tuple[float]]:
     """``step(rate)``: forward, softmax, cross-entropy and backward on the unweighted batch in
     ``ws`` for targets ``Y: (n_l, B)``, as ``Network._step`` computes them (the same calls on
@@ -214,7 +240,11 @@ def compile_step(
     With ``descend=True`` the step also takes the step: each layer's ``[W | b] -= r g [h; 1]ᵀ``
     is one GEMM into the parameters, after ``Wᵀ g`` has read the old ``W``, with
     ``r = ws.delta_scale`` as the GEMM's ``α`` instead of a pass over the delta; the gradient
-    buffer is left alone, and a loss that is not finite returns before any update."""
+    buffer is left alone, and a loss that is not finite returns before any update.
+
+    With ``kernels`` (:class:`fcnn._fast.fused.Bound`'s sibling for wide networks), the
+    elementwise work between the products is theirs: softmax, cross-entropy, delta and the
+    accuracy count in one call, and each ``g_below ⊙= f'(a)`` in one pass."""
     dot, subtract, multiply, isfinite = np.dot, np.subtract, np.multiply, math.isfinite
     Z, P, G, buf, delta_scale, scale = ws.A[-1], ws.P, ws.G[-1], ws.buf, ws.delta_scale, ws.scale
     softmax = losses.bind_softmax(Z, P, buf)
@@ -225,9 +255,11 @@ def compile_step(
         rate = ws.descent_rate = blas.Rate(delta_scale.dtype, float(delta_scale))
         pairs = zip(ws.backward, reversed(ws.forward), strict=True)
         descents = [blas.descent(b.g, b.hT, f.Wb, rate) for b, f in pairs]
+    derivatives = [None] * len(ws.backward) if kernels is None else kernels.derivatives
+    output = None if kernels is None else kernels.output
     plan = [
-        (b.g, b.hT, b.dWb, b.WT, b.product, b.g_below, b.df, b.a_below, b.h_below, b.t, d)
-        for b, d in zip(ws.backward, descents, strict=True)
+        (b.g, b.hT, b.dWb, b.WT, b.product, b.g_below, b.df, b.a_below, b.h_below, b.t, d, k)
+        for b, d, k in zip(ws.backward, descents, derivatives, strict=True)
     ]
 
     def step(rate: float) -> tuple[float]:
@@ -237,20 +269,28 @@ def compile_step(
             dot(Wb, h, out=a)
             if f is not None:
                 f(a, out=h_next)
-        softmax()
-        ce = cross_entropy()
+        if output is None:
+            softmax()
+            ce = cross_entropy()
+        else:  # softmax, cross-entropy, the delta and the count in one call
+            ce = output()
         if descend and not isfinite(ce):
             return (ce * scale,)
-        subtract(P, Y, out=G)  # ∂J/∂z = ŷ - y (seed 002 eq. 14), scaled
-        if not descend and ws.scaled:
-            multiply(G, delta_scale, out=G)
-        for g, hT, dWb, WT, product, g_below, df, a, h, t, descent in plan:  # Alg. 2
+        if output is None:
+            subtract(P, Y, out=G)  # ∂J/∂z = ŷ - y (seed 002 eq. 14), scaled
+            if not descend and ws.scaled:
+                multiply(G, delta_scale, out=G)
+        for g, hT, dWb, WT, product, g_below, df, a, h, t, descent, times_df in plan:  # Alg. 2
             if descent is None:
                 dot(g, hT, out=dWb)
             if WT is not None:
-                df(a, h, out=t)
-                product(WT, g, out=g_below)
-                g_below *= t
+                if times_df is None:
+                    df(a, h, out=t)
+                    product(WT, g, out=g_below)
+                    g_below *= t
+                else:  # g_below ⊙= f'(a) in one pass
+                    product(WT, g, out=g_below)
+                    times_df()
             if descent is not None:  # after Wᵀ g, which needs the W before the step
                 descent()
         return (ce * scale,)
