@@ -51,6 +51,15 @@ def _fit(monkeypatch, setting, sizes, n, dtype="float64", activation="tanh", **f
 
 
 # ------------------------------------------------------------------ one step, array by array
+def _gathered(dtype, activation, sizes, n, rows):
+    """A network and a workspace holding its whole problem, gathered (``rows``) or not."""
+    net, X, y = _problem(sizes, n, dtype, activation)
+    trainer = Trainer(net, X, y, epochs=1)
+    ws = cache.take(net, n, trainer.data, rows)
+    ws.gather(trainer.data, np.arange(n) if rows else None)
+    return net, ws
+
+
 CASES = [
     ("float64", "tanh", [2, 2, 2], 200, False),
     ("float32", "tanh", [2, 2, 2], 200, False),
@@ -66,10 +75,7 @@ CASES = [
 def test_one_kernel_step_leaves_what_the_numpy_step_leaves(
     dtype, activation, sizes, n, rows, descend
 ):
-    net, X, y = _problem(sizes, n, dtype, activation)
-    trainer = Trainer(net, X, y, epochs=1)
-    ws = cache.take(net, n, trainer.data, rows)
-    ws.gather(trainer.data, np.arange(n) if rows else None)
+    net, ws = _gathered(dtype, activation, sizes, n, rows)
     rate = 0.3
     ws.set_rate(rate) if descend else None
     bound = fused.Bound(net, ws, descend)
@@ -117,10 +123,7 @@ WIDE = [  # too wide for the whole kernel: BLAS's products with the kernels betw
 def test_the_kernels_between_the_products_leave_what_the_numpy_step_leaves(
     dtype, activation, sizes, n, rows, descend
 ):
-    net, X, y = _problem(sizes, n, dtype, activation)
-    trainer = Trainer(net, X, y, epochs=1)
-    ws = cache.take(net, n, trainer.data, rows)
-    ws.gather(trainer.data, np.arange(n) if rows else None)
+    net, ws = _gathered(dtype, activation, sizes, n, rows)
     assert not fused.applies(net, n)
     before, got = net.params.copy(), {}
     for name, between in (("numpy", None), ("kernels", fused.Between(net, ws, descend))):
