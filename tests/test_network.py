@@ -397,3 +397,24 @@ def test_loss_and_gradients_refuse_a_bad_l2(l2):
     for call in (net.loss, net.loss_parts, net.gradients):
         with pytest.raises(ValueError, match="l2 must be a finite number >= 0"):
             call(X2, y, l2=l2)
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_a_pickled_network_trains_and_predicts_as_the_original(how):
+    import copy
+    import pickle
+
+    X, y = fcnn.datasets.moons(200, seed=1)
+    net = fcnn.Network([2, 8, 2], seed=0)
+    net.classes, net.feature_mean, net.feature_scale = ["a", "b"], X.mean(0), X.std(0)
+    twin = pickle.loads(pickle.dumps(net)) if how == "pickle" else copy.deepcopy(net)
+    # its weights and biases are views of its parameters again, not copies cut off from them
+    for block in (*twin.weights, *twin.biases, *twin._Wb):
+        assert np.shares_memory(block, twin.params)
+    assert all(np.shares_memory(g, twin._grad) for g in twin._dWb)
+    assert twin.classes == ["a", "b"] and np.array_equal(twin.feature_mean, net.feature_mean)
+    net.fit(X, y, epochs=20, lr=0.1)
+    twin.fit(X, y, epochs=20, lr=0.1)
+    assert np.array_equal(twin.params, net.params)
+    assert np.array_equal(twin.weights[1], net.weights[1])
+    assert np.array_equal(twin.predict_proba(X), net.predict_proba(X))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -209,7 +211,6 @@ def test_the_fused_kernel_trains_a_population_as_the_numpy_step_does(
     for x, z in zip(hb, ha, strict=True):
         np.testing.assert_allclose(x.loss, z.loss, rtol=1e-11)
         assert x.accuracy == z.accuracy
-    pickle = pytest.importorskip("pickle")
     assert np.array_equal(pickle.loads(pickle.dumps(b)).params, b.params)
 
 
@@ -328,3 +329,17 @@ def test_fits_with_and_without_the_kernel_in_turn_train_as_the_numpy_step_alone(
             assert a.accuracy == b.accuracy
             np.testing.assert_allclose(a.loss, b.loss, rtol=1e-10)
     np.testing.assert_allclose(turns.params, reference.params, rtol=1e-10, atol=1e-12)
+
+
+def test_a_pickled_population_keeps_its_parameters_and_not_its_workspace(moons):
+    X, y = moons
+    pop = Population([2, 6, 2], seeds=range(8))
+    pop.fit(X, y, epochs=3, lr=0.1)
+    data = pickle.dumps(pop)
+    # the parameters, not the workspace (8 copies of the batch and the step's arrays)
+    assert len(data) < 4 * pop.params.nbytes + 4096
+    twin = pickle.loads(data)
+    assert np.array_equal(twin.params, pop.params)
+    pop.fit(X, y, epochs=2, lr=0.1)
+    twin.fit(X, y, epochs=2, lr=0.1)  # trains on, as the original does
+    assert np.array_equal(twin.params, pop.params)

@@ -96,7 +96,7 @@ class Network:
         # the training loop's gradient buffer: ∇J, or α ∇J, or untouched, depending on the step
         # that fcnn._fast.step chose; the public way to the gradient is gradients()
         self._grad = np.zeros(self.n_params, self.dtype)
-        self._scratch = np.empty(self.n_params, self.dtype)
+        self._scratch = np.zeros(self.n_params, self.dtype)  # zeros: a pickle holds no stale memory
         self._Wb = blocks(self.params, shapes)
         self._dWb = blocks(self._grad, shapes)
         self.weights, self.biases = weights_and_biases(self._Wb)
@@ -171,6 +171,32 @@ class Network:
         stats = (self.feature_mean, self.feature_scale)
         net.feature_mean, net.feature_scale = (None if v is None else v.copy() for v in stats)
         return net
+
+    # ------------------------------------------------------------------- pickling
+    def __getstate__(self) -> dict[str, Any]:
+        """What a pickle keeps (and ``copy.deepcopy``, and a trip to a Dask worker): the
+        config, the parameters and the metadata. Not the weight and bias views, which would
+        come back as copies cut off from :attr:`params` (an unpickled network then trained
+        one set of arrays and predicted with another), nor the training loop's buffers."""
+        return {
+            "config": self.config(),
+            "params": self.params,
+            "classes": self.classes,
+            "feature_mean": self.feature_mean,
+            "feature_scale": self.feature_scale,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Build the network of ``state["config"]`` (a custom activation must be registered
+        under its name first) and copy in its parameters and metadata."""
+        token = _DRAW.set(False)  # every parameter is copied in below
+        try:
+            self.__init__(**state["config"])  # type: ignore[misc]
+        finally:
+            _DRAW.reset(token)
+        self.set_params(state["params"])
+        self.classes = state["classes"]
+        self.feature_mean, self.feature_scale = state["feature_mean"], state["feature_scale"]
 
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.sizes))

@@ -225,8 +225,10 @@ def test_a_diverging_run_raises_where_the_numpy_step_does(monkeypatch, batch_siz
     np.testing.assert_allclose(where["1"][2], where["0"][2], rtol=1e-10)
 
 
-def test_a_network_trained_with_the_kernel_pickles_without_it(monkeypatch):
-    net, _, _ = _fit(monkeypatch, "1", [2, 4, 2], 50, epochs=3, optimizer="gd")
+@pytest.mark.parametrize("width", [4, 300])  # the whole kernel; the kernels between
+def test_a_network_trained_with_the_kernel_pickles_without_it(monkeypatch, width):
+    net, _, trainer = _fit(monkeypatch, "1", [2, width, 2], 50, epochs=3, optimizer="gd")
+    assert trainer._plan.count is not None
     copy = pickle.loads(pickle.dumps(net))
     assert "numba" not in pickle.dumps(net).decode("latin-1")
     np.testing.assert_array_equal(copy.params, net.params)

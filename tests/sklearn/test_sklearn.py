@@ -572,3 +572,14 @@ def test_digits_accuracy_is_within_one_point_of_mlpclassifier():
         acc[make.__name__] = float(np.mean(scores))
     print(f"digits test accuracy: {acc}")
     assert acc["FCNNClassifier"] >= acc["MLPClassifier"] - 0.01
+
+
+def test_a_pickle_holding_the_network_as_a_dict_still_loads():
+    # pickles made before Network pickled itself held network_ as its state dict
+    X, y = binary()
+    clf = fit_quietly(FCNNClassifier(**SMALL), X, y)
+    state = clf.__getstate__() | {"network_": clf.network_.__getstate__()}
+    old = FCNNClassifier.__new__(FCNNClassifier)
+    old.__setstate__(state)
+    assert_allclose(old.predict_proba(X), clf.predict_proba(X))
+    assert all(np.shares_memory(c, old.network_.params) for c in old.coefs_)

@@ -60,6 +60,16 @@ class Stack:
         self.fused: Members | None = None
         self._H0 = np.empty((0, 0, 0), dtype)
 
+    def __getstate__(self) -> dict:
+        """What a pickle keeps: the parameters and the settings. Not the workspace (a copy of
+        the latest batch, and whatever a step left in memory it never wrote) nor the
+        gradient: the next :meth:`load` and step make them again."""
+        keep = ("sizes", "K", "dtype", "acts", "params", "chunk_bytes")
+        return {name: getattr(self, name) for name in keep}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
+
     def chunk(self, B: int) -> int:
         """How many members a step on batches of ``B`` takes at once: all K, or as many as
         keep the workspace (with the gathered inputs) within :attr:`chunk_bytes`; at least

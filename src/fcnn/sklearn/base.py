@@ -263,42 +263,16 @@ class _FCNNBase(BaseEstimator):
         return est
 
     # ---------------------------------------------------------------- pickling
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(super().__getstate__())
-        if "network_" in state:
-            state["network_"] = network_state(state["network_"])
-        return state
-
     def __setstate__(self, state: dict[str, Any]) -> None:
-        if "network_" in state:
-            state = dict(state, network_=network_from_state(state["network_"]))
+        # earlier pickles held the network as a dict: the state a Network now pickles itself
+        # as (config, parameters, metadata)
+        if isinstance(state.get("network_"), dict):
+            net = Network.__new__(Network)
+            net.__setstate__(state["network_"])
+            state = dict(state, network_=net)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True  # CSR/CSC; the first layer multiplies it as it is
         return tags
-
-
-# ------------------------------------------------------------------------- pickling
-def network_state(net: Network) -> dict[str, Any]:
-    """A picklable description of ``net``: its config, parameters and metadata.
-
-    A ``Network`` itself is not pickled: its weight views would come back as copies, cut off
-    from ``params``, and a custom activation's functions are closures.
-    """
-    return {
-        "config": net.config(),
-        "params": net.params.copy(),
-        "classes": net.classes,
-        "feature_mean": net.feature_mean,
-        "feature_scale": net.feature_scale,
-    }
-
-
-def network_from_state(state: dict[str, Any]) -> Network:
-    """Inverse of :func:`network_state`."""
-    net = Network.from_config(state["config"], state["params"])
-    net.classes = state["classes"]
-    net.feature_mean, net.feature_scale = state["feature_mean"], state["feature_scale"]
-    return net
