@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import fcnn
+from fcnn.errors import MemoryLimitError
 from fcnn.population import Population
 
 SEEDS = [3, 7, 11]
@@ -132,6 +133,31 @@ def test_members_are_ordinary_networks_and_bad_options_are_refused(moons):
         pop.fit(X, y, optimizer="lbfgs")
     with pytest.raises(ValueError, match="at least one seed"):
         Population([2, 5, 2], seeds=[])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda X, y: Population([2, 3, 2], seeds=5), ValueError, "seeds must be a sequence"),
+        (lambda X, y: Population([2, 3, 2], seeds="abc"), ValueError, "e.g. range"),
+        (lambda X, y: Population([2, 3, 2], seeds=[1.5]), ValueError, "seed must be an int"),
+        (lambda X, y: Population([2, 3, 2], seeds=range(10**12)), MemoryLimitError, "fewer seeds"),
+        (lambda X, y: _pop().fit(X, y, batch_size=0), ValueError, "batch_size must be an int"),
+        (lambda X, y: _pop().fit(X, y, batch_size=-3), ValueError, "batch_size must be an int"),
+        (lambda X, y: _pop().fit(X, y, batch_size=2.5), ValueError, "or None for the full"),
+        (lambda X, y: _pop().member("a"), TypeError, "index is an int, 0..2"),
+        (lambda X, y: _pop().member(1.0), TypeError, "index is an int"),
+    ],
+)
+def test_bad_seeds_batch_sizes_and_indices_are_refused_by_name(moons, call, error, words):
+    # each once failed late, or with Python's words: int not iterable, a division by zero,
+    # a negative batch size taken as the full batch, a list of 10^12 seeds being made
+    with pytest.raises(error, match=words):
+        call(*moons)
+
+
+def _pop() -> Population:
+    return Population([2, 3, 2], seeds=range(3))
 
 
 @pytest.mark.parametrize("options", [{"optimizer": "gd"}, {"optimizer": "adam", "batch_size": 50}])

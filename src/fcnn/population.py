@@ -23,12 +23,13 @@ learning-rate sweeps and ensembles.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Sized
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
+from . import memory
 from ._checks import check_number
 from ._fast import fused, threads
 from ._fast.stacked import Stack, StackedOptimizer
@@ -39,6 +40,11 @@ from .init import draw
 from .network import Network
 
 Array = np.ndarray
+
+
+# what a member costs beyond its parameters and gradient: its History, seed and records
+MEMBER_OVERHEAD = 2048
+BATCH = "an int >= 1, or None for the full batch"
 
 
 class Population:
@@ -56,12 +62,24 @@ class Population:
         init: str = "xavier",
         dtype: str | type | np.dtype = "float64",
     ) -> None:
+        if isinstance(seeds, str | bytes) or not isinstance(seeds, Iterable):
+            raise ValueError(
+                f"seeds must be a sequence of ints >= 0, one per member (e.g. range(8)); got "
+                f"{seeds!r}"
+            )
+        options = {"activation": activation, "output": "softmax", "loss": "cross_entropy"}
+        options |= {"reduction": reduction, "init": init, "dtype": dtype}
+        net = Network(sizes, seed=0, **options)  # checks the sizes and options, once
+        if isinstance(seeds, Sized):  # before a list of a billion seeds is made
+            K = len(seeds)
+            memory.check(
+                K * (2 * net.params.nbytes + MEMBER_OVERHEAD),
+                f"a population of {K:,} members of {net.n_params:,} parameters",
+                "use fewer seeds or smaller layers",
+            )
         seeds = [int(check_number("seed", s, 0, integer=True, what="an int >= 0")) for s in seeds]
         if not seeds:
             raise ValueError("a population needs at least one seed, one per member")
-        options = {"activation": activation, "output": "softmax", "loss": "cross_entropy"}
-        options |= {"reduction": reduction, "init": init, "dtype": dtype}
-        net = Network(sizes, seed=seeds[0], **options)  # checks the options, once
         self.seeds, self._template = seeds, net
         self.stack = Stack(net.sizes, len(seeds), net.dtype, net._acts)
         weights, biases = weights_and_biases(self.stack.Wb)
@@ -83,6 +101,8 @@ class Population:
 
     def member(self, i: int) -> Network:
         """Member ``i`` as an independent :class:`fcnn.Network` (its parameters copied)."""
+        if isinstance(i, bool) or not isinstance(i, int | np.integer):
+            raise TypeError(f"a member's index is an int, 0..{self.K - 1}; got {i!r}")
         if not -self.K <= i < self.K:
             raise IndexError(f"member {i} of a population of {self.K}")
         cfg = self._template.config() | {"seed": self.seeds[i]}
@@ -122,7 +142,9 @@ class Population:
         kind, options = optimizer, dict(optimizer_options or {})
         StackedOptimizer(kind, (0, 0), net.dtype, **options)  # the options, checked up front
         n, K = len(X), self.K
-        B = n if batch_size is None else min(int(batch_size), n)
+        if batch_size is not None:
+            batch_size = check_number("batch_size", batch_size, 1, integer=True, what=BATCH)
+        B = n if batch_size is None else min(batch_size, n)
         shuffle = shuffle and B < n
         # each member's generators as Trainer spawns them: the shuffle's, the bootstrap's
         drawn = shuffle or bootstrap
