@@ -85,6 +85,7 @@ class Trainer:
         if o.diagnostics and not any(isinstance(c, Diagnostics) for c in self.callbacks):
             self.callbacks.append(Diagnostics())
         self._plan = self._choose_plan()
+        threads.policy_off()  # FCNN_THREAD_POLICY checked now, before a run folder is written
         self.record_params, self.progress = bool(o.record_params), bool(o.progress)
         self.rng = np.random.default_rng(shuffle_seq)
         # ---- loop state: plain arrays and numbers only (state_dict) ----

@@ -247,3 +247,23 @@ def test_population_fits_at_once_in_one_process_share_its_cores(monkeypatch):
         with threads.members(0) as unshared:  # a fit without the kernel
             assert unshared == 1
     assert threads._members_busy == [0]
+
+
+@pytest.mark.parametrize(
+    ("value", "off"),
+    [("0", True), ("off", True), ("no", True), ("1", False), ("on", False), ("", False)],
+)
+def test_fcnn_thread_policy_takes_its_settings(monkeypatch, value, off):
+    monkeypatch.setenv("FCNN_THREAD_POLICY", value)
+    assert threads.policy_off() is off
+
+
+def test_a_thread_policy_setting_that_is_none_is_refused_not_taken_as_on(monkeypatch):
+    monkeypatch.setenv("FCNN_THREAD_POLICY", "false-ish")
+    threads._controls.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="FCNN_THREAD_POLICY='false-ish' is not a setting"):
+            threads.available()
+    finally:
+        monkeypatch.delenv("FCNN_THREAD_POLICY")
+        threads._controls.cache_clear()

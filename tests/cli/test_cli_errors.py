@@ -282,3 +282,16 @@ def test_internal_error_is_one_line_unless_fcnn_debug(monkeypatch, tmp_path, cap
     monkeypatch.setenv("FCNN_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
         cli.main(["train", "--out", str(tmp_path / "run")])
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("FCNN_THREAD_POLICY", "bogus"), ("FCNN_FUSED", "maybe")]
+)
+def test_a_bad_setting_in_the_environment_is_one_line_and_leaves_no_folder(
+    tmp_path, capsys, monkeypatch, name, value
+):
+    monkeypatch.setenv(name, value)
+    code, _, err = run(capsys, "train", "--out", tmp_path / "run", *FAST)
+    assert code == 2 and f"{name}='{value}' is not a setting" in err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "run").exists()

@@ -47,9 +47,19 @@ _PREFIXES = ("scipy_openblas_", "openblas_")  # NumPy >= 2.0 wheels, NumPy 1.2x 
 Controls = tuple[Callable[[], int], Callable[[int], None]]
 
 
-def _policy_off() -> bool:
-    """Whether ``FCNN_THREAD_POLICY=0`` leaves every thread count alone."""
-    return os.environ.get("FCNN_THREAD_POLICY", "1") == "0"
+POLICY = {"1": False, "on": False, "yes": False, "0": True, "off": True, "no": True}
+
+
+def policy_off() -> bool:
+    """Whether ``FCNN_THREAD_POLICY=0`` (or ``off``, ``no``) leaves every thread count
+    alone; a value that is no setting is refused, not taken as on."""
+    value = os.environ.get("FCNN_THREAD_POLICY", "1").strip().lower() or "1"
+    if value not in POLICY:
+        raise ValueError(
+            f"FCNN_THREAD_POLICY={os.environ['FCNN_THREAD_POLICY']!r} is not a setting: use 1 "
+            "(fcnn picks the BLAS thread count by size; the default) or 0 (leave it alone)"
+        )
+    return POLICY[value]
 
 
 def _thread_functions(lib: ctypes.CDLL, suffixes: Sequence[str]) -> Controls | None:
@@ -69,7 +79,7 @@ def _thread_functions(lib: ctypes.CDLL, suffixes: Sequence[str]) -> Controls | N
 @functools.cache
 def _controls() -> Controls | None:
     """``(get, set)`` of the thread count of NumPy's OpenBLAS, or None where not found."""
-    if _policy_off():
+    if policy_off():
         return None
     lib = blas._numpy_openblas()
     return None if lib is None else _thread_functions(lib, ("64_",))
@@ -280,7 +290,7 @@ def others_limited(limit: int = 1) -> Iterator[int]:
     any parallel grain, and slowed by a second thread on a busy machine); their counts are
     restored on exit. ``as`` gives how many were limited (0 with ``FCNN_THREAD_POLICY=0``)."""
     changed = []
-    if not _policy_off():
+    if not policy_off():
         for get, put in _other_controls():
             count = int(get())
             if count > limit:
