@@ -303,9 +303,10 @@ def test_by_default_a_run_takes_the_kernel_only_where_a_compile_pays(monkeypatch
     assert fused.chosen(fcnn.Network([2, 4, 4, 4, 2], seed=0), 300_000)
 
 
+@pytest.mark.parametrize("width", [5, 300])  # the whole kernel; the kernels between
 @pytest.mark.parametrize("batch_size", [None, 16])
-def test_a_run_resumes_with_the_step_it_was_trained_with(monkeypatch, batch_size):
-    net, X, y = _problem([2, 5, 2], 50)
+def test_a_run_resumes_with_the_step_it_was_trained_with(monkeypatch, batch_size, width):
+    net, X, y = _problem([2, width, 2], 50)
     args = dict(epochs=6, optimizer="gd", lr=0.3, batch_size=batch_size, seed=0)
     monkeypatch.setenv("FCNN_FUSED", "1")
     whole = net.copy()
