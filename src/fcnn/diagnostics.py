@@ -116,7 +116,8 @@ class Diagnostics(Callback):
         if prev is not None:
             np.subtract(trainer.net.params, prev, out=prev)  # Δθ of this step
         else:
-            rate2 = trainer.schedule.lr(trainer.epoch, trainer.step - 1) ** 2
+            rate = trainer.schedule.lr(trainer.epoch, trainer.step - 1)
+            rate2 = rate * rate  # inf for a rate of 1e200, where ** 2 raises OverflowError
         for i, g in enumerate(self._g):
             gg = float(vdot(g, g))
             if folded:

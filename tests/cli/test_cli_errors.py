@@ -295,3 +295,14 @@ def test_a_bad_setting_in_the_environment_is_one_line_and_leaves_no_folder(
     assert code == 2 and f"{name}='{value}' is not a setting" in err
     assert len(err.splitlines()) == 1
     assert not (tmp_path / "run").exists()
+
+
+def test_a_rate_so_large_its_square_overflows_is_a_divergence_not_an_internal_error(
+    tmp_path, capsys
+):
+    # the diagnostics (on by default) squared the rate as a Python float: 1e200 ** 2 raised
+    # OverflowError, which the command reported as an internal error
+    code, _, err = run(capsys, "train", "--lr", "1e200", "--out", tmp_path / "run", *FAST)
+    assert code == 1 and len(err.splitlines()) == 1
+    assert "training diverged" in err and "internal error" not in err
+    assert "history.csv shows the epoch before it." in err  # one file, one epoch

@@ -182,8 +182,10 @@ def _diverged(out: Path, trainer: Trainer, figures: bool) -> str:
         files = folder.write_diverged(out, trainer.history, figures)
     except Exception:  # the divergence is the news; a file that cannot be written is not
         return ""
-    names = " and ".join(f.name for f in files)
-    return f"{names} show the {len(trainer.history)} epochs before it. " if files else ""
+    names, n = " and ".join(f.name for f in files), len(trainer.history)
+    show = "show" if len(files) > 1 else "shows"
+    epochs = "the epoch" if n == 1 else f"the {n} epochs"
+    return f"{names} {show} {epochs} before it. " if files else ""
 
 
 def _kept(
