@@ -320,6 +320,19 @@ def test_function_callbacks_run_after_every_epoch_and_can_stop_training():
     assert len(h) == 3
 
 
+def test_one_callback_need_not_be_in_a_list_and_a_non_callback_is_refused_by_name():
+    # callbacks=print once failed with "'builtin_function_or_method' object is not iterable"
+    epochs = []
+    fcnn.Network([2, 4, 2], seed=0).fit(
+        *MOONS, epochs=3, callbacks=lambda t: epochs.append(t.epoch)
+    )
+    assert epochs == [1, 2, 3]
+    fcnn.Network([2, 4, 2], seed=0).fit(*MOONS, epochs=1, callbacks=None)
+    for bad in (1, "on_epoch_end"):
+        with pytest.raises(ValueError, match="callbacks must be a list of fcnn.Callback objects"):
+            fcnn.Network([2, 4, 2], seed=0).fit(*MOONS, epochs=1, callbacks=bad)
+
+
 def test_request_stop_mid_epoch_leaves_a_resumable_trainer():
     log = Log(stop_at_step=3)
     trainer = fcnn.Trainer(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,6 +34,22 @@ class _FunctionCallback(Callback):
 
     def on_epoch_end(self, trainer: Trainer) -> None:
         self.fn(trainer)
+
+
+def as_callbacks(cbs: Any) -> list[Callback]:
+    """``fit``'s ``callbacks``: a list (or other iterable) of callbacks, or one callback or
+    function on its own (as ``callbacks=print`` reads), each through :func:`as_callback`;
+    None for none."""
+    if cbs is None:
+        return []
+    if isinstance(cbs, Callback) or callable(cbs):
+        return [as_callback(cbs)]
+    if isinstance(cbs, str | bytes) or not isinstance(cbs, Iterable):
+        raise ValueError(
+            f"callbacks must be a list of fcnn.Callback objects or functions of the trainer, "
+            f"got {type(cbs).__name__} {cbs!r}"
+        )
+    return [as_callback(c) for c in cbs]
 
 
 def as_callback(cb: Callback | Callable[[Trainer], Any]) -> Callback:

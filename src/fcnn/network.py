@@ -312,7 +312,8 @@ class Network:
           end on the best epoch's parameters, fired or not (``History.restored_best``)
         - ``sample_weight``: ``(n_samples,)`` weights of the per-sample losses; a batch's loss
           is ``scale · Σ_k w_k J_k``, ``scale = 1/B`` (B its rows, not Σw) for ``mean``
-        - ``callbacks``: ``fcnn.Callback`` objects or functions called after every epoch
+        - ``callbacks``: ``fcnn.Callback`` objects or functions called after every epoch (a
+          list, or one on its own)
         - ``record_params``: keep every parameter vector (``History.trajectory``)
         - ``progress``: a progress bar with the live loss
         - ``diagnostics``: training-health diagnostics per epoch and layer

@@ -24,7 +24,7 @@ from ._fast import threads
 from ._fast.batch import Batch
 from ._fast.sparse import is_sparse
 from .callbacks import Callback as Callback  # fcnn.train.Callback, as before
-from .callbacks import as_callback
+from .callbacks import as_callbacks
 from .data.training import training_and_validation
 from .diagnostics import Diagnostics
 from .errors import DivergenceError
@@ -81,7 +81,7 @@ class Trainer:
         self._maximise = self.monitor.endswith("accuracy")
         self.early_stopping, self.patience = bool(o.early_stopping), int(o.patience)
         self.min_delta, self.restore_best = float(o.min_delta), bool(o.restore_best)
-        self.callbacks = [as_callback(c) for c in o.callbacks]
+        self.callbacks = as_callbacks(o.callbacks)
         if o.diagnostics and not any(isinstance(c, Diagnostics) for c in self.callbacks):
             self.callbacks.append(Diagnostics())
         self._plan = self._choose_plan()
