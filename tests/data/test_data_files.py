@@ -103,6 +103,15 @@ def test_csv_missing_target_column_names_it_and_lists_the_columns(tmp_path):
         load_csv(path, target=3)
 
 
+def test_a_target_name_two_columns_share_is_refused_not_guessed(tmp_path):
+    # it once took the first of the two columns named 'a', silently
+    path = write(tmp_path, "d.csv", "a,a,y\n1,2,0\n3,4,1\n")
+    with pytest.raises(ValueError, match=r"2 columns named 'a' \(indices 0, 1\); rename"):
+        load_csv(path, target="a")
+    by_index = load_csv(path, target=1)  # by index, as the message says
+    assert by_index.classes == [2, 4] and by_index.X.tolist() == [[1, 0], [3, 1]]
+
+
 def test_csv_text_in_a_feature_column_names_the_column_row_and_value(tmp_path):
     path = write(tmp_path, "d.csv", "width,height,label\n1,2,a\n3,tall,b\n")
     with pytest.raises(ValueError, match=r"row 3, column 'height': 'tall'"):

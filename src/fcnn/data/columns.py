@@ -65,7 +65,13 @@ def _target_index(target: str | int | None, names: list[str], path: Path) -> int
         return len(names) - 1
     index = target
     if isinstance(target, str):
-        index = names.index(target) if target in names else target
+        where = [j for j, name in enumerate(names) if name == target]
+        if len(where) > 1:  # the first would be a guess
+            raise ValueError(
+                f"{path} has {len(where)} columns named {reprlib.repr(target)} (indices "
+                f"{', '.join(map(str, where))}); rename them, or pass the target's index"
+            )
+        index = where[0] if where else target
         if isinstance(index, str) and index.lstrip("-").isdigit():
             index = int(index)
     if isinstance(index, int | np.integer) and -len(names) <= index < len(names):
