@@ -14,6 +14,7 @@ import time
 import pytest
 from hostile_helpers import SRC
 
+from fcnn import storage
 from fcnn.runs import lock
 
 pytestmark = pytest.mark.slow
@@ -75,14 +76,19 @@ def test_a_second_run_or_resume_while_one_runs_is_refused_naming_its_pid(tmp_pat
 
 def test_a_run_killed_with_sigkill_leaves_no_lock_that_blocks_its_resume(tmp_path):
     out = tmp_path / "run"
-    first = _start("--out", str(out), *SLOW_RUN[:-1], "--epochs", "60", "--no-figures")
+    # a run that cannot finish before the kill (a 60-epoch one once did, on a fast turn);
+    # the resume then stops a few epochs after the checkpoint
+    first = _start("--out", str(out), *SLOW_RUN)
     _wait_for(out / "checkpoint.safetensors", first)
     first.send_signal(signal.SIGKILL)
     first.wait()
     assert (out / lock.LOCK).exists()  # stale: its flock died with the process
-    resumed = _start("--resume", str(out))
+    trainer = storage.load_checkpoint(out / "checkpoint.safetensors")[1]["trainer"]
+    epochs = int(trainer["epoch"]) + 3
+    resumed = _start("--resume", str(out), "--epochs", str(epochs))
     code, (_, err) = resumed.wait(timeout=300), resumed.communicate()
     assert code == 0, err
+    assert (out / "model.safetensors").exists() and not (out / lock.LOCK).exists()
 
 
 def test_hold_is_a_reusable_context_manager(tmp_path):
@@ -103,6 +109,7 @@ def test_hold_is_a_reusable_context_manager(tmp_path):
 
 _TRY_LOCK = """
 import sys
+from fcnn import storage
 from fcnn.runs import lock
 try:
     with lock.hold(sys.argv[1]):
