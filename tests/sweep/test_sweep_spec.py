@@ -119,6 +119,19 @@ def test_metric_and_mode_default_from_the_validation_split():
         ({"grid": {"training.lr": [0.1]}, "seed": -1}, "sweep.seed = -1"),
         ({"grid": {"training.lr": [0.1]}, "checkpoint_secs": 1}, "unknown key 'checkpoint_secs'"),
         ({"grid": {"training.lr": [0.1]}, "checkpoint_seconds": -1}, "checkpoint_seconds = -1"),
+        # each once ran for minutes, listing ten million trial configs, before anything
+        (
+            {
+                "grid": {f"training.{k}": list(range(1, 101)) for k in ("epochs", "patience")}
+                | {"training.batch_size": list(range(1, 11))},
+                "seeds": 2,
+            },
+            "100,000 points x 2 seeds = 200,000 trials",
+        ),
+        (
+            {"random": {"n_trials": 10**9, "training.lr": {"uniform": [0.1, 1]}}},
+            "1,000,000,000 points x 1 seed = 1,000,000,000 trials, more than the 100,000",
+        ),
     ],
 )
 def test_a_bad_sweep_table_is_refused_naming_the_key(sweep, message):

@@ -39,6 +39,7 @@ DISTRIBUTIONS = ("log_uniform", "uniform", "choice", "int")
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 _PARTS = ("mse", "ce", "l2")
 _SWEEP_KEYS = ("grid", "random", "metric", "mode", "seed", "seeds", "checkpoint_seconds")
+MAX_TRIALS = 100_000  # trials (points x seeds) one sweep may hold
 
 
 @dataclass
@@ -100,6 +101,7 @@ def parse(doc: dict[str, Any], where: str = "the sweep file") -> SweepSpec:
         spec.n_trials, spec.random = _random(random, base)
     spec.seed = _int(table.get("seed", 0), "sweep.seed", 0)
     spec.seeds = _seeds(table.get("seeds", 1), spec.keys)
+    _check_size(spec)
     spec.metric, spec.mode = _metric(table, base, spec)
     seconds = table.get("checkpoint_seconds", 30.0)
     if type(seconds) not in (int, float) or not (math.isfinite(seconds) and seconds >= 0):
@@ -231,6 +233,20 @@ def _distribution(dist: Any, where: str) -> tuple[str, Any]:
     if kind == "log_uniform" and low <= 0:
         raise ValueError(f"{where}: log_uniform needs 0 < low <= high, got [{low!r}, {high!r}]")
     return kind, [float(low), float(high)] if kind != "int" else [low, high]
+
+
+def _check_size(spec: SweepSpec) -> None:
+    """Refuse a sweep of more than :data:`MAX_TRIALS` trials before any is made: each is a run
+    folder, and the list of their configs alone would take minutes and gigabytes."""
+    n = spec.n_trials if not spec.grid else math.prod(len(v) for v in spec.grid.values())
+    seeds = len(spec.seeds) if isinstance(spec.seeds, list) else spec.seeds
+    if n * seeds > MAX_TRIALS:
+        raise ValueError(
+            f"the sweep has {n:,} points x {seeds:,} seed{'s' * (seeds != 1)} = {n * seeds:,} "
+            f"trials, more than the "
+            f"{MAX_TRIALS:,} a sweep folder takes (a run folder each); narrow the grid or the "
+            "seeds, or split the search into several sweeps"
+        )
 
 
 def _int(value: Any, key: str, least: int) -> int:
