@@ -185,6 +185,9 @@ def test_the_command_refuses_bad_input_in_one_line(write, tmp_path):
         (["sweep", str(sweep), "--out", str(out)], "fcnn sweep --resume"),
         (["sweep"], "give a sweep file"),
         (["sweep", str(sweep), "--workers", "0"], "--workers 0"),
+        # a thousand local workers once flooded the terminal with Dask's warnings and died
+        (["sweep", str(sweep), "--workers", "100000"], "per core of the"),
+        (["sweep", str(sweep), "--scheduler", "bogus"], "is not a Dask scheduler address"),
     ]:
         done = fcnn(*args)
         assert done.returncode == 2, (args, done.stderr)

@@ -90,6 +90,11 @@ class DaskBackend:
         if scheduler:
             try:
                 self.client = Client(scheduler, timeout="20s")
+            except ValueError as exc:  # Dask's own words for an address it cannot parse
+                raise ValueError(
+                    f"--scheduler {scheduler!r} is not a Dask scheduler address ({exc}); give "
+                    "one like tcp://host:8786"
+                ) from None
             except (OSError, TimeoutError) as exc:
                 raise OSError(
                     f"cannot reach the Dask scheduler at {scheduler} ({exc}); start one "

@@ -30,6 +30,9 @@ EPILOG = (
 )
 
 
+WORKERS_PER_CORE = 4  # the most local workers --workers may start, per core
+
+
 def build_parser(p: argparse.ArgumentParser) -> None:
     """The flags of ``fcnn sweep``."""
     p.add_argument("sweep_file", metavar="SWEEP.toml", nargs="?", help="the sweep file")
@@ -117,6 +120,14 @@ def _check_flags(args: argparse.Namespace, scheduler: str | None) -> None:
         raise ValueError("give a sweep file (fcnn sweep SWEEP.toml), or --resume DIR")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers {args.workers}; give an integer >= 1")
+    most = WORKERS_PER_CORE * _cores()
+    if args.workers is not None and args.workers > most:
+        # a thousand worker processes flooded the terminal with Dask's warnings and died
+        raise ValueError(
+            f"--workers {args.workers} is more than {WORKERS_PER_CORE} per core of the "
+            f"{_cores()} this process may use: give at most {most} (each worker is a process "
+            "training one trial at a time; workers beyond the cores only take turns)"
+        )
     if args.scheduler and args.workers is not None:
         raise ValueError(
             "--workers starts a local cluster; a --scheduler's cluster has its own "
@@ -124,6 +135,13 @@ def _check_flags(args: argparse.Namespace, scheduler: str | None) -> None:
         )
     if scheduler and not have_dask():
         raise ImportError(f"--scheduler {scheduler} needs Dask: {INSTALL_HINT}")
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _backend(scheduler: str | None, workers: int | None) -> DaskBackend | SerialBackend:
