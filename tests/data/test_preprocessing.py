@@ -28,6 +28,20 @@ def write(tmp_path, name, text):
 # --- labels ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ([1.0, np.nan, 2.0], "label nan at row 1 is not a class"),
+        ([1.0, 2.0, -np.inf], "label -inf at row 2 is not a class"),
+        (["a", 1, None], "labels mix NoneType, int, str; give labels of one type"),
+    ],
+)
+def test_encode_labels_refuses_missing_and_mixed_labels_by_name(labels, message):
+    # NaN became a class of its own, and mixed types raised TypeError from the sort
+    with pytest.raises(ValueError, match=message):
+        encode_labels(labels)
+
+
 def test_encode_labels_sorts_the_classes_and_decode_maps_back():
     y_idx, classes = encode_labels(["dog", "cat", "emu", "cat"])
     assert classes == ["cat", "dog", "emu"]

@@ -18,7 +18,19 @@ def encode_labels(y) -> tuple[np.ndarray, list]:
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"labels have shape {y.shape}; pass a 1-D array, one label per sample")
-    classes, y_idx = np.unique(y, return_inverse=True)
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        first = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise ValueError(
+            f"label {y[first].item()!r} at row {first} is not a class; remove the samples without "
+            "one"
+        )
+    try:
+        classes, y_idx = np.unique(y, return_inverse=True)
+    except TypeError:  # an object array of labels that do not compare: str and int, None
+        kinds = sorted({type(v).__name__ for v in y.tolist()})
+        raise ValueError(
+            f"labels mix {', '.join(kinds)}; give labels of one type (all text, or all numbers)"
+        ) from None
     return y_idx.astype(np.int64), classes.tolist()
 
 
