@@ -165,38 +165,35 @@ def _readable(net: Network, l2: float, folded: bool) -> StepFn:
 def _compiled(net: Network, folded: bool = False, descend: bool = False) -> StepFn:
     """The softmax/cross-entropy step of each workspace (:func:`compile_step`), built on its
     first use; with ``folded`` or ``descend`` the delta is scaled by the rate too."""
-    key, by_rate = ("descend" if descend else "gradient"), folded or descend
-    last: list = [None, None]  # the latest workspace and its step: a full batch is one
-
-    def step(ws: Batch, rate: float) -> tuple[float, ...]:
-        if ws is last[0]:
-            return last[1](rate)
-        fn = ws.steps.get(key)
-        if fn is None:
-            fn = ws.steps[key] = compile_step(ws, ws.Y, descend, by_rate)
-        last[:] = ws, fn
-        return fn(rate)
-
-    return step
+    return _per_workspace(net, descend, folded or descend, between=False)[0]
 
 
 def _between(net: Network, descend: bool, by_rate: bool) -> tuple[StepFn, Callable[[], int]]:
     """:func:`_compiled`'s step with the elementwise work between its products in fused
     kernels (:class:`fcnn._fast.fused.Between`, bound to each workspace on its first use),
     and the count of its latest step."""
-    key = "between-descend" if descend else "between-gradient"
-    last: list = [None, None, None]  # the latest workspace, its step and its kernels
+    step, last = _per_workspace(net, descend, by_rate, between=True)
+    return step, lambda: int(last[2].counted[0])
+
+
+def _per_workspace(net: Network, descend: bool, by_rate: bool, between: bool) -> tuple:
+    """``(step, last)``: the :func:`compile_step` of each workspace, built on its first use
+    and kept in ``ws.steps`` (with ``between``, with the kernels of
+    :class:`fcnn._fast.fused.Between`), and ``last``, the latest workspace, its step and its
+    kernels (a full batch is one workspace for the whole run)."""
+    key = ("between-" if between else "") + ("descend" if descend else "gradient")
+    last: list = [None, None, None]
 
     def step(ws: Batch, rate: float) -> tuple[float, ...]:
         if ws is not last[0]:
             made = ws.steps.get(key)
             if made is None:
-                kernels = fused_kernel.Between(net, ws, descend)
+                kernels = fused_kernel.Between(net, ws, descend) if between else None
                 made = ws.steps[key] = (compile_step(ws, ws.Y, descend, by_rate, kernels), kernels)
             last[:] = ws, *made
         return last[1](rate)
 
-    return step, lambda: int(last[2].counted[0])
+    return step, last
 
 
 def _kernel(net: Network, descend: bool, by_rate: bool) -> tuple[StepFn, Callable[[], int]]:

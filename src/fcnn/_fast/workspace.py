@@ -91,7 +91,7 @@ class Workspace:
         self.T = [np.empty((n, B), dtype) for n in sizes[1:-1]]
         self.P = np.empty((sizes[-1], B), dtype)
         self.buf = losses.Buffers.like(self.P)
-        self.steps: dict[str, Callable[..., float]] = {}  # compiled steps (fcnn._fast.step)
+        self.steps: dict[str, Any] = {}  # steps and kernels bound to it (fcnn._fast.step)
         Wb, dWb, acts, L = net._Wb, net._dWb, net._acts, len(net._Wb)
         self.forward = [
             ForwardLayer(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..runs.folder import timestamped
 from . import folder, spec
-from .backends import INSTALL_HINT, DaskBackend, SerialBackend, have_dask
+from .backends import INSTALL_HINT, DaskBackend, SerialBackend, cores, have_dask
 from .runner import run_sweep
 from .trials import trials
 
@@ -120,12 +120,12 @@ def _check_flags(args: argparse.Namespace, scheduler: str | None) -> None:
         raise ValueError("give a sweep file (fcnn sweep SWEEP.toml), or --resume DIR")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers {args.workers}; give an integer >= 1")
-    most = WORKERS_PER_CORE * _cores()
+    most = WORKERS_PER_CORE * cores()
     if args.workers is not None and args.workers > most:
         # a thousand worker processes flooded the terminal with Dask's warnings and died
         raise ValueError(
             f"--workers {args.workers} is more than {WORKERS_PER_CORE} per core of the "
-            f"{_cores()} this process may use: give at most {most} (each worker is a process "
+            f"{cores()} this process may use: give at most {most} (each worker is a process "
             "training one trial at a time; workers beyond the cores only take turns)"
         )
     if args.scheduler and args.workers is not None:
@@ -135,13 +135,6 @@ def _check_flags(args: argparse.Namespace, scheduler: str | None) -> None:
         )
     if scheduler and not have_dask():
         raise ImportError(f"--scheduler {scheduler} needs Dask: {INSTALL_HINT}")
-
-
-def _cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _backend(scheduler: str | None, workers: int | None) -> DaskBackend | SerialBackend:
