@@ -243,9 +243,8 @@ def _check_size(spec: SweepSpec) -> None:
     if n * seeds > MAX_TRIALS:
         raise ValueError(
             f"the sweep has {n:,} points x {seeds:,} seed{'s' * (seeds != 1)} = {n * seeds:,} "
-            f"trials, more than the "
-            f"{MAX_TRIALS:,} a sweep folder takes (a run folder each); narrow the grid or the "
-            "seeds, or split the search into several sweeps"
+            f"trials, more than the {MAX_TRIALS:,} a sweep folder takes (a run folder each); "
+            "narrow the grid or the seeds, or split the search into several sweeps"
         )
 
 
