@@ -133,6 +133,15 @@ def test_loss_curve_marks_an_early_best_epoch():
     assert "saved model (epoch 2)" in legend_texts(plots.loss_curve(h).axes[0])
 
 
+def test_one_epoch_is_ticked_as_epoch_1_not_in_fractions():
+    # a run that diverges in its second epoch draws one point; the axis was ticked
+    # 0.945, 0.960, ... 1.050
+    h = History(epoch=[1], loss=[0.8], parts={"mse": [0.1], "ce": [0.7]})
+    for ax in plots.loss_curve(h).axes:
+        lo, hi = ax.get_xlim()
+        assert [t for t in ax.get_xticks() if lo <= t <= hi] == [1]
+
+
 def test_loss_curve_refuses_an_empty_history():
     with pytest.raises(ValueError, match="empty"):
         plots.loss_curve(History())

@@ -156,5 +156,8 @@ def _epoch_axis(ax: Axes, last: int) -> bool:
     if last > LOG_X_ABOVE:
         ax.set_xscale("log")
         return True
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if last <= 1:  # one epoch: MaxNLocator finds too few integers there and ticks 0.945..
+        ax.set_xticks([1])
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return False
